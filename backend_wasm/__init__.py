@@ -1,0 +1,1 @@
+"""rune.backend_wasm"""

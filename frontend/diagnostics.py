@@ -1,0 +1,101 @@
+"""Compiler diagnostics rendered the way clang and rustc print them."""
+
+from __future__ import annotations
+
+import difflib
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import TextIO
+
+from rune.frontend.source import SourceFile, Span
+
+
+class Severity(Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    NOTE = "note"
+
+
+@dataclass(frozen=True)
+class Note:
+    message: str
+    span: Span | None = None
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    severity: Severity
+    message: str
+    span: Span | None = None
+    notes: tuple[Note, ...] = ()
+
+
+@dataclass
+class DiagnosticError(Exception):
+    """Raised when compilation cannot go on; carries every error found so far."""
+
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return "; ".join(d.message for d in self.diagnostics)
+
+
+def error(message: str, span: Span | None = None, *notes: Note) -> DiagnosticError:
+    """A one-diagnostic error, ready to raise."""
+    return DiagnosticError([Diagnostic(Severity.ERROR, message, span, tuple(notes))])
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
+    """The closest candidate to a misspelt word, if any is close enough to suggest."""
+    matches = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
+class DiagnosticEngine:
+    """Collects diagnostics and renders them with the quoted source line and a caret."""
+
+    def __init__(self, sources: dict[str, SourceFile] | None = None) -> None:
+        self.sources: dict[str, SourceFile] = dict(sources or {})
+        self.diagnostics: list[Diagnostic] = []
+
+    def add_source(self, source: SourceFile) -> None:
+        self.sources[source.path] = source
+
+    def report(self, diagnostic: Diagnostic) -> None:
+        self.diagnostics.append(diagnostic)
+
+    def warn(self, message: str, span: Span | None = None, *notes: Note) -> None:
+        self.report(Diagnostic(Severity.WARNING, message, span, tuple(notes)))
+
+    @property
+    def has_errors(self) -> bool:
+        return any(d.severity is Severity.ERROR for d in self.diagnostics)
+
+    def render(self, diagnostic: Diagnostic) -> str:
+        lines = [self._render_one(diagnostic.severity.value, diagnostic.message, diagnostic.span)]
+        for note in diagnostic.notes:
+            lines.append(self._render_one("note", note.message, note.span))
+        return "\n".join(lines)
+
+    def _render_one(self, label: str, message: str, span: Span | None) -> str:
+        if span is None:
+            return f"{label}: {message}"
+        head = f"{span}: {label}: {message}"
+        source = self.sources.get(span.file)
+        text = source.line_text(span.line) if source else ""
+        if not text:
+            return head
+        width = 1
+        if span.end_line == span.line and span.end_column and span.end_column > span.column:
+            width = span.end_column - span.column
+        caret = " " * (span.column - 1) + "^" + "~" * (width - 1)
+        gutter = f"{span.line:>4} | "
+        return f"{head}\n{gutter}{text}\n{' ' * (len(gutter) - 2)}| {caret}"
+
+    def emit(self, stream: TextIO = sys.stderr) -> None:
+        """Print and forget every collected diagnostic."""
+        for diagnostic in self.diagnostics:
+            print(self.render(diagnostic), file=stream)
+        self.diagnostics.clear()

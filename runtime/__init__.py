@@ -1,0 +1,1 @@
+"""rune.runtime"""

@@ -1,0 +1,32 @@
+"""llvmlite IR → optimised LLVM module → object file for the target."""
+
+from __future__ import annotations
+
+import llvmlite.binding as llvm
+import llvmlite.ir as ir
+
+from rune.backend_wasm.target import Target, target_machine
+
+
+def optimise(module: ir.Module, target: Target) -> llvm.ModuleRef:
+    """Parse, verify and run LLVM's standard pipeline at the target's level."""
+    parsed = llvm.parse_assembly(str(module))
+    parsed.verify()
+    if target.speed_level == 0:
+        return parsed
+    tuning = llvm.create_pipeline_tuning_options(speed_level=target.speed_level)
+    if target.optimise_for_size:
+        tuning.loop_unrolling = False
+        tuning.loop_vectorization = False
+    tuning.slp_vectorization = not target.optimise_for_size
+    builder = llvm.create_pass_builder(target_machine(target), tuning)
+    builder.getModulePassManager().run(parsed, builder)
+    return parsed
+
+
+def emit_object(module: llvm.ModuleRef, target: Target) -> bytes:
+    return target_machine(target).emit_object(module)
+
+
+def emit_assembly(module: llvm.ModuleRef, target: Target) -> str:
+    return target_machine(target).emit_assembly(module)

@@ -1,0 +1,50 @@
+"""Link a wasm32 object into a module with wasm-ld (ziglang's, or one on PATH)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+
+class LinkError(Exception):
+    """wasm-ld is missing or refused the object."""
+
+
+def _wasm_ld() -> list[str]:
+    try:
+        import ziglang
+    except ImportError:
+        ziglang = None
+    if ziglang is not None:
+        zig = Path(ziglang.__file__).parent / "zig"
+        if zig.is_file():
+            return [str(zig), "wasm-ld"]  # direct: about 3x faster than `python -m ziglang`
+        return [sys.executable, "-m", "ziglang", "wasm-ld"]
+    found = shutil.which("wasm-ld")
+    if found:
+        return [found]
+    raise LinkError("no wasm-ld found: install the `ziglang` package or put wasm-ld on PATH")
+
+
+def link_wasm(obj: bytes, exports: list[str], stack_bytes: int = 16384) -> bytes:
+    """A module exporting `exports` and its memory; no entry point, no libc, no growth."""
+    with tempfile.TemporaryDirectory(prefix="runec-") as tmp:
+        obj_path, out_path = Path(tmp) / "rune.o", Path(tmp) / "rune.wasm"
+        obj_path.write_bytes(obj)
+        command = [
+            *_wasm_ld(),
+            "--no-entry",
+            "--stack-first",
+            "-z", f"stack-size={stack_bytes}",
+            "--gc-sections",
+            *(f"--export={name}" for name in exports),
+            str(obj_path),
+            "-o", str(out_path),
+        ]
+        result = subprocess.run(command, capture_output=True, text=True)
+        if result.returncode != 0:
+            raise LinkError(f"wasm-ld failed: {result.stderr.strip() or result.stdout.strip()}")
+        return out_path.read_bytes()

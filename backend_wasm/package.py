@@ -1,0 +1,49 @@
+"""Assemble the final `.rune`: linked wasm + manifest + model bytes (docs/abi.md)."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+from rune.runtime.container import write_rune
+
+COMPILER = "rune-compiler 0.1.0"
+
+
+class PackageError(Exception):
+    """A model named by the pipeline cannot be read."""
+
+
+def _zip_directory(directory: Path) -> bytes:
+    """A model directory packed whole, with stable order and timestamps for reproducible runes."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(p for p in directory.rglob("*") if p.is_file()):
+            info = zipfile.ZipInfo(path.relative_to(directory).as_posix(), (1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, path.read_bytes())
+    return buffer.getvalue()
+
+
+def model_bytes(source: str) -> bytes:
+    if not source:
+        return b""  # a binary resource with no value: the host must be given the model
+    path = Path(source)
+    try:
+        return _zip_directory(path) if path.is_dir() else path.read_bytes()
+    except OSError as exc:
+        raise PackageError(f"cannot read model {source}: {exc.strerror or exc}") from None
+
+
+def package_rune(wasm: bytes, manifest_json: str) -> bytes:
+    """Replace each model's local `source` path with its byte range in `rune.blobs`."""
+    manifest = json.loads(manifest_json)
+    manifest["compiler"] = COMPILER
+    blobs = bytearray()
+    for model in manifest["models"]:
+        data = model_bytes(model.pop("source"))
+        model["blob"] = {"offset": len(blobs), "length": len(data)}
+        blobs += data
+    return write_rune(wasm, manifest, bytes(blobs))

@@ -1,0 +1,108 @@
+"""Emit the `rune` dialect from a checked Runefile: one op per stage, in execution order."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from xdsl.dialects.builtin import DictionaryAttr, ModuleOp
+from xdsl.ir import Block, Region, SSAValue
+
+from rune.frontend.ast import Argument, Resource, ResourceType, Runefile, Stage, StageKind
+from rune.frontend.diagnostics import DiagnosticEngine, DiagnosticError, error
+from rune.frontend.semantics import execution_order
+from rune.ir import dialect as rd
+from rune.ir.proc_blocks.base import ProcBlockError, arg_to_attr
+from rune.ir.proc_blocks.resolve import resolve
+
+
+def resource_text(resource: Resource, directory: str) -> str | None:
+    """A resource's value as text (inline, or the file it names), or None when it has none."""
+    if resource.inline is not None:
+        return resource.inline
+    if resource.path is not None:
+        try:
+            return (Path(directory) / resource.path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise error(f"cannot read resource {resource.name} from {resource.path}: {exc}",
+                        resource.span) from None
+    return None
+
+
+def _arg_value(runefile: Runefile, arg: Argument) -> str | int | float | bool:
+    if arg.resource is None:
+        return arg.value
+    text = resource_text(runefile.resources[arg.resource], runefile.directory)
+    if text is None:
+        raise error(f"resource ${arg.resource} used by argument `{arg.name}` has no value",
+                    arg.span)
+    return text
+
+
+def _model_source(runefile: Runefile, stage: Stage) -> str:
+    """Absolute path of the model file or directory; "" for a resource with no value."""
+    target = stage.target
+    if target.startswith("$"):
+        resource = runefile.resources[target[1:]]
+        if resource.type is ResourceType.BINARY and resource.path is not None:
+            return str((Path(runefile.directory) / resource.path).resolve())
+        if resource.path is None and resource.inline is None:
+            return ""
+        raise error(f"model {stage.name} uses resource {target}, which is not a binary file",
+                    stage.target_span)
+    return str((Path(runefile.directory) / target).resolve())
+
+
+def _tensor_types(stage: Stage) -> list:
+    return [rd.tensor_type(t.element_type, t.dimensions) for t in stage.outputs]
+
+
+def emit_ir(runefile: Runefile, engine: DiagnosticEngine) -> ModuleOp:
+    """Build the module; errors become one DiagnosticError, warnings go to `engine`."""
+    block = Block()
+    values: dict[str, list[SSAValue]] = {}
+    errors = []
+    for name in execution_order(runefile):
+        stage = runefile.stages[name]
+        try:
+            op = _emit_stage(runefile, stage, values, engine)
+        except DiagnosticError as exc:
+            errors.extend(exc.diagnostics)
+            continue
+        block.add_op(op)
+        values[name] = list(op.results)
+    if errors:
+        raise DiagnosticError(errors)
+    name = Path(runefile.directory).name or "rune"
+    return ModuleOp([rd.PipelineOp(_symbol(name), runefile.image, Region(block))])
+
+
+def _symbol(name: str) -> str:
+    return "".join(c if c.isalnum() or c == "_" else "_" for c in name) or "rune"
+
+
+def _emit_stage(runefile: Runefile, stage: Stage, values: dict[str, list[SSAValue]],
+                engine: DiagnosticEngine):
+    inputs = [values[i.stage][i.index] for i in stage.inputs]
+    raw_args = {name: _arg_value(runefile, arg) for name, arg in stage.args.items()}
+    if stage.kind is StageKind.CAPABILITY:
+        args = DictionaryAttr({k: arg_to_attr(v) for k, v in raw_args.items()})
+        return rd.CapabilityOp(stage.name, stage.target, args, _tensor_types(stage)[0])
+    if stage.kind is StageKind.MODEL:
+        fmt = str(raw_args.get("format", "tensorflow-lite"))
+        return rd.ModelOp(stage.name, fmt, _model_source(runefile, stage), inputs,
+                          _tensor_types(stage))
+    if stage.kind is StageKind.OUT:
+        args = DictionaryAttr({k: arg_to_attr(v) for k, v in raw_args.items()})
+        return rd.OutputOp(stage.name, stage.target, args, inputs)
+    try:
+        resolved = resolve(stage.target, runefile.directory)
+        typed = resolved.block.parse_args(raw_args)
+    except ProcBlockError as exc:
+        raise error(str(exc), stage.target_span) from None
+    if resolved.warning:
+        engine.warn(resolved.warning, stage.target_span)
+    args = DictionaryAttr({k: arg_to_attr(v) for k, v in typed.items()})
+    return rd.ProcBlockOp(stage.name, resolved.block.name, args, inputs, _tensor_types(stage))
+
+
+

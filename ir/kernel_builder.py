@@ -1,0 +1,292 @@
+"""Build kernel bodies as loops over memory (func + scf + arith + memref + math).
+
+Every proc block, built-in or user-written, describes its computation through this builder, so all
+kernels share one lowering, one set of conversions and one backend. Buffers are flat 1-D memrefs of
+signless element types; a `Buffer` remembers the Runefile element type (and so the signedness)
+that the arithmetic helpers need.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from math import prod
+
+from xdsl.dialects import arith, func, math, memref, scf
+from xdsl.dialects.builtin import (
+    Float32Type,
+    Float64Type,
+    FloatAttr,
+    IndexType,
+    IntegerAttr,
+    IntegerType,
+    MemRefType,
+)
+from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
+
+FLOAT_TYPES = ("f32", "f64")
+UNSIGNED_TYPES = ("u8", "u16", "u32", "u64")
+
+
+def scalar_type(element: str) -> Attribute:
+    """The signless IR scalar type holding one element; utf8 is a packed (ptr, len) i64."""
+    if element == "f32":
+        return Float32Type()
+    if element == "f64":
+        return Float64Type()
+    if element == "utf8":
+        return IntegerType(64)
+    return IntegerType(int(element[1:]))
+
+
+def element_bytes(element: str) -> int:
+    return 8 if element == "utf8" else int(element[1:]) // 8
+
+
+def buffer_type(element: str, count: int) -> MemRefType:
+    return MemRefType(scalar_type(element), [count])
+
+
+@dataclass(frozen=True)
+class Buffer:
+    """A kernel argument: a flat memref plus its Runefile element type and logical shape."""
+
+    value: SSAValue
+    element: str
+    shape: tuple[int, ...]
+
+    @property
+    def count(self) -> int:
+        return prod(self.shape)
+
+
+@dataclass(frozen=True)
+class Scalar:
+    """An SSA scalar with the Runefile element type that decides its arithmetic."""
+
+    value: SSAValue
+    element: str
+
+    @property
+    def is_float(self) -> bool:
+        return self.element in FLOAT_TYPES
+
+    @property
+    def is_unsigned(self) -> bool:
+        return self.element in UNSIGNED_TYPES
+
+
+class KernelBuilder:
+    """Appends ops to a current block; loops move the insertion point into their bodies."""
+
+    def __init__(self, block: Block) -> None:
+        self.block = block
+
+    def emit(self, op: Operation) -> Operation:
+        self.block.add_op(op)
+        return op
+
+    # --- constants -------------------------------------------------------------------------
+    def index(self, value: int) -> SSAValue:
+        return self.emit(arith.ConstantOp(IntegerAttr(value, IndexType()))).results[0]
+
+    def constant(self, value: float | int, element: str) -> Scalar:
+        typ = scalar_type(element)
+        if element in FLOAT_TYPES:
+            attr: Attribute = FloatAttr(float(value), typ)
+        else:
+            width = typ.width.data  # type: ignore[attr-defined]
+            wrapped = int(value) & ((1 << width) - 1)
+            if wrapped >= 1 << (width - 1):
+                wrapped -= 1 << width
+            attr = IntegerAttr(wrapped, typ)
+        return Scalar(self.emit(arith.ConstantOp(attr)).results[0], element)
+
+    # --- memory ----------------------------------------------------------------------------
+    def load(self, buffer: Buffer, index: SSAValue) -> Scalar:
+        return Scalar(self.emit(memref.LoadOp.get(buffer.value, [index])).results[0], buffer.element)
+
+    def store(self, value: Scalar, buffer: Buffer, index: SSAValue) -> None:
+        self.emit(memref.StoreOp.get(value.value, buffer.value, [index]))
+
+    # --- loops -----------------------------------------------------------------------------
+    @contextmanager
+    def loop(self, upper: int | SSAValue, lower: int | SSAValue = 0, step: int = 1) -> Iterator[SSAValue]:
+        """`for i in range(lower, upper, step)`; ops built inside the `with` form the body."""
+        lb = self.index(lower) if isinstance(lower, int) else lower
+        ub = self.index(upper) if isinstance(upper, int) else upper
+        body = Block(arg_types=[IndexType()])
+        self.emit(scf.ForOp(lb, ub, self.index(step), [], body))
+        outer, self.block = self.block, body
+        try:
+            yield body.args[0]
+        finally:
+            self.emit(scf.YieldOp())
+            self.block = outer
+
+    def fold(
+        self,
+        upper: int | SSAValue,
+        init: Sequence[Scalar],
+        body_fn: Callable[[SSAValue, list[Scalar]], Sequence[Scalar]],
+        lower: int | SSAValue = 0,
+    ) -> list[Scalar]:
+        """A loop carrying values (a reduction): body_fn(i, carried) returns the next carried."""
+        lb = self.index(lower) if isinstance(lower, int) else lower
+        ub = self.index(upper) if isinstance(upper, int) else upper
+        body = Block(arg_types=[IndexType(), *(s.value.type for s in init)])
+        loop = scf.ForOp(lb, ub, self.index(1), [s.value for s in init], body)
+        self.emit(loop)
+        outer, self.block = self.block, body
+        carried = [Scalar(arg, s.element) for arg, s in zip(body.args[1:], init, strict=True)]
+        results = body_fn(body.args[0], carried)
+        self.emit(scf.YieldOp(*(r.value for r in results)))
+        self.block = outer
+        return [Scalar(r, s.element) for r, s in zip(loop.results, init, strict=True)]
+
+    def if_else(
+        self,
+        condition: SSAValue,
+        then_fn: Callable[[], Sequence[Scalar]],
+        else_fn: Callable[[], Sequence[Scalar]],
+    ) -> list[Scalar]:
+        """A value-producing conditional; both branches must yield the same element types."""
+        outer = self.block
+        then_block, else_block = Block(), Block()
+        self.block = then_block
+        then_values = then_fn()
+        self.emit(scf.YieldOp(*(v.value for v in then_values)))
+        self.block = else_block
+        else_values = else_fn()
+        self.emit(scf.YieldOp(*(v.value for v in else_values)))
+        self.block = outer
+        op = scf.IfOp(condition, [v.value.type for v in then_values], [then_block], [else_block])
+        self.emit(op)
+        return [Scalar(r, v.element) for r, v in zip(op.results, then_values, strict=True)]
+
+    # --- arithmetic --------------------------------------------------------------------------
+    def add(self, a: Scalar, b: Scalar) -> Scalar:
+        op = arith.AddfOp(a.value, b.value) if a.is_float else arith.AddiOp(a.value, b.value)
+        return Scalar(self.emit(op).results[0], a.element)
+
+    def sub(self, a: Scalar, b: Scalar) -> Scalar:
+        op = arith.SubfOp(a.value, b.value) if a.is_float else arith.SubiOp(a.value, b.value)
+        return Scalar(self.emit(op).results[0], a.element)
+
+    def mul(self, a: Scalar, b: Scalar) -> Scalar:
+        op = arith.MulfOp(a.value, b.value) if a.is_float else arith.MuliOp(a.value, b.value)
+        return Scalar(self.emit(op).results[0], a.element)
+
+    def div(self, a: Scalar, b: Scalar) -> Scalar:
+        if a.is_float:
+            op: Operation = arith.DivfOp(a.value, b.value)
+        elif a.is_unsigned:
+            op = arith.DivUIOp(a.value, b.value)
+        else:
+            op = arith.DivSIOp(a.value, b.value)
+        return Scalar(self.emit(op).results[0], a.element)
+
+    def rem(self, a: Scalar, b: Scalar) -> Scalar:
+        """Integer remainder with the sign of the dividend (C and Rust `%`)."""
+        op = arith.RemUIOp(a.value, b.value) if a.is_unsigned else arith.RemSIOp(a.value, b.value)
+        return Scalar(self.emit(op).results[0], a.element)
+
+    def compare(self, predicate: str, a: Scalar, b: Scalar) -> SSAValue:
+        """predicate is one of eq ne lt le gt ge; floats compare ordered, ints by signedness."""
+        if a.is_float:
+            op: Operation = arith.CmpfOp(a.value, b.value, "o" + predicate)
+        elif predicate in ("eq", "ne"):
+            op = arith.CmpiOp(a.value, b.value, predicate)
+        else:
+            op = arith.CmpiOp(a.value, b.value, ("u" if a.is_unsigned else "s") + predicate)
+        return self.emit(op).results[0]
+
+    def select(self, condition: SSAValue, a: Scalar, b: Scalar) -> Scalar:
+        return Scalar(self.emit(arith.SelectOp(condition, a.value, b.value)).results[0], a.element)
+
+    def convert(self, value: Scalar, element: str) -> Scalar:
+        """Convert between element types: float→int truncates toward zero (saturating),
+        int→int wraps or extends by the source's signedness, as Rust's `as` does."""
+        src, dst = value.element, element
+        target = scalar_type(dst)
+        if src == dst:
+            return value
+        if value.is_float and dst in FLOAT_TYPES:
+            op: Operation = (
+                arith.ExtFOp(value.value, target)
+                if element_bytes(dst) > element_bytes(src)
+                else arith.TruncFOp(value.value, target)
+            )
+        elif value.is_float:
+            op = (
+                arith.FPToUIOp(value.value, target)
+                if dst in UNSIGNED_TYPES
+                else arith.FPToSIOp(value.value, target)
+            )
+        elif dst in FLOAT_TYPES:
+            op = (
+                arith.UIToFPOp(value.value, target)
+                if value.is_unsigned
+                else arith.SIToFPOp(value.value, target)
+            )
+        elif element_bytes(dst) > element_bytes(src):
+            op = (
+                arith.ExtUIOp(value.value, target)
+                if value.is_unsigned
+                else arith.ExtSIOp(value.value, target)
+            )
+        elif element_bytes(dst) < element_bytes(src):
+            op = arith.TruncIOp(value.value, target)
+        else:
+            return Scalar(value.value, dst)
+        return Scalar(self.emit(op).results[0], dst)
+
+    def trunc(self, value: Scalar) -> Scalar:
+        """Round a float toward zero, staying a float."""
+        return Scalar(self.emit(math.TruncOp(value.value)).results[0], value.element)
+
+    def sqrt(self, value: Scalar) -> Scalar:
+        return Scalar(self.emit(math.SqrtOp(value.value)).results[0], value.element)
+
+    def fmod(self, x: Scalar, m: Scalar) -> Scalar:
+        """C's fmod for f32: x - trunc(x/m)*m computed in f64, then corrected by one step of m.
+        Exact whenever |x/m| < 2^29 (the product q*m then fits f64's mantissa); see
+        docs/proc-blocks.md."""
+        assert x.element == "f32"
+        xd, md = self.convert(x, "f64"), self.convert(m, "f64")
+        q = self.trunc(self.div(xd, md))
+        r = self.sub(xd, self.mul(q, md))
+        # r may land one step of m outside [0, m) or (-m, 0] when x/m rounded to an integer.
+        zero = self.constant(0.0, "f64")
+        abs_m = self.select(self.compare("lt", md, zero), self.sub(zero, md), md)
+        x_neg = self.compare("lt", xd, zero)
+        too_low = self.compare("lt", r, zero)
+        too_high = self.compare("gt", r, zero)
+        fix_up = self.select(self.emit(arith.AndIOp(too_low, self.negate_bool(x_neg))).results[0],
+                             abs_m, zero)
+        fix_down = self.select(self.emit(arith.AndIOp(too_high, x_neg)).results[0], abs_m, zero)
+        return self.convert(self.sub(self.add(r, fix_up), fix_down), "f32")
+
+    def negate_bool(self, value: SSAValue) -> SSAValue:
+        true = self.emit(arith.ConstantOp(IntegerAttr(1, IntegerType(1)))).results[0]
+        return self.emit(arith.XOrIOp(value, true)).results[0]
+
+
+def kernel_function(
+    name: str,
+    args: Sequence[tuple[str, tuple[int, ...]]],
+    build: Callable[[KernelBuilder, list[Buffer]], None],
+) -> func.FuncOp:
+    """A private `func.func` taking one flat memref per (element, shape) and returning nothing."""
+    arg_types = [buffer_type(element, prod(shape)) for element, shape in args]
+    entry = Block(arg_types=arg_types)
+    builder = KernelBuilder(entry)
+    buffers = [
+        Buffer(value, element, shape)
+        for value, (element, shape) in zip(entry.args, args, strict=True)
+    ]
+    build(builder, buffers)
+    builder.emit(func.ReturnOp())
+    return func.FuncOp(name, (arg_types, []), Region(entry), "private")
+

@@ -1,0 +1,1 @@
+"""Conversions between dialects, one module per source dialect (MLIR's layout)."""

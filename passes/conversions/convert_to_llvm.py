@@ -1,0 +1,40 @@
+"""convert-to-llvm: arith, math, memref, func and cf to the llvm dialect.
+
+Like MLIR's `convert-to-llvm`, one pass owns the whole conversion, because a value's type (index,
+memref) changes for all its users at once. It runs three ordered walks: element accesses first,
+while every buffer still has its memref type (shape and strides); then every other op; then
+function signatures and block arguments.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects import builtin
+from xdsl.passes import ModulePass
+from xdsl.pattern_rewriter import GreedyRewritePatternApplier, PatternRewriteWalker
+
+from rune.passes.conversions.arith_to_llvm import ArithToLLVM
+from rune.passes.conversions.func_to_llvm import CallsToLLVM, FuncToLLVM
+from rune.passes.conversions.llvm_types import LLVMTypeConverter
+from rune.passes.conversions.math_to_llvm import MathToLLVM
+from rune.passes.conversions.memref_to_llvm import MemRefAccessToLLVM, MemRefToLLVM
+
+
+@dataclass(frozen=True)
+class ConvertToLLVMPass(ModulePass):
+    """Lower loops on memory (after convert-scf-to-cf) to the llvm dialect."""
+
+    name = "convert-to-llvm"
+
+    index_bits: int = 32
+
+    def apply(self, ctx: Context, op: builtin.ModuleOp) -> None:
+        types = LLVMTypeConverter(self.index_bits)
+        for patterns in (
+            [MemRefAccessToLLVM(types)],
+            [ArithToLLVM(types), MathToLLVM(), MemRefToLLVM(types), CallsToLLVM(types)],
+            [FuncToLLVM(types)],
+        ):
+            PatternRewriteWalker(GreedyRewritePatternApplier(patterns)).rewrite_module(op)

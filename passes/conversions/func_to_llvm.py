@@ -1,0 +1,89 @@
+"""func and cf → llvm: functions, calls, returns and branches.
+
+Public functions become wasm exports; bodiless ones are host imports, tagged with their wasm
+import module and name (`rune.X` is import X of module `rune`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from xdsl.dialects import cf, func, llvm
+from xdsl.dialects.builtin import StringAttr
+from xdsl.ir import Block, Operation, Region
+from xdsl.pattern_rewriter import PatternRewriter, RewritePattern
+from xdsl.rewriter import Rewriter
+
+from rune.passes.conversions.llvm_types import LLVMTypeConverter
+
+IMPORT_MODULE_ATTR = "wasm.import_module"
+IMPORT_NAME_ATTR = "wasm.import_name"
+
+
+@dataclass
+class CallsToLLVM(RewritePattern):
+    """Calls, returns and branches; function signatures are converted last, by FuncToLLVM."""
+
+    types: LLVMTypeConverter
+
+    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
+        match op:
+            case func.CallOp():
+                results = op.results
+                rewriter.replace_op(
+                    op,
+                    llvm.CallOp(
+                        op.callee.root_reference.data,
+                        *op.arguments,
+                        return_type=self.types.convert(results[0].type) if results else None,
+                    ),
+                )
+            case func.ReturnOp():
+                rewriter.replace_op(op, llvm.ReturnOp(op.arguments[0] if op.arguments else None))
+            case cf.BranchOp():
+                rewriter.replace_op(op, llvm.BrOp(op.successor, *op.arguments))
+            case cf.ConditionalBranchOp():
+                rewriter.replace_op(
+                    op,
+                    llvm.CondBrOp(op.cond, op.then_block, op.then_arguments, op.else_block,
+                                  op.else_arguments),
+                )
+            case _:
+                pass
+
+
+@dataclass
+class FuncToLLVM(RewritePattern):
+    """Function signatures and block arguments, once their bodies are converted."""
+
+    types: LLVMTypeConverter
+
+    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
+        if isinstance(op, func.FuncOp):
+            rewriter.replace_op(op, self._function(op))
+
+    def _function(self, op: func.FuncOp) -> llvm.FuncOp:
+        conv = self.types.convert
+        inputs = [conv(t) for t in op.function_type.inputs.data]
+        outputs = [conv(t) for t in op.function_type.outputs.data]
+        fn_type = llvm.LLVMFunctionType(inputs, outputs[0] if outputs else None)
+        private = op.sym_visibility is not None and op.sym_visibility.data == "private"
+        name = op.sym_name.data
+        declaration = op.is_declaration
+        extra: dict = {}
+        if declaration:
+            module, _, field = name.partition(".")
+            extra = {IMPORT_MODULE_ATTR: StringAttr(module), IMPORT_NAME_ATTR: StringAttr(field)}
+        body = Region()
+        op.body.move_blocks(body)
+        for block in body.blocks:
+            _convert_block_args(block, conv)
+        linkage = "external" if declaration or not private else "internal"
+        return llvm.FuncOp(name, fn_type, llvm.LinkageAttr(linkage), body=body, extra_attrs=extra)
+
+
+def _convert_block_args(block: Block, conv) -> None:
+    for arg in list(block.args):
+        new_type = conv(arg.type)
+        if new_type != arg.type:
+            Rewriter.replace_value_with_new_type(arg, new_type)

@@ -1,0 +1,234 @@
+"""lower-pipeline: the `rune` dialect becomes loops on memory plus calls to the host.
+
+Every tensor gets a static buffer (a `memref.global`), every proc block a private kernel function
+built by its library entry, and `rune_run` calls the host imports and kernels in schedule order,
+returning the first non-zero status (docs/abi.md). The facts the host needs (tensor types, stage
+names, capability args) move to the module's `rune.manifest` attribute, so that lowered IR can
+still be packaged into a rune after being printed and parsed back.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from math import prod
+
+from xdsl.context import Context
+from xdsl.dialects import arith, cf, func, memref
+from xdsl.dialects.builtin import (
+    IntegerAttr,
+    ModuleOp,
+    StringAttr,
+    TensorType,
+    UnitAttr,
+    i32,
+)
+from xdsl.ir import Block, Region, SSAValue
+from xdsl.passes import ModulePass
+
+from rune.ir import dialect as rd
+from rune.ir.kernel_builder import buffer_type, element_bytes, kernel_function
+from rune.ir.proc_blocks import lookup
+from rune.ir.proc_blocks.base import attr_to_arg
+
+ABI_VERSION = 1
+IMPORTS: dict[str, int] = {  # import name -> number of i32 parameters (all return i32)
+    "capability_read": 3,
+    "model_set_input": 4,
+    "model_invoke": 1,
+    "model_get_output": 4,
+    "output_write": 4,
+}
+IMPORT_PREFIX = "rune."
+
+
+class StageError(Exception):
+    """A stage cannot be lowered; names the stage so the driver can point at it."""
+
+    def __init__(self, stage: str, message: str) -> None:
+        super().__init__(message)
+        self.stage = stage
+
+
+def tensor_sig(typ: TensorType) -> tuple[str, tuple[int, ...]]:
+    return rd.element_type_name(typ.element_type), tuple(typ.get_shape())
+
+
+def tensor_bytes(typ: TensorType) -> int:
+    element, shape = tensor_sig(typ)
+    return element_bytes(element) * prod(shape)
+
+
+class _RunBuilder:
+    """Builds `rune_run`: a chain of blocks, each call's status checked before going on."""
+
+    def __init__(self) -> None:
+        self.entry = Block()
+        self.block = self.entry
+        self.fail = Block(arg_types=[i32])
+        self.fail.add_op(func.ReturnOp(self.fail.args[0]))
+        self._blocks: list[Block] = []
+
+    def const(self, value: int) -> SSAValue:
+        return self.emit(arith.ConstantOp(IntegerAttr(value, i32))).results[0]
+
+    def emit(self, op):
+        self.block.add_op(op)
+        return op
+
+    def pointer(self, buffer: SSAValue) -> SSAValue:
+        index = self.emit(memref.ExtractAlignedPointerAsIndexOp.get(buffer)).results[0]
+        return self.emit(arith.IndexCastOp(index, i32)).results[0]
+
+    def call_host(self, name: str, *args: SSAValue) -> None:
+        status = self.emit(func.CallOp(IMPORT_PREFIX + name, list(args), [i32])).results[0]
+        ok = self.emit(arith.CmpiOp(status, self.const(0), "eq")).results[0]
+        following = Block()
+        self.emit(cf.ConditionalBranchOp(ok, following, [], self.fail, [status]))
+        self.block = following
+        self._blocks.append(following)
+
+    def finish(self) -> Region:
+        self.emit(func.ReturnOp(self.const(0)))
+        return Region([self.entry, *self._blocks, self.fail])
+
+
+@dataclass(frozen=True)
+class LowerPipelinePass(ModulePass):
+    """Lower rune.pipeline to buffers, kernel functions and a `rune_run` entry point."""
+
+    name = "lower-pipeline"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        pipelines = [p for p in op.ops if isinstance(p, rd.PipelineOp)]
+        if len(pipelines) != 1:
+            raise ValueError(f"expected one rune.pipeline, found {len(pipelines)}")
+        pipeline = pipelines[0]
+        lowered, manifest = _lower(pipeline)
+        op.body.block.erase_op(pipeline)
+        for new_op in lowered:
+            op.body.block.add_op(new_op)
+        op.attributes["rune.manifest"] = StringAttr(json.dumps(manifest, sort_keys=True))
+
+
+def _lower(pipeline: rd.PipelineOp) -> tuple[list, dict]:
+    tensors: dict[SSAValue, int] = {}
+    globals_: list = []
+    manifest_tensors: list[dict] = []
+    for stage in pipeline.body.ops:
+        for value in stage.results:
+            tid = len(tensors)
+            tensors[value] = tid
+            element, shape = tensor_sig(value.type)
+            manifest_tensors.append({"id": tid, "element_type": element, "dimensions": list(shape)})
+            globals_.append(
+                memref.GlobalOp.get(
+                    StringAttr(f"tensor.{tid}"),
+                    buffer_type(element, prod(shape)),
+                    UnitAttr(),
+                    sym_visibility=StringAttr("private"),
+                    alignment=IntegerAttr(16, 64),
+                )
+            )
+
+    run = _RunBuilder()
+    buffers: dict[SSAValue, SSAValue] = {}
+
+    def buffer(value: SSAValue) -> SSAValue:
+        if value not in buffers:
+            tid = tensors[value]
+            typ = globals_[tid].type
+            buffers[value] = run.emit(memref.GetGlobalOp(f"tensor.{tid}", typ)).results[0]
+        return buffers[value]
+
+    kernels: list[func.FuncOp] = []
+    manifest: dict = {
+        "abi_version": ABI_VERSION,
+        "name": pipeline.sym_name.data,
+        "image": pipeline.image.data,
+        "tensors": manifest_tensors,
+        "capabilities": [],
+        "models": [],
+        "outputs": [],
+        "stages": [],
+        "memory": {"arena_bytes": sum(tensor_bytes(v.type) for v in tensors)},
+    }
+    for stage in pipeline.body.ops:
+        ins = [tensors[v] for v in stage.operands]
+        outs = [tensors[v] for v in stage.results]
+        entry = {"name": stage.stage_name, "inputs": ins, "outputs": outs}
+        if isinstance(stage, rd.CapabilityOp):
+            index = len(manifest["capabilities"])
+            manifest["capabilities"].append(
+                {"index": index, "name": stage.stage_name, "kind": stage.kind.data,
+                 "args": _args(stage.args), "outputs": outs}
+            )
+            value = stage.output
+            run.call_host("capability_read", run.const(index), run.pointer(buffer(value)),
+                          run.const(tensor_bytes(value.type)))
+            entry["kind"] = "capability"
+        elif isinstance(stage, rd.ModelOp):
+            index = len(manifest["models"])
+            manifest["models"].append(
+                {"index": index, "name": stage.stage_name, "format": stage.format.data,
+                 "source": stage.source.data, "inputs": ins, "outputs": outs}
+            )
+            for slot, value in enumerate(stage.inputs):
+                run.call_host("model_set_input", run.const(index), run.const(slot),
+                              run.pointer(buffer(value)), run.const(tensor_bytes(value.type)))
+            run.call_host("model_invoke", run.const(index))
+            for slot, value in enumerate(stage.outputs):
+                run.call_host("model_get_output", run.const(index), run.const(slot),
+                              run.pointer(buffer(value)), run.const(tensor_bytes(value.type)))
+            entry["kind"] = "model"
+        elif isinstance(stage, rd.OutputOp):
+            index = len(manifest["outputs"])
+            manifest["outputs"].append(
+                {"index": index, "name": stage.stage_name, "kind": stage.kind.data,
+                 "args": _args(stage.args), "inputs": ins}
+            )
+            for slot, value in enumerate(stage.inputs):
+                run.call_host("output_write", run.const(index), run.const(slot),
+                              run.pointer(buffer(value)), run.const(tensor_bytes(value.type)))
+            entry["kind"] = "out"
+        else:
+            assert isinstance(stage, rd.ProcBlockOp)
+            kernel = _kernel(stage, len(kernels))
+            kernels.append(kernel)
+            operands = [buffer(v) for v in (*stage.inputs, *stage.outputs)]
+            run.emit(func.CallOp(kernel.sym_name.data, operands, []))
+            entry["kind"] = "proc-block"
+            entry["proc_block"] = stage.kernel.data
+        manifest["stages"].append(entry)
+
+    run_func = func.FuncOp("rune_run", ([], [i32]), run.finish())
+    imports = [
+        func.FuncOp.external(IMPORT_PREFIX + name, [i32] * arity, [i32])
+        for name, arity in IMPORTS.items()
+    ]
+    return [*globals_, *imports, *kernels, run_func], manifest
+
+
+def _args(attr) -> dict:
+    return {name: attr_to_arg(value) for name, value in attr.data.items()}
+
+
+def _kernel(stage: rd.ProcBlockOp, number: int) -> func.FuncOp:
+    block = lookup(stage.kernel.data)
+    if block is None:
+        raise StageError(stage.stage_name, f"unknown proc block `{stage.kernel.data}`")
+    args = _args(stage.args)
+    sigs = [tensor_sig(v.type) for v in (*stage.inputs, *stage.outputs)]
+    n_in = len(stage.inputs)
+
+    def build(builder, buffers):
+        block.build(builder, buffers[:n_in], buffers[n_in:], args)
+
+    return kernel_function(f"kernel.{number}.{_sym(stage.stage_name)}", sigs, build)
+
+
+def _sym(name: str) -> str:
+    return "".join(c if c.isalnum() or c == "_" else "_" for c in name)
+
+
+

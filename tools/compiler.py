@@ -1,0 +1,196 @@
+"""The compiler as a library: Runefile → rune IR → passes → llvm → wasm → `.rune`.
+
+`runec` is a thin command line over `compile_runefile`; tests and other programs call the stages
+directly. Every failure a user can cause surfaces as a `DiagnosticError`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from xdsl.context import Context
+from xdsl.dialects import arith, builtin, cf, func, llvm, math, memref, scf
+from xdsl.dialects.builtin import ModuleOp, StringAttr
+from xdsl.parser import Parser
+from xdsl.passes import ModulePass
+from xdsl.utils.exceptions import ParseError, VerifyException
+
+from rune.backend_wasm.codegen import emit_assembly, emit_object, optimise
+from rune.backend_wasm.link import LinkError, link_wasm
+from rune.backend_wasm.package import PackageError, package_rune
+from rune.backend_wasm.target import TARGETS, Target, target_machine
+from rune.backend_wasm.translate import TranslationError, translate_module
+from rune.frontend.ast import Runefile
+from rune.frontend.diagnostics import DiagnosticEngine, error
+from rune.frontend.irgen import emit_ir
+from rune.frontend.parser import load_runefile
+from rune.frontend.semantics import check_runefile
+from rune.ir.dialect import Rune
+from rune.ir.llvm_ext import LLVMExt
+from rune.passes.lower_pipeline import StageError
+from rune.passes.registry import default_pipeline, parse_pipeline
+
+EMIT_KINDS = ("ast", "ir", "llvm-dialect", "llvm", "asm", "obj", "wasm", "rune")
+EXPORTS = ["rune_run"]
+
+
+def make_context() -> Context:
+    """A context that knows every dialect a rune passes through."""
+    ctx = Context()
+    for dialect in (builtin.Builtin, func.Func, arith.Arith, scf.Scf, cf.Cf, memref.MemRef,
+                    math.Math, llvm.LLVM, Rune, LLVMExt):
+        ctx.load_dialect(dialect)
+    return ctx
+
+
+def parse_ir(text: str, name: str = "<ir>") -> ModuleOp:
+    """Parse MLIR text (any stage) back into a module, as `rune-opt` does."""
+    try:
+        module = Parser(make_context(), text, name).parse_module()
+        module.verify()
+    except (ParseError, VerifyException) as exc:
+        raise error(f"invalid IR in {name}: {exc}") from None
+    return module
+
+
+@dataclass
+class CompileOptions:
+    opt_level: str = "2"
+    passes: str | None = None
+    target: str = "wasm32"
+    print_ir_after_all: bool = False
+    on_ir: Callable[[str, ModuleOp], None] | None = None  # (pass name, module) after each pass
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def resolved_target(self) -> Target:
+        return TARGETS[self.target].with_opt_level(self.opt_level)
+
+    def pipeline(self) -> str:
+        return self.passes if self.passes is not None else default_pipeline(self.opt_level)
+
+
+@dataclass
+class Frontend:
+    runefile: Runefile
+    module: ModuleOp
+    engine: DiagnosticEngine
+
+
+def run_frontend(path: str | Path, engine: DiagnosticEngine | None = None) -> Frontend:
+    """Parse, check and emit the rune dialect for one Runefile."""
+    engine = engine or DiagnosticEngine()
+    runefile, source = load_runefile(path)
+    engine.add_source(source)
+    check_runefile(runefile, engine)
+    module = emit_ir(runefile, engine)
+    module.verify()
+    return Frontend(runefile, module, engine)
+
+
+def run_passes(module: ModuleOp, options: CompileOptions, runefile: Runefile | None = None) -> None:
+    """Apply the textual pipeline in place; a failing stage becomes a diagnostic at its line."""
+
+    def after(previous: ModulePass | None, mod: ModuleOp, _next: ModulePass | None) -> None:
+        if previous is not None and options.on_ir is not None:
+            options.on_ir(previous.name, mod)
+
+    try:
+        pipeline = parse_pipeline(options.pipeline(), after)
+    except (ValueError, Exception) as exc:  # xDSL reports bad specs with several types
+        raise error(f"invalid pass pipeline {options.pipeline()!r}: {exc}") from None
+    try:
+        pipeline.apply(make_context(), module)
+    except StageError as exc:
+        stage = runefile.stages.get(exc.stage) if runefile else None
+        raise error(str(exc), stage.span if stage else None) from None
+
+
+def lower_to_llvm_ir(module: ModuleOp, target: Target):
+    """The llvm-dialect module as optimised LLVM IR for `target`."""
+    machine = target_machine(target)
+    attributes = ("optsize",) if target.optimise_for_size else ()
+    try:
+        translated = translate_module(module, target.triple, str(machine.target_data), attributes)
+    except TranslationError as exc:
+        raise error(f"cannot generate code: {exc}") from None
+    return optimise(translated, target)
+
+
+def manifest_of(module: ModuleOp) -> str:
+    manifest = module.attributes.get("rune.manifest")
+    if not isinstance(manifest, StringAttr):
+        raise error("the module has no rune.manifest attribute; was lower-pipeline run?")
+    return manifest.data
+
+
+def compile_runefile(path: str | Path, emit: str = "rune",
+                     options: CompileOptions | None = None,
+                     engine: DiagnosticEngine | None = None) -> bytes | str:
+    """Compile up to the stage named by `emit` (one of EMIT_KINDS) and return its output."""
+    options = options or CompileOptions()
+    with _timed(options.timings, "frontend"):
+        front = run_frontend(path, engine)
+    if emit == "ast":
+        return _format_ast(front.runefile)
+    if emit == "ir":
+        return str(front.module)
+    with _timed(options.timings, "passes"):
+        run_passes(front.module, options, front.runefile)
+    return compile_module(front.module, emit, options)
+
+
+def compile_module(module: ModuleOp, emit: str, options: CompileOptions) -> bytes | str:
+    """The backend half: an llvm-dialect module (with its manifest) to `emit`."""
+    if emit == "llvm-dialect":
+        return str(module)
+    target = options.resolved_target()
+    with _timed(options.timings, "llvm"):
+        llvm_module = lower_to_llvm_ir(module, target)
+        if emit == "llvm":
+            return str(llvm_module)
+        if emit == "asm":
+            return emit_assembly(llvm_module, target)
+        obj = emit_object(llvm_module, target)
+    if emit == "obj":
+        return obj
+    with _timed(options.timings, "link"):
+        try:
+            wasm = link_wasm(obj, EXPORTS)
+        except LinkError as exc:
+            raise error(str(exc)) from None
+    if emit == "wasm":
+        return wasm
+    with _timed(options.timings, "package"):
+        try:
+            return package_rune(wasm, manifest_of(module))
+        except PackageError as exc:
+            raise error(str(exc)) from None
+
+
+def _format_ast(runefile: Runefile) -> str:
+    lines = [f"Runefile version={runefile.version} image={runefile.image!r}"]
+    for stage in runefile.stages.values():
+        lines.append(f"  {stage.kind.value} {stage.name} ({stage.span}) target={stage.target!r}")
+        for i in stage.inputs:
+            lines.append(f"    input {i.stage}.{i.index}")
+        for t in stage.outputs:
+            lines.append(f"    output {t.element_type}{list(t.dimensions)}")
+        for arg in stage.args.values():
+            lines.append(f"    arg {arg.name} = {arg.value!r}")
+    for resource in runefile.resources.values():
+        lines.append(f"  resource {resource.name} type={resource.type.value}")
+    return "\n".join(lines) + "\n"
+
+
+@contextmanager
+def _timed(timings: dict[str, float], phase: str) -> Iterator[None]:
+    """Accumulate wall time per phase for `--time-passes`."""
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[phase] = timings.get(phase, 0.0) + time.perf_counter() - start

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import llvmlite.binding as llvm
 import llvmlite.ir as ir
-
 from rune.backend_wasm.target import Target, target_machine
 
 

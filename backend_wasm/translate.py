@@ -8,14 +8,13 @@ data layout, and the `llvmx` ops xDSL's llvm dialect lacks.
 from __future__ import annotations
 
 import llvmlite.ir as ir
+from rune.ir.llvm_ext import UIToFPOp
+from rune.passes.conversions.func_to_llvm import IMPORT_MODULE_ATTR, IMPORT_NAME_ATTR
 from xdsl.backend.llvm.convert_op import convert_op, create_constant
 from xdsl.backend.llvm.convert_type import convert_type
 from xdsl.dialects import llvm
 from xdsl.dialects.builtin import ModuleOp, StringAttr
 from xdsl.ir import Block, Operation, SSAValue
-
-from rune.ir.llvm_ext import UIToFPOp
-from rune.passes.conversions.func_to_llvm import IMPORT_MODULE_ATTR, IMPORT_NAME_ATTR
 
 
 class TranslationError(Exception):
@@ -49,9 +48,8 @@ def _global(op: llvm.GlobalOp, out: ir.Module) -> None:
     var = ir.GlobalVariable(out, typ, name=op.sym_name.data)
     var.linkage = op.linkage.linkage.data
     var.global_constant = op.constant is not None
-    var.initializer = (
-        create_constant(op.global_type, op.value) if op.value is not None else ir.Constant(typ, None)
-    )
+    zero = ir.Constant(typ, None)
+    var.initializer = zero if op.value is None else create_constant(op.global_type, op.value)
     if op.alignment is not None:
         var.align = op.alignment.value.data
 

@@ -49,7 +49,8 @@ class Argument:
 @dataclass
 class Stage:
     """One pipeline stage. `target` is the capability kind (e.g. "RAW", upper-cased), the model
-    path or `$RESOURCE`, the proc-block reference, or the output kind (e.g. "serial", lower-cased)."""
+    path or `$RESOURCE`, the proc-block reference, or the output kind (e.g. "serial",
+    lower-cased)."""
 
     name: str
     kind: StageKind

@@ -53,6 +53,26 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
     return matches[0] if matches else None
 
 
+def suggestion(word: str, candidates: Iterable[str]) -> tuple[Note, ...]:
+    """A "did you mean" note for a misspelt word, or no note when nothing is close."""
+    match = did_you_mean(word, candidates)
+    return (Note(f"did you mean `{match}`?"),) if match is not None else ()
+
+
+class ErrorCollector:
+    """Gathers independent errors so one run reports all of them, not just the first."""
+
+    def __init__(self) -> None:
+        self.diagnostics: list[Diagnostic] = []
+
+    def error(self, message: str, span: Span | None = None, *notes: Note) -> None:
+        self.diagnostics.append(Diagnostic(Severity.ERROR, message, span, tuple(notes)))
+
+    def raise_if_any(self) -> None:
+        if self.diagnostics:
+            raise DiagnosticError(list(self.diagnostics))
+
+
 class DiagnosticEngine:
     """Collects diagnostics and renders them with the quoted source line and a caret."""
 
@@ -78,6 +98,10 @@ class DiagnosticEngine:
         for note in diagnostic.notes:
             lines.append(self._render_one("note", note.message, note.span))
         return "\n".join(lines)
+
+    def render_all(self, diagnostics: Iterable[Diagnostic]) -> str:
+        """Render several diagnostics (e.g. a DiagnosticError's) as one block of text."""
+        return "\n".join(self.render(d) for d in diagnostics)
 
     def _render_one(self, label: str, message: str, span: Span | None) -> str:
         if span is None:

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from xdsl.dialects.builtin import DictionaryAttr, ModuleOp
-from xdsl.ir import Block, Region, SSAValue
-
 from rune.frontend.ast import Argument, Resource, ResourceType, Runefile, Stage, StageKind
 from rune.frontend.diagnostics import DiagnosticEngine, DiagnosticError, error
 from rune.frontend.semantics import execution_order
 from rune.ir import dialect as rd
 from rune.ir.proc_blocks.base import ProcBlockError, arg_to_attr
 from rune.ir.proc_blocks.resolve import resolve
+from xdsl.dialects.builtin import DictionaryAttr, ModuleOp
+from xdsl.ir import Block, Region, SSAValue
 
 
 def resource_text(resource: Resource, directory: str) -> str | None:

@@ -105,14 +105,17 @@ class KernelBuilder:
 
     # --- memory ----------------------------------------------------------------------------
     def load(self, buffer: Buffer, index: SSAValue) -> Scalar:
-        return Scalar(self.emit(memref.LoadOp.get(buffer.value, [index])).results[0], buffer.element)
+        load = self.emit(memref.LoadOp.get(buffer.value, [index]))
+        return Scalar(load.results[0], buffer.element)
 
     def store(self, value: Scalar, buffer: Buffer, index: SSAValue) -> None:
         self.emit(memref.StoreOp.get(value.value, buffer.value, [index]))
 
     # --- loops -----------------------------------------------------------------------------
     @contextmanager
-    def loop(self, upper: int | SSAValue, lower: int | SSAValue = 0, step: int = 1) -> Iterator[SSAValue]:
+    def loop(
+        self, upper: int | SSAValue, lower: int | SSAValue = 0, step: int = 1
+    ) -> Iterator[SSAValue]:
         """`for i in range(lower, upper, step)`; ops built inside the `with` form the body."""
         lb = self.index(lower) if isinstance(lower, int) else lower
         ub = self.index(upper) if isinstance(upper, int) else upper

@@ -11,15 +11,13 @@ from dataclasses import dataclass
 from math import prod
 from pathlib import Path
 
-from xdsl.context import Context
-from xdsl.dialects.builtin import ModuleOp
-from xdsl.passes import ModulePass
-
 from rune.ir import dialect as rd
 from rune.ir.proc_blocks import lookup
 from rune.ir.proc_blocks.base import ProcBlockError, TensorSig, args_from_attr
 from rune.passes.lower_pipeline import StageError, tensor_sig
-
+from xdsl.context import Context
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.passes import ModulePass
 
 
 @dataclass(frozen=True)
@@ -63,7 +61,9 @@ def _check_model(stage: rd.ModelOp) -> None:
     try:
         model = read_tflite(path.read_bytes())
     except ModelFormatError as exc:
-        raise StageError(stage.stage_name, f"{path.name} is not a valid TFLite model: {exc}")
+        raise StageError(
+            stage.stage_name, f"{path.name} is not a valid TFLite model: {exc}"
+        ) from None
     _compare(stage.stage_name, "input", [tensor_sig(v.type) for v in stage.inputs], model.inputs)
     _compare(stage.stage_name, "output", [tensor_sig(v.type) for v in stage.outputs],
              model.outputs)

@@ -13,6 +13,10 @@ import json
 from dataclasses import dataclass
 from math import prod
 
+from rune.ir import dialect as rd
+from rune.ir.kernel_builder import buffer_type, element_bytes, kernel_function
+from rune.ir.proc_blocks import lookup
+from rune.ir.proc_blocks.base import attr_to_arg
 from xdsl.context import Context
 from xdsl.dialects import arith, cf, func, memref
 from xdsl.dialects.builtin import (
@@ -25,11 +29,6 @@ from xdsl.dialects.builtin import (
 )
 from xdsl.ir import Block, Region, SSAValue
 from xdsl.passes import ModulePass
-
-from rune.ir import dialect as rd
-from rune.ir.kernel_builder import buffer_type, element_bytes, kernel_function
-from rune.ir.proc_blocks import lookup
-from rune.ir.proc_blocks.base import attr_to_arg
 
 ABI_VERSION = 1
 IMPORTS: dict[str, int] = {  # import name -> number of i32 parameters (all return i32)

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from rune.passes.check_types import CheckTypesPass
+from rune.passes.conversions.convert_to_llvm import ConvertToLLVMPass
+from rune.passes.lower_pipeline import LowerPipelinePass
 from xdsl.passes import ModulePass, PassPipeline
 from xdsl.transforms.canonicalize import CanonicalizePass
 from xdsl.transforms.common_subexpression_elimination import CommonSubexpressionElimination
 from xdsl.transforms.convert_scf_to_cf import ConvertScfToCf
 from xdsl.transforms.dead_code_elimination import DeadCodeElimination
-
-from rune.passes.check_types import CheckTypesPass
-from rune.passes.conversions.convert_to_llvm import ConvertToLLVMPass
-from rune.passes.lower_pipeline import LowerPipelinePass
 
 PASSES: dict[str, type[ModulePass]] = {
     p.name: p

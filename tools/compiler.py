@@ -12,13 +12,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from xdsl.context import Context
-from xdsl.dialects import arith, builtin, cf, func, llvm, math, memref, scf
-from xdsl.dialects.builtin import ModuleOp, StringAttr
-from xdsl.parser import Parser
-from xdsl.passes import ModulePass
-from xdsl.utils.exceptions import ParseError, VerifyException
-
 from rune.backend_wasm.codegen import emit_assembly, emit_object, optimise
 from rune.backend_wasm.link import LinkError, link_wasm
 from rune.backend_wasm.package import PackageError, package_rune
@@ -33,6 +26,12 @@ from rune.ir.dialect import Rune
 from rune.ir.llvm_ext import LLVMExt
 from rune.passes.lower_pipeline import StageError
 from rune.passes.registry import default_pipeline, parse_pipeline
+from xdsl.context import Context
+from xdsl.dialects import arith, builtin, cf, func, llvm, math, memref, scf
+from xdsl.dialects.builtin import ModuleOp, StringAttr
+from xdsl.parser import Parser
+from xdsl.passes import ModulePass
+from xdsl.utils.exceptions import ParseError, VerifyException
 
 EMIT_KINDS = ("ast", "ir", "llvm-dialect", "llvm", "asm", "obj", "wasm", "rune")
 EXPORTS = ["rune_run"]
@@ -83,8 +82,7 @@ class Frontend:
 def run_frontend(path: str | Path, engine: DiagnosticEngine | None = None) -> Frontend:
     """Parse, check and emit the rune dialect for one Runefile."""
     engine = engine or DiagnosticEngine()
-    runefile, source = load_runefile(path)
-    engine.add_source(source)
+    runefile, _ = load_runefile(path, engine)
     check_runefile(runefile, engine)
     module = emit_ir(runefile, engine)
     module.verify()

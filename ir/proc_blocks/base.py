@@ -6,6 +6,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from rune.ir.kernel_builder import Buffer, KernelBuilder, Scalar
 from xdsl.dialects.builtin import (
     BoolAttr,
     DictionaryAttr,
@@ -16,8 +17,6 @@ from xdsl.dialects.builtin import (
     StringAttr,
 )
 from xdsl.ir import Attribute
-
-from rune.ir.kernel_builder import Buffer, KernelBuilder, Scalar
 
 ArgValue = float | int | bool | str
 
@@ -141,7 +140,10 @@ class ProcBlock(ABC):
 
     @abstractmethod
     def check(
-        self, inputs: Sequence[TensorSig], outputs: Sequence[TensorSig], args: Mapping[str, ArgValue]
+        self,
+        inputs: Sequence[TensorSig],
+        outputs: Sequence[TensorSig],
+        args: Mapping[str, ArgValue],
     ) -> None:
         """Raise ProcBlockError if these tensor types cannot work with this kernel."""
 
@@ -164,7 +166,10 @@ class ElementwiseProcBlock(ProcBlock):
                                       "f32", "f64")
 
     def check(
-        self, inputs: Sequence[TensorSig], outputs: Sequence[TensorSig], args: Mapping[str, ArgValue]
+        self,
+        inputs: Sequence[TensorSig],
+        outputs: Sequence[TensorSig],
+        args: Mapping[str, ArgValue],
     ) -> None:
         if len(inputs) != 1 or len(outputs) != 1:
             raise ProcBlockError(

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rune.ir.llvm_ext import UIToFPOp
+from rune.passes.conversions.llvm_types import LLVMTypeConverter
 from xdsl.dialects import arith, llvm
 from xdsl.dialects.builtin import AnyFloat, IndexType, IntegerAttr, IntegerType
 from xdsl.ir import Operation, SSAValue
 from xdsl.pattern_rewriter import PatternRewriter, RewritePattern
-
-from rune.ir.llvm_ext import UIToFPOp
-from rune.passes.conversions.llvm_types import LLVMTypeConverter
 
 _INT_BINARY = {
     arith.AddiOp: llvm.AddOp,

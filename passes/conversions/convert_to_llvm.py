@@ -10,16 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from xdsl.context import Context
-from xdsl.dialects import builtin
-from xdsl.passes import ModulePass
-from xdsl.pattern_rewriter import GreedyRewritePatternApplier, PatternRewriteWalker
-
 from rune.passes.conversions.arith_to_llvm import ArithToLLVM
 from rune.passes.conversions.func_to_llvm import CallsToLLVM, FuncToLLVM
 from rune.passes.conversions.llvm_types import LLVMTypeConverter
 from rune.passes.conversions.math_to_llvm import MathToLLVM
 from rune.passes.conversions.memref_to_llvm import MemRefAccessToLLVM, MemRefToLLVM
+from xdsl.context import Context
+from xdsl.dialects import builtin
+from xdsl.passes import ModulePass
+from xdsl.pattern_rewriter import GreedyRewritePatternApplier, PatternRewriteWalker
 
 
 @dataclass(frozen=True)

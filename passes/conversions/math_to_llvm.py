@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rune.passes.conversions.arith_to_llvm import intrinsic_name
 from xdsl.dialects import llvm, math
 from xdsl.ir import Operation
 from xdsl.pattern_rewriter import PatternRewriter, RewritePattern
-
-from rune.passes.conversions.arith_to_llvm import intrinsic_name
 
 _INTRINSICS = {
     math.SqrtOp: "llvm.sqrt",

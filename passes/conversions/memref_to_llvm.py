@@ -8,12 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from math import prod
 
+from rune.passes.conversions.llvm_types import LLVMTypeConverter
 from xdsl.dialects import llvm, memref
 from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, IntegerAttr, MemRefType, UnitAttr
 from xdsl.ir import Operation, SSAValue
 from xdsl.pattern_rewriter import PatternRewriter, RewritePattern
-
-from rune.passes.conversions.llvm_types import LLVMTypeConverter
 
 
 @dataclass

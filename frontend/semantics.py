@@ -1,0 +1,154 @@
+"""Checks a parsed Runefile must pass before lowering: names resolve, data flows forward,
+each stage has the inputs and outputs its kind needs, and the files it names exist."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rune.frontend.ast import Argument, Runefile, Stage, StageKind
+from rune.frontend.diagnostics import DiagnosticEngine, ErrorCollector, Note, suggestion
+from rune.frontend.graph import Cycle, execution_order, find_cycles
+from rune.frontend.source import Span
+
+__all__ = [
+    "DEFAULT_MODEL_FORMAT",
+    "MODEL_FORMATS",
+    "check_runefile",
+    "execution_order",
+    "model_format",
+]
+
+MODEL_FORMATS = ("onnx", "tensorflow", "tensorflow-js", "tensorflow-lite")
+DEFAULT_MODEL_FORMAT = "tensorflow-lite"
+
+KIND_LABELS = {
+    StageKind.CAPABILITY: "Capability",
+    StageKind.MODEL: "Model",
+    StageKind.PROC_BLOCK: "Proc block",
+    StageKind.OUT: "Output",
+}
+
+
+def check_runefile(runefile: Runefile, engine: DiagnosticEngine) -> None:
+    """Raise one DiagnosticError with every error found; warnings go to `engine`."""
+    errors = ErrorCollector()
+    for stage in runefile.stages.values():
+        _check_target(runefile, stage, errors)
+        _check_inputs(runefile, stage, errors)
+        _check_args(runefile, stage, errors, engine)
+        _check_arity(stage, errors)
+    _check_resource_files(runefile, errors)
+    for cycle in find_cycles(runefile):
+        _report_cycle(runefile, cycle, errors)
+    errors.raise_if_any()
+
+
+def model_format(stage: Stage) -> str:
+    """A model stage's `format` argument, or the format the original assumed without one."""
+    arg = stage.args.get("format")
+    return str(arg.value) if arg is not None else DEFAULT_MODEL_FORMAT
+
+
+def _check_target(runefile: Runefile, stage: Stage, errors: ErrorCollector) -> None:
+    if stage.kind is not StageKind.MODEL:
+        return
+    if stage.target.startswith("$"):
+        _check_resource_reference(runefile, stage.target[1:], stage.target_span, errors)
+        return
+    path = Path(runefile.directory) / stage.target
+    if not path.exists():
+        errors.error(
+            f'Unable to find the model "{stage.target}" for "{stage.name}"',
+            stage.target_span,
+            Note(f"looked for {path}"),
+        )
+
+
+def _check_resource_reference(
+    runefile: Runefile, name: str, span: Span, errors: ErrorCollector
+) -> None:
+    if name not in runefile.resources:
+        candidates = [f"${known}" for known in runefile.resources]
+        errors.error(f'No definition for "${name}"', span, *suggestion(f"${name}", candidates))
+
+
+def _check_inputs(runefile: Runefile, stage: Stage, errors: ErrorCollector) -> None:
+    for source in stage.inputs:
+        upstream = runefile.stages.get(source.stage)
+        if upstream is None:
+            producers = [s.name for s in runefile.stages.values() if s.kind is not StageKind.OUT]
+            errors.error(
+                f'Unable to find "{source.stage}" to use as an input for "{stage.name}"',
+                source.span,
+                *suggestion(source.stage, producers),
+            )
+        elif upstream.kind is StageKind.OUT:
+            errors.error(
+                f'"{source.stage}" is an output stage, so it has nothing to pass to "{stage.name}"',
+                source.span,
+            )
+        elif source.index >= len(upstream.outputs):
+            count = len(upstream.outputs)
+            errors.error(
+                f'"{source.stage}.{source.index}" is out of range for "{stage.name}": '
+                f'"{source.stage}" declares {count} output{"" if count == 1 else "s"}',
+                source.span,
+                Note(f'"{source.stage}" is defined here', upstream.span),
+            )
+
+
+def _check_args(
+    runefile: Runefile, stage: Stage, errors: ErrorCollector, engine: DiagnosticEngine
+) -> None:
+    for arg in stage.args.values():
+        if arg.resource is not None:
+            _check_resource_reference(runefile, arg.resource, arg.span, errors)
+    if stage.kind is not StageKind.MODEL:
+        return
+    if model_format(stage) not in MODEL_FORMATS:
+        errors.error(
+            f"Expected the format to be one of {', '.join(MODEL_FORMATS)}, "
+            f'but found "{model_format(stage)}"',
+            stage.args["format"].span,
+        )
+    # Models take no arguments but `format`; the original warned rather than failed.
+    unused: list[Argument] = [arg for name, arg in stage.args.items() if name != "format"]
+    if unused:
+        names = ", ".join(arg.name for arg in unused)
+        engine.warn(f"Unused arguments for {stage.name}: {names}", unused[0].span)
+
+
+def _check_arity(stage: Stage, errors: ErrorCollector) -> None:
+    label = f'{KIND_LABELS[stage.kind]} "{stage.name}"'
+    if stage.kind is StageKind.CAPABILITY:
+        if len(stage.outputs) != 1:
+            errors.error(
+                f"{label} must declare exactly one output, found {len(stage.outputs)}", stage.span
+            )
+        if stage.inputs:
+            errors.error(f"{label} cannot have inputs", stage.inputs[0].span)
+    elif not stage.inputs:
+        errors.error(f"{label} needs at least one input", stage.span)
+
+
+def _check_resource_files(runefile: Runefile, errors: ErrorCollector) -> None:
+    for resource in runefile.resources.values():
+        if resource.path is None:
+            continue
+        path = Path(runefile.directory) / resource.path
+        if not path.exists():
+            errors.error(
+                f'Unable to find "{resource.path}" for resource "{resource.name}"',
+                resource.span,
+                Note(f"looked for {path}"),
+            )
+
+
+def _report_cycle(runefile: Runefile, cycle: Cycle, errors: ErrorCollector) -> None:
+    """Name the loop hop by hop in data-flow order, each note at the input that makes it."""
+    checked = cycle[0][0]
+    notes = []
+    for position, (consumer, source) in enumerate(reversed(cycle)):
+        ending = ", completing the cycle." if position == len(cycle) - 1 else ""
+        notes.append(Note(f'... which passes data to "{consumer}"{ending}', source.span))
+    errors.error(f'Cycle detected when checking "{checked}"', runefile.stages[checked].span, *notes)

@@ -1,0 +1,94 @@
+"""runec: compile a Runefile into a rune (or any intermediate stage).
+
+A thin command line over `rune.tools.compiler`; every user error is one diagnostic and exit 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from rune.frontend.diagnostics import DiagnosticEngine, DiagnosticError
+from rune.passes.registry import DESCRIPTIONS
+from rune.tools.compiler import EMIT_KINDS, CompileOptions, compile_runefile
+from xdsl.dialects.builtin import ModuleOp
+
+BINARY_EMITS = {"obj": ".o", "wasm": ".wasm", "rune": ".rune"}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="runec", description="Compile a Runefile into a WebAssembly rune."
+    )
+    parser.add_argument("runefile", nargs="?", help="path to Runefile.yml")
+    parser.add_argument("-o", "--output", help="output file ('-' for stdout)")
+    parser.add_argument("--emit", choices=EMIT_KINDS, default="rune",
+                        help="what to produce (default: rune)")
+    parser.add_argument("-O", dest="opt_level", default="2", choices=["0", "1", "2", "3", "s"],
+                        help="optimisation level: -O0 -O1 -O2 (default) -O3 -Os")
+    parser.add_argument("--passes", help="textual pass pipeline, e.g. 'check-types,lower-pipeline'")
+    parser.add_argument("--print-ir-after-all", action="store_true",
+                        help="print the IR to stderr after every pass")
+    parser.add_argument("--time-passes", action="store_true",
+                        help="print the time spent in each phase to stderr")
+    parser.add_argument("--list-passes", action="store_true", help="list every pass and exit")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.list_passes:
+        for name, description in DESCRIPTIONS.items():
+            print(f"{name:<20} {description}")
+        return 0
+    if args.runefile is None:
+        print("runec: error: no Runefile given (see 'runec --help')", file=sys.stderr)
+        return 2
+
+    def print_ir(pass_name: str, module: ModuleOp) -> None:
+        print(f"// -----// IR Dump After {pass_name} //----- //\n{module}\n", file=sys.stderr)
+
+    options = CompileOptions(
+        opt_level=args.opt_level,
+        passes=args.passes,
+        on_ir=print_ir if args.print_ir_after_all else None,
+    )
+    engine = DiagnosticEngine()
+    try:
+        result = compile_runefile(args.runefile, args.emit, options, engine)
+    except DiagnosticError as exc:
+        for diagnostic in exc.diagnostics:
+            engine.report(diagnostic)
+        engine.emit()
+        return 1
+    engine.emit()
+    if args.time_passes:
+        total = sum(options.timings.values())
+        for phase, seconds in options.timings.items():
+            print(f"  {seconds * 1000:8.2f} ms  {phase}", file=sys.stderr)
+        print(f"  {total * 1000:8.2f} ms  total", file=sys.stderr)
+    return _write(result, args.output, args.emit, args.runefile)
+
+
+def _write(result: bytes | str, output: str | None, emit: str, runefile: str) -> int:
+    if output is None and emit in BINARY_EMITS:
+        output = Path(runefile).resolve().parent.name + BINARY_EMITS[emit]
+    try:
+        if output is None or output == "-":
+            if isinstance(result, bytes):
+                sys.stdout.buffer.write(result)
+            else:
+                sys.stdout.write(result if result.endswith("\n") else result + "\n")
+        elif isinstance(result, bytes):
+            Path(output).write_bytes(result)
+        else:
+            Path(output).write_text(result, encoding="utf-8")
+    except OSError as exc:
+        print(f"runec: error: cannot write {output}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -269,7 +269,10 @@ class KernelBuilder:
         fix_up = self.select(self.emit(arith.AndIOp(too_low, self.negate_bool(x_neg))).results[0],
                              abs_m, zero)
         fix_down = self.select(self.emit(arith.AndIOp(too_high, x_neg)).results[0], abs_m, zero)
-        return self.convert(self.sub(self.add(r, fix_up), fix_down), "f32")
+        fixed = self.sub(self.add(r, fix_up), fix_down)
+        # fmod's result carries x's sign, zero included: fmod(-360, 360) is -0.
+        signed = self.emit(math.CopySignOp(fixed.value, xd.value)).results[0]
+        return self.convert(Scalar(signed, "f64"), "f32")
 
     def negate_bool(self, value: SSAValue) -> SSAValue:
         true = self.emit(arith.ConstantOp(IntegerAttr(1, IntegerType(1)))).results[0]

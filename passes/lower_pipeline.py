@@ -9,14 +9,13 @@ still be packaged into a rune after being printed and parsed back.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from math import prod
 
 from rune.ir import dialect as rd
+from rune.ir.attr_values import from_attr, to_attr
 from rune.ir.kernel_builder import buffer_type, element_bytes, kernel_function
 from rune.ir.proc_blocks import lookup
-from rune.ir.proc_blocks.base import attr_to_arg
 from xdsl.context import Context
 from xdsl.dialects import arith, cf, func, memref
 from xdsl.dialects.builtin import (
@@ -39,6 +38,7 @@ IMPORTS: dict[str, int] = {  # import name -> number of i32 parameters (all retu
     "output_write": 4,
 }
 IMPORT_PREFIX = "rune."
+MANIFEST_ATTR = "rune.manifest"
 
 
 class StageError(Exception):
@@ -107,7 +107,7 @@ class LowerPipelinePass(ModulePass):
         op.body.block.erase_op(pipeline)
         for new_op in lowered:
             op.body.block.add_op(new_op)
-        op.attributes["rune.manifest"] = StringAttr(json.dumps(manifest, sort_keys=True))
+        op.attributes[MANIFEST_ATTR] = to_attr(manifest)
 
 
 def _lower(pipeline: rd.PipelineOp) -> tuple[list, dict]:
@@ -209,7 +209,7 @@ def _lower(pipeline: rd.PipelineOp) -> tuple[list, dict]:
 
 
 def _args(attr) -> dict:
-    return {name: attr_to_arg(value) for name, value in attr.data.items()}
+    return from_attr(attr)  # type: ignore[return-value]
 
 
 def _kernel(stage: rd.ProcBlockOp, number: int) -> func.FuncOp:

@@ -6,17 +6,9 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from rune.ir.attr_values import from_attr
 from rune.ir.kernel_builder import Buffer, KernelBuilder, Scalar
-from xdsl.dialects.builtin import (
-    BoolAttr,
-    DictionaryAttr,
-    Float64Type,
-    FloatAttr,
-    IntegerAttr,
-    IntegerType,
-    StringAttr,
-)
-from xdsl.ir import Attribute
+from xdsl.dialects.builtin import DictionaryAttr
 
 ArgValue = float | int | bool | str
 
@@ -76,30 +68,8 @@ def _parse_bool(text: str) -> bool:
     raise ValueError(text)
 
 
-def arg_to_attr(value: ArgValue) -> Attribute:
-    if isinstance(value, bool):
-        return BoolAttr.from_bool(value)
-    if isinstance(value, int):
-        return IntegerAttr(value, IntegerType(64))
-    if isinstance(value, float):
-        return FloatAttr(value, Float64Type())
-    return StringAttr(value)
-
-
-def attr_to_arg(attr: Attribute) -> ArgValue:
-    if isinstance(attr, IntegerAttr):
-        if attr.type == IntegerType(1):
-            return bool(attr.value.data)
-        return attr.value.data
-    if isinstance(attr, FloatAttr):
-        return attr.value.data
-    if isinstance(attr, StringAttr):
-        return attr.data
-    raise ProcBlockError(f"unsupported argument attribute {attr}")
-
-
 def args_from_attr(attr: DictionaryAttr) -> dict[str, ArgValue]:
-    return {name: attr_to_arg(value) for name, value in attr.data.items()}
+    return {name: from_attr(value) for name, value in attr.data.items()}  # type: ignore[misc]
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,7 @@ class FuncToLLVM(RewritePattern):
 
     def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
         if isinstance(op, func.FuncOp):
-            rewriter.replace_op(op, self._function(op))
+            rewriter.replace_op(op, self._function(op), safe_erase=False)
 
     def _function(self, op: func.FuncOp) -> llvm.FuncOp:
         conv = self.types.convert

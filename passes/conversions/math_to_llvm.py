@@ -20,6 +20,7 @@ _INTRINSICS = {
     math.CeilOp: "llvm.ceil",
     math.AbsFOp: "llvm.fabs",
     math.RoundEvenOp: "llvm.roundeven",
+    math.CopySignOp: "llvm.copysign",
 }
 
 

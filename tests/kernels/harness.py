@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
-from xdsl.dialects.builtin import DictionaryAttr, ModuleOp
-from xdsl.ir import Block, Region
-
 from rune.ir import dialect as rd
 from rune.ir.attr_values import to_attr
 from rune.runtime.host import Rune
 from rune.tools.compiler import CompileOptions, compile_module, run_passes
+from xdsl.dialects.builtin import DictionaryAttr, ModuleOp
+from xdsl.ir import Block, Region
 
 DTYPES = {
     "u8": np.uint8, "i8": np.int8, "u16": np.uint16, "i16": np.int16, "u32": np.uint32,

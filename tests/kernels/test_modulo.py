@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from rune.frontend.diagnostics import DiagnosticError
-from tests.kernels.harness import DTYPES, compile_kernel, kernel_module, run_kernel
 from rune.tools.compiler import CompileOptions, run_passes
+
+from tests.kernels.harness import DTYPES, compile_kernel, kernel_module, run_kernel
 
 N = 64
 FLOAT_MODULI = [360.0, 1.0, -7.5, 0.1, 6.2831855, 1e-3]

@@ -1,0 +1,1 @@
+"""Model file readers and verifiers (pure Python, no ML runtime imports)."""

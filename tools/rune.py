@@ -10,9 +10,11 @@ exit status 1 (2 for command-line usage errors), never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import NoReturn, TextIO
 
@@ -71,11 +73,35 @@ def _build_parser() -> _Parser:
     return parser
 
 
+@contextlib.contextmanager
+def _quiet_native_stderr() -> Iterator[None]:
+    """Hide file descriptor 2 while models load.
+
+    LiteRT's C++ prints "INFO: Created TensorFlow Lite XNNPACK delegate for CPU." on fd 2 when
+    an interpreter is built, and no setting turns it off; the CLI promises clean stderr. Python
+    errors are unaffected: they are raised, and printed after fd 2 is restored.
+    """
+    sys.stderr.flush()
+    try:
+        saved = os.dup(2)
+    except OSError:  # no fd 2 at all: nothing to hide
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def _cmd_run(args: argparse.Namespace, out: TextIO) -> None:
     from rune.runtime.host import Rune
     from rune.runtime.outputs import render_json, render_table
 
-    rune = Rune.load(args.rune, seed=args.seed)
+    with _quiet_native_stderr():
+        rune = Rune.load(args.rune, seed=args.seed)
     named = dict(args.input)
     inputs: dict[str, object] = dict(assign_raw_sources(rune.manifest, args.raw, exclude=named))
     inputs.update(named)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from rune.runtime.errors import ModelError
 
-class ModelFormatError(ValueError):
+
+class ModelFormatError(ModelError, ValueError):
     """A model file is truncated, corrupted or otherwise not a valid model.
 
     Readers raise only this exception for bad input, so callers can reject a

@@ -1,0 +1,31 @@
+"""Exceptions raised by the rune runtime.
+
+Every failure a user can cause (a bad file, a missing input, a broken rune) is a `RuneError`, so a
+host or the `rune` CLI can catch one type and print one line instead of a traceback.
+"""
+
+from __future__ import annotations
+
+
+class RuneError(Exception):
+    """Base class of every error the runtime raises on purpose."""
+
+
+class RuneLoadError(RuneError):
+    """The `.rune` file cannot be loaded: not wasm, truncated, bad manifest, wrong ABI, ..."""
+
+
+class CapabilityError(RuneError):
+    """A capability cannot produce its input: missing, unreadable, wrong size, unsupported kind."""
+
+
+class ModelError(RuneError):
+    """A model cannot be loaded or run: unknown format, bad model bytes, tensor mismatch."""
+
+
+class RuneRunError(RuneError):
+    """A run failed inside the rune: a trap, a non-zero status, or a broken ABI call."""
+
+
+class GuestMemoryError(RuneRunError):
+    """The rune passed a pointer/length that falls outside its own linear memory."""

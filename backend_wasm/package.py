@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 import zipfile
 from pathlib import Path
 
@@ -37,10 +36,9 @@ def model_bytes(source: str) -> bytes:
         raise PackageError(f"cannot read model {source}: {exc.strerror or exc}") from None
 
 
-def package_rune(wasm: bytes, manifest_json: str) -> bytes:
+def package_rune(wasm: bytes, manifest: dict) -> bytes:
     """Replace each model's local `source` path with its byte range in `rune.blobs`."""
-    manifest = json.loads(manifest_json)
-    manifest["compiler"] = COMPILER
+    manifest = {**manifest, "compiler": COMPILER, "models": [dict(m) for m in manifest["models"]]}
     blobs = bytearray()
     for model in manifest["models"]:
         data = model_bytes(model.pop("source"))

@@ -8,7 +8,8 @@ from rune.frontend.ast import Argument, Resource, ResourceType, Runefile, Stage,
 from rune.frontend.diagnostics import DiagnosticEngine, DiagnosticError, error
 from rune.frontend.semantics import execution_order
 from rune.ir import dialect as rd
-from rune.ir.proc_blocks.base import ProcBlockError, arg_to_attr
+from rune.ir.attr_values import to_attr
+from rune.ir.proc_blocks.base import ProcBlockError
 from rune.ir.proc_blocks.resolve import resolve
 from xdsl.dialects.builtin import DictionaryAttr, ModuleOp
 from xdsl.ir import Block, Region, SSAValue
@@ -75,6 +76,10 @@ def emit_ir(runefile: Runefile, engine: DiagnosticEngine) -> ModuleOp:
     return ModuleOp([rd.PipelineOp(_symbol(name), runefile.image, Region(block))])
 
 
+def _args_attr(args: dict) -> DictionaryAttr:
+    return DictionaryAttr({name: to_attr(value) for name, value in args.items()})
+
+
 def _symbol(name: str) -> str:
     return "".join(c if c.isalnum() or c == "_" else "_" for c in name) or "rune"
 
@@ -84,14 +89,14 @@ def _emit_stage(runefile: Runefile, stage: Stage, values: dict[str, list[SSAValu
     inputs = [values[i.stage][i.index] for i in stage.inputs]
     raw_args = {name: _arg_value(runefile, arg) for name, arg in stage.args.items()}
     if stage.kind is StageKind.CAPABILITY:
-        args = DictionaryAttr({k: arg_to_attr(v) for k, v in raw_args.items()})
+        args = _args_attr(raw_args)
         return rd.CapabilityOp(stage.name, stage.target, args, _tensor_types(stage)[0])
     if stage.kind is StageKind.MODEL:
         fmt = str(raw_args.get("format", "tensorflow-lite"))
         return rd.ModelOp(stage.name, fmt, _model_source(runefile, stage), inputs,
                           _tensor_types(stage))
     if stage.kind is StageKind.OUT:
-        args = DictionaryAttr({k: arg_to_attr(v) for k, v in raw_args.items()})
+        args = _args_attr(raw_args)
         return rd.OutputOp(stage.name, stage.target, args, inputs)
     try:
         resolved = resolve(stage.target, runefile.directory)
@@ -100,7 +105,7 @@ def _emit_stage(runefile: Runefile, stage: Stage, values: dict[str, list[SSAValu
         raise error(str(exc), stage.target_span) from None
     if resolved.warning:
         engine.warn(resolved.warning, stage.target_span)
-    args = DictionaryAttr({k: arg_to_attr(v) for k, v in typed.items()})
+    args = _args_attr(typed)
     return rd.ProcBlockOp(stage.name, resolved.block.name, args, inputs, _tensor_types(stage))
 
 

@@ -22,13 +22,14 @@ from rune.frontend.diagnostics import DiagnosticEngine, error
 from rune.frontend.irgen import emit_ir
 from rune.frontend.parser import load_runefile
 from rune.frontend.semantics import check_runefile
+from rune.ir.attr_values import from_attr
 from rune.ir.dialect import Rune
 from rune.ir.llvm_ext import LLVMExt
-from rune.passes.lower_pipeline import StageError
+from rune.passes.lower_pipeline import MANIFEST_ATTR, StageError
 from rune.passes.registry import default_pipeline, parse_pipeline
 from xdsl.context import Context
 from xdsl.dialects import arith, builtin, cf, func, llvm, math, memref, scf
-from xdsl.dialects.builtin import ModuleOp, StringAttr
+from xdsl.dialects.builtin import DictionaryAttr, ModuleOp
 from xdsl.parser import Parser
 from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import ParseError, VerifyException
@@ -118,11 +119,11 @@ def lower_to_llvm_ir(module: ModuleOp, target: Target):
     return optimise(translated, target)
 
 
-def manifest_of(module: ModuleOp) -> str:
-    manifest = module.attributes.get("rune.manifest")
-    if not isinstance(manifest, StringAttr):
-        raise error("the module has no rune.manifest attribute; was lower-pipeline run?")
-    return manifest.data
+def manifest_of(module: ModuleOp) -> dict:
+    manifest = module.attributes.get(MANIFEST_ATTR)
+    if not isinstance(manifest, DictionaryAttr):
+        raise error(f"the module has no {MANIFEST_ATTR} attribute; was lower-pipeline run?")
+    return from_attr(manifest)  # type: ignore[return-value]
 
 
 def compile_runefile(path: str | Path, emit: str = "rune",

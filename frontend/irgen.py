@@ -63,6 +63,8 @@ def emit_ir(runefile: Runefile, engine: DiagnosticEngine) -> ModuleOp:
     errors = []
     for name in execution_order(runefile):
         stage = runefile.stages[name]
+        if any(i.stage not in values for i in stage.inputs):
+            continue  # an input stage already failed; its error is the one worth reading
         try:
             op = _emit_stage(runefile, stage, values, engine)
         except DiagnosticError as exc:

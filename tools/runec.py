@@ -62,6 +62,12 @@ def main(argv: list[str] | None = None) -> int:
             engine.report(diagnostic)
         engine.emit()
         return 1
+    except Exception as exc:  # a compiler bug: say so plainly instead of a traceback
+        engine.emit()
+        print(f"runec: internal compiler error: {type(exc).__name__}: {exc}\n"
+              "runec: note: this is a bug in runec; please report it with the Runefile",
+              file=sys.stderr)
+        return 70
     engine.emit()
     if args.time_passes:
         total = sum(options.timings.values())

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from xdsl.dialects.builtin import DictionaryAttr, ModuleOp, StringAttr
-from xdsl.ir import Block, Region
-from xdsl.utils.exceptions import VerifyException
-
 from rune.frontend.diagnostics import DiagnosticError
 from rune.ir import dialect as rd
 from rune.tools.compiler import parse_ir
+from xdsl.dialects.builtin import DictionaryAttr, ModuleOp, StringAttr
+from xdsl.ir import Block, Region
+from xdsl.utils.exceptions import VerifyException
 
 
 def _pipeline(*ops) -> ModuleOp:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from rune.frontend.diagnostics import DiagnosticError
 from rune.tools.compiler import run_frontend
 

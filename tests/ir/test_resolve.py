@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from rune.ir.proc_blocks.base import ProcBlockError
 from rune.ir.proc_blocks.resolve import resolve
 

@@ -13,7 +13,7 @@ from rune.passes.conversions.func_to_llvm import IMPORT_MODULE_ATTR, IMPORT_NAME
 from xdsl.backend.llvm.convert_op import convert_op, create_constant
 from xdsl.backend.llvm.convert_type import convert_type
 from xdsl.dialects import llvm
-from xdsl.dialects.builtin import ModuleOp, StringAttr
+from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, ModuleOp, StringAttr
 from xdsl.ir import Block, Operation, SSAValue
 
 
@@ -45,11 +45,19 @@ def translate_module(module: ModuleOp, triple: str, data_layout: str,
 
 def _global(op: llvm.GlobalOp, out: ir.Module) -> None:
     typ = convert_type(op.global_type)
+    if isinstance(op.value, DenseIntOrFPElementsAttr):
+        # Tables go in as raw little-endian bytes: one constant instead of one per element.
+        raw = bytearray(op.value.data.data)
+        typ = ir.ArrayType(ir.IntType(8), len(raw))
+        initializer = ir.Constant(typ, raw)
+    elif op.value is None:
+        initializer = ir.Constant(typ, None)
+    else:
+        initializer = create_constant(op.global_type, op.value)
     var = ir.GlobalVariable(out, typ, name=op.sym_name.data)
     var.linkage = op.linkage.linkage.data
     var.global_constant = op.constant is not None
-    zero = ir.Constant(typ, None)
-    var.initializer = zero if op.value is None else create_constant(op.global_type, op.value)
+    var.initializer = initializer
     if op.alignment is not None:
         var.align = op.alignment.value.data
 

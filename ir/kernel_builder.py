@@ -13,8 +13,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from math import prod
 
+import numpy as np
+from rune.ir import kernel_math
 from xdsl.dialects import arith, func, math, memref, scf
 from xdsl.dialects.builtin import (
+    BytesAttr,
+    DenseIntOrFPElementsAttr,
     Float32Type,
     Float64Type,
     FloatAttr,
@@ -22,10 +26,18 @@ from xdsl.dialects.builtin import (
     IntegerAttr,
     IntegerType,
     MemRefType,
+    StringAttr,
+    TensorType,
+    UnitAttr,
 )
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 
 FLOAT_TYPES = ("f32", "f64")
+NUMPY_TYPES = {
+    "u8": np.uint8, "i8": np.int8, "u16": np.uint16, "i16": np.int16, "u32": np.uint32,
+    "i32": np.int32, "u64": np.uint64, "i64": np.int64, "f32": np.float32, "f64": np.float64,
+    "utf8": np.uint64,
+}
 UNSIGNED_TYPES = ("u8", "u16", "u32", "u64")
 
 
@@ -78,18 +90,79 @@ class Scalar:
 
 
 class KernelBuilder:
-    """Appends ops to a current block; loops move the insertion point into their bodies."""
+    """Appends ops to a current block; loops move the insertion point into their bodies.
 
-    def __init__(self, block: Block) -> None:
+    Module-level data a kernel needs (lookup tables, word lists, state kept across runs) is
+    collected in `globals` under names prefixed with the kernel's own symbol, and moved into the
+    module by whoever builds the kernel function.
+    """
+
+    def __init__(self, block: Block, symbol: str = "kernel") -> None:
         self.block = block
+        self.symbol = symbol
+        self.globals: list[memref.GlobalOp] = []
 
     def emit(self, op: Operation) -> Operation:
         self.block.add_op(op)
         return op
 
-    # --- constants -------------------------------------------------------------------------
+    # --- module-level data -----------------------------------------------------------------
+    def _global(self, hint: str, element: str, count: int, initial: Attribute,
+                constant: bool) -> Buffer:
+        name = f"{self.symbol}.{hint}.{len(self.globals)}"
+        typ = buffer_type(element, count)
+        self.globals.append(
+            memref.GlobalOp.get(
+                StringAttr(name), typ, initial,
+                sym_visibility=StringAttr("private"),
+                constant=UnitAttr() if constant else None,
+                alignment=IntegerAttr(16, 64),
+            )
+        )
+        value = self.emit(memref.GetGlobalOp(name, typ)).results[0]
+        return Buffer(value, element, (count,))
+
+    def table(self, hint: str, values: np.ndarray, element: str) -> Buffer:
+        """A read-only table baked into the rune's data segment (weights, LUTs, strings)."""
+        data = np.ascontiguousarray(values, dtype=NUMPY_TYPES[element]).reshape(-1)
+        dense = DenseIntOrFPElementsAttr(
+            TensorType(scalar_type(element), [data.size]), BytesAttr(data.tobytes())
+        )
+        return self._global(hint, element, data.size, dense, constant=True)
+
+    def state(self, hint: str, count: int, element: str) -> Buffer:
+        """Zero-initialised memory that keeps its contents from one run to the next."""
+        return self._global(hint, element, count, UnitAttr(), constant=False)
+
+    def address(self, buffer: Buffer) -> Scalar:
+        """The buffer's address in linear memory, as a u32 (pointers are 32-bit on wasm32)."""
+        index = self.emit(memref.ExtractAlignedPointerAsIndexOp.get(buffer.value)).results[0]
+        return Scalar(self.emit(arith.IndexCastOp(index, IntegerType(32))).results[0], "u32")
+
+    def utf8(self, pointer: Scalar, length: Scalar) -> Scalar:
+        """Pack a (ptr, len) pair into one utf8 element: ptr in the low word, len in the high."""
+        low = self.convert(pointer, "u64")
+        high = self.shift_left(self.convert(length, "u64"), self.constant(32, "u64"))
+        return Scalar(self.emit(arith.OrIOp(low.value, high.value)).results[0], "utf8")
+
+    # --- constants and indices ---------------------------------------------------------------
     def index(self, value: int) -> SSAValue:
         return self.emit(arith.ConstantOp(IntegerAttr(value, IndexType()))).results[0]
+
+    def to_index(self, value: Scalar) -> SSAValue:
+        """An integer scalar as a loop index (for computed addresses)."""
+        return self.emit(arith.IndexCastOp(value.value, IndexType())).results[0]
+
+    def from_index(self, index: SSAValue, element: str = "i32") -> Scalar:
+        return Scalar(self.emit(arith.IndexCastOp(index, scalar_type(element))).results[0], element)
+
+    def add_index(self, a: SSAValue, b: SSAValue | int) -> SSAValue:
+        other = self.index(b) if isinstance(b, int) else b
+        return self.emit(arith.AddiOp(a, other)).results[0]
+
+    def mul_index(self, a: SSAValue, b: SSAValue | int) -> SSAValue:
+        other = self.index(b) if isinstance(b, int) else b
+        return self.emit(arith.MuliOp(a, other)).results[0]
 
     def constant(self, value: float | int, element: str) -> Scalar:
         typ = scalar_type(element)
@@ -245,9 +318,71 @@ class KernelBuilder:
             return Scalar(value.value, dst)
         return Scalar(self.emit(op).results[0], dst)
 
+    def minimum(self, a: Scalar, b: Scalar) -> Scalar:
+        """min(a, b); for floats NaN-propagating (wasm's f32.min)."""
+        if a.is_float:
+            op: Operation = arith.MinimumfOp(a.value, b.value)
+        else:
+            op = (arith.MinUIOp if a.is_unsigned else arith.MinSIOp)(a.value, b.value)
+        return Scalar(self.emit(op).results[0], a.element)
+
+    def maximum(self, a: Scalar, b: Scalar) -> Scalar:
+        if a.is_float:
+            op: Operation = arith.MaximumfOp(a.value, b.value)
+        else:
+            op = (arith.MaxUIOp if a.is_unsigned else arith.MaxSIOp)(a.value, b.value)
+        return Scalar(self.emit(op).results[0], a.element)
+
+    def shift_left(self, a: Scalar, b: Scalar) -> Scalar:
+        return Scalar(self.emit(arith.ShLIOp(a.value, b.value)).results[0], a.element)
+
+    def shift_right(self, a: Scalar, b: Scalar) -> Scalar:
+        """Arithmetic for signed elements, logical for unsigned ones."""
+        op = arith.ShRUIOp if a.is_unsigned else arith.ShRSIOp
+        return Scalar(self.emit(op(a.value, b.value)).results[0], a.element)
+
+    def bit_and(self, a: Scalar, b: Scalar) -> Scalar:
+        return Scalar(self.emit(arith.AndIOp(a.value, b.value)).results[0], a.element)
+
+    def bit_or(self, a: Scalar, b: Scalar) -> Scalar:
+        return Scalar(self.emit(arith.OrIOp(a.value, b.value)).results[0], a.element)
+
+    def bitcast(self, value: Scalar, element: str) -> Scalar:
+        """Reinterpret the bits (f32 <-> i32/u32, f64 <-> i64/u64)."""
+        op = arith.BitcastOp(value.value, scalar_type(element))
+        return Scalar(self.emit(op).results[0], element)
+
+    def negate(self, value: Scalar) -> Scalar:
+        if value.is_float:
+            return Scalar(self.emit(arith.NegfOp(value.value)).results[0], value.element)
+        return self.sub(self.constant(0, value.element), value)
+
+    def floor(self, value: Scalar) -> Scalar:
+        return Scalar(self.emit(math.FloorOp(value.value)).results[0], value.element)
+
+    def ceil(self, value: Scalar) -> Scalar:
+        return Scalar(self.emit(math.CeilOp(value.value)).results[0], value.element)
+
+    def abs(self, value: Scalar) -> Scalar:
+        if value.is_float:
+            return Scalar(self.emit(math.AbsFOp(value.value)).results[0], value.element)
+        negative = self.compare("lt", value, self.constant(0, value.element))
+        return self.select(negative, self.negate(value), value)
+
+    def round_half_even(self, value: Scalar) -> Scalar:
+        return Scalar(self.emit(math.RoundEvenOp(value.value)).results[0], value.element)
+
     def trunc(self, value: Scalar) -> Scalar:
         """Round a float toward zero, staying a float."""
         return Scalar(self.emit(math.TruncOp(value.value)).results[0], value.element)
+
+    def exp(self, value: Scalar) -> Scalar:
+        """e**x written in IR (no libm); see kernel_math."""
+        return kernel_math.exp(self, value)
+
+    def log(self, value: Scalar) -> Scalar:
+        """Natural logarithm written in IR (no libm); see kernel_math."""
+        return kernel_math.log(self, value)
 
     def sqrt(self, value: Scalar) -> Scalar:
         return Scalar(self.emit(math.SqrtOp(value.value)).results[0], value.element)
@@ -283,16 +418,17 @@ def kernel_function(
     name: str,
     args: Sequence[tuple[str, tuple[int, ...]]],
     build: Callable[[KernelBuilder, list[Buffer]], None],
-) -> func.FuncOp:
-    """A private `func.func` taking one flat memref per (element, shape) and returning nothing."""
+) -> tuple[func.FuncOp, list[memref.GlobalOp]]:
+    """A private `func.func` taking one flat memref per (element, shape) and returning nothing,
+    plus the globals (tables, state) its body refers to."""
     arg_types = [buffer_type(element, prod(shape)) for element, shape in args]
     entry = Block(arg_types=arg_types)
-    builder = KernelBuilder(entry)
+    builder = KernelBuilder(entry, name)
     buffers = [
         Buffer(value, element, shape)
         for value, (element, shape) in zip(entry.args, args, strict=True)
     ]
     build(builder, buffers)
     builder.emit(func.ReturnOp())
-    return func.FuncOp(name, (arg_types, []), Region(entry), "private")
+    return func.FuncOp(name, (arg_types, []), Region(entry), "private"), builder.globals
 

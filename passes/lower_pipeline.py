@@ -192,8 +192,9 @@ def _lower(pipeline: rd.PipelineOp) -> tuple[list, dict]:
             entry["kind"] = "out"
         else:
             assert isinstance(stage, rd.ProcBlockOp)
-            kernel = _kernel(stage, len(kernels))
+            kernel, kernel_globals = _kernel(stage, len(kernels))
             kernels.append(kernel)
+            globals_.extend(kernel_globals)
             operands = [buffer(v) for v in (*stage.inputs, *stage.outputs)]
             run.emit(func.CallOp(kernel.sym_name.data, operands, []))
             entry["kind"] = "proc-block"
@@ -212,7 +213,7 @@ def _args(attr) -> dict:
     return from_attr(attr)  # type: ignore[return-value]
 
 
-def _kernel(stage: rd.ProcBlockOp, number: int) -> func.FuncOp:
+def _kernel(stage: rd.ProcBlockOp, number: int) -> tuple[func.FuncOp, list[memref.GlobalOp]]:
     block = lookup(stage.kernel.data)
     if block is None:
         raise StageError(stage.stage_name, f"unknown proc block `{stage.kernel.data}`")

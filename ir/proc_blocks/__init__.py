@@ -1,11 +1,37 @@
-"""The proc-block library: every kernel a Runefile can name, keyed by canonical name."""
+"""The proc-block library: every kernel a Runefile can name, keyed by canonical name.
+
+Each module in this package defines ProcBlock subclasses; they are found here, so adding a
+kernel never means editing a shared list.
+"""
 
 from __future__ import annotations
 
-from rune.ir.proc_blocks.base import ProcBlock
-from rune.ir.proc_blocks.modulo import Modulo
+import importlib
+import inspect
+import pkgutil
 
-LIBRARY: dict[str, ProcBlock] = {block.name: block for block in (Modulo(),)}
+from rune.ir.proc_blocks.base import ProcBlock
+
+_NOT_KERNELS = {"base", "resolve"}
+
+
+def _discover() -> dict[str, ProcBlock]:
+    library: dict[str, ProcBlock] = {}
+    for info in pkgutil.iter_modules(__path__):
+        if info.name in _NOT_KERNELS:
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            if issubclass(cls, ProcBlock) and not inspect.isabstract(cls) and (
+                    cls.__module__ == module.__name__):
+                block = cls()
+                if block.name in library:
+                    raise RuntimeError(f"two proc blocks are called {block.name}")
+                library[block.name] = block
+    return library
+
+
+LIBRARY: dict[str, ProcBlock] = _discover()
 
 
 def lookup(name: str) -> ProcBlock | None:

@@ -9,6 +9,7 @@ kernels' arithmetic depends on it; text is `!rune.utf8`. Ops appear in execution
 from __future__ import annotations
 
 from collections.abc import Sequence
+from math import prod
 
 from xdsl.dialects.builtin import (
     DictionaryAttr,
@@ -78,6 +79,22 @@ def element_type_name(attr: Attribute) -> str:
 
 def tensor_type(element: str, dimensions: Sequence[int]) -> TensorType:
     return TensorType(element_type_attr(element), list(dimensions))
+
+
+def element_bytes(element: str) -> int:
+    """Bytes per element in memory; a utf8 element is a (ptr, len) pair of u32."""
+    return 8 if element == "utf8" else int(element[1:]) // 8
+
+
+def tensor_sig(typ: Attribute) -> tuple[str, tuple[int, ...]]:
+    """(element type name, shape) of a rune tensor type."""
+    assert isinstance(typ, TensorType)
+    return element_type_name(typ.element_type), tuple(typ.get_shape())
+
+
+def tensor_bytes(typ: Attribute) -> int:
+    element, shape = tensor_sig(typ)
+    return element_bytes(element) * prod(shape)
 
 
 def _verify_tensor(value: SSAValue | Attribute, what: str) -> None:

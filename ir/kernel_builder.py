@@ -15,6 +15,7 @@ from math import prod
 
 import numpy as np
 from rune.ir import kernel_math
+from rune.ir.dialect import element_bytes
 from xdsl.dialects import arith, func, math, memref, scf
 from xdsl.dialects.builtin import (
     BytesAttr,
@@ -50,10 +51,6 @@ def scalar_type(element: str) -> Attribute:
     if element == "utf8":
         return IntegerType(64)
     return IntegerType(int(element[1:]))
-
-
-def element_bytes(element: str) -> int:
-    return 8 if element == "utf8" else int(element[1:]) // 8
 
 
 def buffer_type(element: str, count: int) -> MemRefType:

@@ -12,9 +12,10 @@ from math import prod
 from pathlib import Path
 
 from rune.ir import dialect as rd
+from rune.ir.dialect import tensor_sig
 from rune.ir.proc_blocks import lookup
 from rune.ir.proc_blocks.base import ProcBlockError, TensorSig, args_from_attr
-from rune.passes.lower_pipeline import StageError, tensor_sig
+from rune.passes.lower_pipeline import StageError
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass

@@ -14,15 +14,19 @@ from math import prod
 
 from rune.ir import dialect as rd
 from rune.ir.attr_values import from_attr, to_attr
-from rune.ir.kernel_builder import buffer_type, element_bytes, kernel_function
+from rune.ir.dialect import tensor_bytes, tensor_sig
+from rune.ir.kernel_builder import buffer_type, kernel_function
 from rune.ir.proc_blocks import lookup
+from rune.passes.plan_memory import plan_of, tensors_of
 from xdsl.context import Context
 from xdsl.dialects import arith, cf, func, memref
 from xdsl.dialects.builtin import (
+    IndexType,
     IntegerAttr,
+    IntegerType,
+    MemRefType,
     ModuleOp,
     StringAttr,
-    TensorType,
     UnitAttr,
     i32,
 )
@@ -38,6 +42,7 @@ IMPORTS: dict[str, int] = {  # import name -> number of i32 parameters (all retu
     "output_write": 4,
 }
 IMPORT_PREFIX = "rune."
+ARENA = "rune.arena"
 MANIFEST_ATTR = "rune.manifest"
 
 
@@ -47,15 +52,6 @@ class StageError(Exception):
     def __init__(self, stage: str, message: str) -> None:
         super().__init__(message)
         self.stage = stage
-
-
-def tensor_sig(typ: TensorType) -> tuple[str, tuple[int, ...]]:
-    return rd.element_type_name(typ.element_type), tuple(typ.get_shape())
-
-
-def tensor_bytes(typ: TensorType) -> int:
-    element, shape = tensor_sig(typ)
-    return element_bytes(element) * prod(shape)
 
 
 class _RunBuilder:
@@ -111,33 +107,36 @@ class LowerPipelinePass(ModulePass):
 
 
 def _lower(pipeline: rd.PipelineOp) -> tuple[list, dict]:
-    tensors: dict[SSAValue, int] = {}
-    globals_: list = []
-    manifest_tensors: list[dict] = []
-    for stage in pipeline.body.ops:
-        for value in stage.results:
-            tid = len(tensors)
-            tensors[value] = tid
-            element, shape = tensor_sig(value.type)
-            manifest_tensors.append({"id": tid, "element_type": element, "dimensions": list(shape)})
-            globals_.append(
-                memref.GlobalOp.get(
-                    StringAttr(f"tensor.{tid}"),
-                    buffer_type(element, prod(shape)),
-                    UnitAttr(),
-                    sym_visibility=StringAttr("private"),
-                    alignment=IntegerAttr(16, 64),
-                )
-            )
+    values = tensors_of(pipeline)
+    tensors = {value: tid for tid, value in enumerate(values)}
+    memory = plan_of(pipeline)
+    arena_bytes = max(memory["arena_bytes"], 1)
+    arena_type = MemRefType(IntegerType(8), [arena_bytes])
+    globals_: list = [
+        memref.GlobalOp.get(
+            StringAttr(ARENA), arena_type, UnitAttr(),
+            sym_visibility=StringAttr("private"), alignment=IntegerAttr(16, 64),
+        )
+    ]
+    manifest_tensors = []
+    for tid, value in enumerate(values):
+        element, shape = tensor_sig(value.type)
+        manifest_tensors.append({"id": tid, "element_type": element, "dimensions": list(shape)})
 
     run = _RunBuilder()
     buffers: dict[SSAValue, SSAValue] = {}
+    arena = run.emit(memref.GetGlobalOp(ARENA, arena_type)).results[0]
 
     def buffer(value: SSAValue) -> SSAValue:
+        """A typed view of the tensor's slot in the arena."""
         if value not in buffers:
             tid = tensors[value]
-            typ = globals_[tid].type
-            buffers[value] = run.emit(memref.GetGlobalOp(f"tensor.{tid}", typ)).results[0]
+            element, shape = tensor_sig(value.type)
+            offset = run.emit(
+                arith.ConstantOp(IntegerAttr(memory["tensors"][tid]["offset"], IndexType()))
+            ).results[0]
+            view = memref.ViewOp(arena, offset, [], buffer_type(element, prod(shape)))
+            buffers[value] = run.emit(view).results[0]
         return buffers[value]
 
     kernels: list[func.FuncOp] = []
@@ -150,7 +149,7 @@ def _lower(pipeline: rd.PipelineOp) -> tuple[list, dict]:
         "models": [],
         "outputs": [],
         "stages": [],
-        "memory": {"arena_bytes": sum(tensor_bytes(v.type) for v in tensors)},
+        "memory": memory,
     }
     for stage in pipeline.body.ops:
         ins = [tensors[v] for v in stage.operands]

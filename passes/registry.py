@@ -7,6 +7,7 @@ from collections.abc import Callable
 from rune.passes.check_types import CheckTypesPass
 from rune.passes.conversions.convert_to_llvm import ConvertToLLVMPass
 from rune.passes.lower_pipeline import LowerPipelinePass
+from rune.passes.plan_memory import PlanMemoryPass
 from xdsl.passes import ModulePass, PassPipeline
 from xdsl.transforms.canonicalize import CanonicalizePass
 from xdsl.transforms.common_subexpression_elimination import CommonSubexpressionElimination
@@ -17,6 +18,7 @@ PASSES: dict[str, type[ModulePass]] = {
     p.name: p
     for p in (
         CheckTypesPass,
+        PlanMemoryPass,
         LowerPipelinePass,
         CanonicalizePass,
         CommonSubexpressionElimination,
@@ -28,7 +30,9 @@ PASSES: dict[str, type[ModulePass]] = {
 
 DESCRIPTIONS: dict[str, str] = {
     "check-types": "check proc-block signatures and model tensors against the model file",
-    "lower-pipeline": "rune dialect -> buffers, kernel loops (scf/memref) and rune_run",
+    "plan-memory": "static arena offsets from tensor lifetimes; "
+    "option strategy=greedy-by-size|naive",
+    "lower-pipeline": "rune dialect -> arena views, kernel loops (scf/memref) and rune_run",
     "canonicalize": "xDSL canonicalisation patterns (folding, simplification)",
     "cse": "common subexpression elimination",
     "dce": "dead code elimination",
@@ -42,8 +46,10 @@ TO_LLVM = ("convert-scf-to-cf", "convert-to-llvm")
 
 def default_pipeline(opt_level: str) -> str:
     """The textual pipeline `runec -O<level>` runs between the frontend and the backend."""
-    cleanup = () if opt_level == "0" else ("canonicalize", "cse")
-    return ",".join(("check-types", *LOWERING, *cleanup, *TO_LLVM))
+    if opt_level == "0":
+        return ",".join(("check-types", *LOWERING, *TO_LLVM))
+    optimise = ("plan-memory{strategy=greedy-by-size}",)
+    return ",".join(("check-types", *optimise, *LOWERING, "canonicalize", "cse", *TO_LLVM))
 
 
 def parse_pipeline(spec: str, callback: Callable | None = None) -> PassPipeline:

@@ -65,6 +65,7 @@ class CompileOptions:
     print_ir_after_all: bool = False
     on_ir: Callable[[str, ModuleOp], None] | None = None  # (pass name, module) after each pass
     timings: dict[str, float] = field(default_factory=dict)
+    manifest: dict | None = None  # filled in once the pipeline is lowered (memory report, tools)
 
     def resolved_target(self) -> Target:
         return TARGETS[self.target].with_opt_level(self.opt_level)
@@ -135,7 +136,10 @@ def compile_runefile(path: str | Path, emit: str = "rune",
         front = run_frontend(path, engine)
     if emit == "ast":
         return _format_ast(front.runefile)
-    if emit == "ir":
+    if emit == "ir":  # the frontend's IR, or the IR after an explicit --passes pipeline
+        if options.passes:
+            with _timed(options.timings, "passes"):
+                run_passes(front.module, options, front.runefile)
         return str(front.module)
     with _timed(options.timings, "passes"):
         run_passes(front.module, options, front.runefile)
@@ -144,6 +148,8 @@ def compile_runefile(path: str | Path, emit: str = "rune",
 
 def compile_module(module: ModuleOp, emit: str, options: CompileOptions) -> bytes | str:
     """The backend half: an llvm-dialect module (with its manifest) to `emit`."""
+    if MANIFEST_ATTR in module.attributes:
+        options.manifest = manifest_of(module)
     if emit == "llvm-dialect":
         return str(module)
     target = options.resolved_target()

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from rune.frontend.diagnostics import DiagnosticEngine, DiagnosticError
+from rune.passes.plan_memory import format_report
 from rune.passes.registry import DESCRIPTIONS
 from rune.tools.compiler import EMIT_KINDS, CompileOptions, compile_runefile
 from xdsl.dialects.builtin import ModuleOp
@@ -33,6 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--time-passes", action="store_true",
                         help="print the time spent in each phase to stderr")
     parser.add_argument("--list-passes", action="store_true", help="list every pass and exit")
+    parser.add_argument("--memory-report", action="store_true",
+                        help="print the planned arena, naive sum, lower bound and every tensor's "
+                        "offset, size and live range")
     return parser
 
 
@@ -69,6 +73,15 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 70
     engine.emit()
+    if args.memory_report:
+        if options.manifest is None:
+            print("runec: error: --memory-report needs the pipeline lowered "
+                  "(use --emit=llvm-dialect or later)", file=sys.stderr)
+            return 1
+        report = format_report(options.manifest["name"], options.manifest["memory"])
+        text_to_stdout = args.output is None and args.emit not in BINARY_EMITS
+        writes_stdout = args.output == "-" or text_to_stdout
+        print(report, file=sys.stderr if writes_stdout else sys.stdout)
     if args.time_passes:
         total = sum(options.timings.values())
         for phase, seconds in options.timings.items():

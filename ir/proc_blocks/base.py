@@ -87,6 +87,9 @@ class ProcBlock(ABC):
     summary: str
     origin: str = "hotg-ai/proc-blocks v0.11.3"
     arg_specs: tuple[ArgSpec, ...] = ()
+    # May the output share memory with the (single) input when the input dies here? True only
+    # when element i of the output is written after element i of the input is last read.
+    in_place: bool = False
 
     def parse_args(self, raw: Mapping[str, ArgValue]) -> dict[str, ArgValue]:
         """Typed arguments with defaults filled in; unknown or missing ones are errors."""
@@ -131,6 +134,8 @@ class ProcBlock(ABC):
 class ElementwiseProcBlock(ProcBlock):
     """One input, one output of the same shape, one scalar function applied to every element.
     Kernels written this way can later be fused into their neighbours."""
+
+    in_place = True
 
     element_types: tuple[str, ...] = ("u8", "i8", "u16", "i16", "u32", "i32", "u64", "i64",
                                       "f32", "f64")

@@ -10,7 +10,13 @@ from math import prod
 
 from rune.passes.conversions.llvm_types import LLVMTypeConverter
 from xdsl.dialects import llvm, memref
-from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, IntegerAttr, MemRefType, UnitAttr
+from xdsl.dialects.builtin import (
+    DenseIntOrFPElementsAttr,
+    IntegerAttr,
+    IntegerType,
+    MemRefType,
+    UnitAttr,
+)
 from xdsl.ir import Operation, SSAValue
 from xdsl.pattern_rewriter import PatternRewriter, RewritePattern
 
@@ -70,6 +76,12 @@ class MemRefToLLVM(RewritePattern):
             case memref.GetGlobalOp():
                 rewriter.replace_op(
                     op, llvm.AddressOfOp(op.name_.root_reference, llvm.LLVMPointerType())
+                )
+            case memref.ViewOp():
+                # A typed window onto an i8 buffer: the same pointer, moved by byte_shift.
+                rewriter.replace_op(
+                    op, llvm.GEPOp.from_mixed_indices(op.source, [op.byte_shift],
+                                                      IntegerType(8), inbounds=True)
                 )
             case memref.ExtractAlignedPointerAsIndexOp():
                 rewriter.replace_op(op, llvm.PtrToIntOp(op.source, self.types.index_type))

@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
-from xdsl.dialects.builtin import DictionaryAttr, ModuleOp
-from xdsl.ir import Block, Region
-
 from rune.ir import dialect as rd
 from rune.ir.attr_values import to_attr
 from rune.ir.kernel_builder import NUMPY_TYPES
 from rune.runtime.host import Rune
 from rune.tools.compiler import CompileOptions, compile_module, run_passes
+from xdsl.dialects.builtin import DictionaryAttr, ModuleOp
+from xdsl.ir import Block, Region
 
 DTYPES = {name: dtype for name, dtype in NUMPY_TYPES.items() if name != "utf8"}
 TensorDecl = tuple[str, Sequence[int]]  # (element type, shape)

@@ -1,0 +1,1 @@
+"""Static tensor-memory planning: lifetimes over the schedule, then offsets in one arena."""

@@ -39,7 +39,8 @@ def test_greedy_reaches_the_lower_bound_on_a_chain(sizes):
     chain = [Interval(size, i, i + 1) for i, size in enumerate(sizes)]
     offsets = plan(chain, "greedy-by-size")
     assert arena_size(chain, offsets) == lower_bound(chain)
-    assert lower_bound(chain) == max(align(a) + align(b) for a, b in zip(sizes, sizes[1:], strict=False))
+    pairs = zip(sizes, sizes[1:], strict=False)
+    assert lower_bound(chain) == max(align(a) + align(b) for a, b in pairs)
 
 
 def test_naive_is_the_aligned_sum():

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from math import prod
 
 from xdsl.dialects.builtin import (
+    ArrayAttr,
     DictionaryAttr,
     Float32Type,
     Float64Type,
@@ -26,6 +27,7 @@ from xdsl.irdl import (
     IRDLOperation,
     irdl_attr_definition,
     irdl_op_definition,
+    opt_prop_def,
     prop_def,
     region_def,
     result_def,
@@ -177,17 +179,23 @@ class CapabilityOp(StageOp):
 
 @irdl_op_definition
 class ProcBlockOp(StageOp):
-    """A pre/post-processing kernel from the proc-block library, with its typed arguments."""
+    """A pre/post-processing kernel from the proc-block library, with its typed arguments.
+
+    `fused` (after fuse-elementwise) holds, per input, the elementwise stages applied to each
+    element as the kernel reads it: a list of {stage, kernel, args, from, to} in order, so the
+    producers' tensors never exist in memory.
+    """
 
     name = "rune.proc_block"
 
     kernel = prop_def(StringAttr)
     args = prop_def(DictionaryAttr)
+    fused = opt_prop_def(ArrayAttr)
     inputs = var_operand_def(TensorType)
     outputs = var_result_def(TensorType)
 
     assembly_format = (
-        "$stage `kernel` $kernel `args` $args `(` $inputs `)` attr-dict "
+        "$stage `kernel` $kernel `args` $args (`fused` $fused^)? `(` $inputs `)` attr-dict "
         "`:` `(` type($inputs) `)` `->` `(` type($outputs) `)`"
     )
 
@@ -209,6 +217,11 @@ class ProcBlockOp(StageOp):
         super().verify_()
         if not self.inputs:
             raise VerifyException(f"proc block {self.stage_name!r} has no inputs")
+        if self.fused is not None and len(self.fused.data) != len(self.inputs):
+            raise VerifyException(
+                f"proc block {self.stage_name!r} has {len(self.inputs)} inputs but "
+                f"{len(self.fused.data)} fused chains"
+            )
 
 
 @irdl_op_definition

@@ -58,12 +58,28 @@ def buffer_type(element: str, count: int) -> MemRefType:
 
 
 @dataclass(frozen=True)
+class FusedStep:
+    """An elementwise stage applied to each element as it is loaded (see fuse-elementwise)."""
+
+    apply: Callable[[KernelBuilder, Scalar], Scalar]
+    source: str  # element type this step reads
+
+
+@dataclass(frozen=True)
 class Buffer:
-    """A kernel argument: a flat memref plus its Runefile element type and logical shape."""
+    """A kernel argument: a flat memref plus its Runefile element type and logical shape.
+
+    With `steps`, the memref holds the input of a fused chain of elementwise stages and
+    `element` is what the chain produces: loads compute the chain, stores are not allowed."""
 
     value: SSAValue
     element: str
     shape: tuple[int, ...]
+    steps: tuple[FusedStep, ...] = ()
+
+    @property
+    def stored_element(self) -> str:
+        return self.steps[0].source if self.steps else self.element
 
     @property
     def count(self) -> int:
@@ -133,6 +149,8 @@ class KernelBuilder:
 
     def address(self, buffer: Buffer) -> Scalar:
         """The buffer's address in linear memory, as a u32 (pointers are 32-bit on wasm32)."""
+        if buffer.steps:
+            raise ValueError("a fused input has no address: its elements exist only on load")
         index = self.emit(memref.ExtractAlignedPointerAsIndexOp.get(buffer.value)).results[0]
         return Scalar(self.emit(arith.IndexCastOp(index, IntegerType(32))).results[0], "u32")
 
@@ -176,9 +194,14 @@ class KernelBuilder:
     # --- memory ----------------------------------------------------------------------------
     def load(self, buffer: Buffer, index: SSAValue) -> Scalar:
         load = self.emit(memref.LoadOp.get(buffer.value, [index]))
-        return Scalar(load.results[0], buffer.element)
+        value = Scalar(load.results[0], buffer.stored_element)
+        for step in buffer.steps:
+            value = step.apply(self, value)
+        return value
 
     def store(self, value: Scalar, buffer: Buffer, index: SSAValue) -> None:
+        if buffer.steps:
+            raise ValueError("a fused input is computed on load and cannot be stored to")
         self.emit(memref.StoreOp.get(value.value, buffer.value, [index]))
 
     # --- loops -----------------------------------------------------------------------------
@@ -415,15 +438,24 @@ def kernel_function(
     name: str,
     args: Sequence[tuple[str, tuple[int, ...]]],
     build: Callable[[KernelBuilder, list[Buffer]], None],
+    steps: Sequence[tuple[FusedStep, ...]] = (),
 ) -> tuple[func.FuncOp, list[memref.GlobalOp]]:
     """A private `func.func` taking one flat memref per (element, shape) and returning nothing,
-    plus the globals (tables, state) its body refers to."""
-    arg_types = [buffer_type(element, prod(shape)) for element, shape in args]
+    plus the globals (tables, state) its body refers to. `steps[i]`, when given, is the fused
+    chain computed on every load from argument i."""
+    chains = list(steps) + [()] * (len(args) - len(steps))
+    buffers_spec = [
+        (element, shape, chain) for (element, shape), chain in zip(args, chains, strict=True)
+    ]
+    arg_types = [
+        buffer_type(chain[0].source if chain else element, prod(shape))
+        for element, shape, chain in buffers_spec
+    ]
     entry = Block(arg_types=arg_types)
     builder = KernelBuilder(entry, name)
     buffers = [
-        Buffer(value, element, shape)
-        for value, (element, shape) in zip(entry.args, args, strict=True)
+        Buffer(value, element, shape, chain)
+        for value, (element, shape, chain) in zip(entry.args, buffers_spec, strict=True)
     ]
     build(builder, buffers)
     builder.emit(func.ReturnOp())

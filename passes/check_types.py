@@ -15,6 +15,7 @@ from rune.ir import dialect as rd
 from rune.ir.dialect import tensor_sig
 from rune.ir.proc_blocks import lookup
 from rune.ir.proc_blocks.base import ProcBlockError, TensorSig, args_from_attr
+from rune.passes.fuse_elementwise import input_sigs
 from rune.passes.lower_pipeline import StageError
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
@@ -42,7 +43,7 @@ def _check_proc_block(stage: rd.ProcBlockOp) -> None:
     try:
         args = block.parse_args(args_from_attr(stage.args))
         block.check(
-            [TensorSig(*tensor_sig(v.type)) for v in stage.inputs],
+            [TensorSig(*sig) for sig in input_sigs(stage)],
             [TensorSig(*tensor_sig(v.type)) for v in stage.outputs],
             args,
         )

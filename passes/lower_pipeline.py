@@ -10,13 +10,16 @@ still be packaged into a rune after being printed and parsed back.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from math import prod
 
 from rune.ir import dialect as rd
 from rune.ir.attr_values import from_attr, to_attr
 from rune.ir.dialect import tensor_bytes, tensor_sig
-from rune.ir.kernel_builder import buffer_type, kernel_function
+from rune.ir.kernel_builder import FusedStep, buffer_type, kernel_function
 from rune.ir.proc_blocks import lookup
+from rune.ir.proc_blocks.base import ProcBlock
+from rune.passes.fuse_elementwise import fused_chains, input_sigs
 from rune.passes.plan_memory import plan_of, tensors_of
 from xdsl.context import Context
 from xdsl.dialects import arith, cf, func, memref
@@ -213,17 +216,39 @@ def _args(attr) -> dict:
 
 
 def _kernel(stage: rd.ProcBlockOp, number: int) -> tuple[func.FuncOp, list[memref.GlobalOp]]:
-    block = lookup(stage.kernel.data)
-    if block is None:
-        raise StageError(stage.stage_name, f"unknown proc block `{stage.kernel.data}`")
+    block = _library_block(stage.stage_name, stage.kernel.data)
     args = _args(stage.args)
-    sigs = [tensor_sig(v.type) for v in (*stage.inputs, *stage.outputs)]
     n_in = len(stage.inputs)
+    chains = fused_chains(stage)
+    sigs = input_sigs(stage) + [tensor_sig(v.type) for v in stage.outputs]
 
     def build(builder, buffers):
         block.build(builder, buffers[:n_in], buffers[n_in:], args)
 
-    return kernel_function(f"kernel.{number}.{_sym(stage.stage_name)}", sigs, build)
+    name = f"kernel.{number}.{_sym(stage.stage_name)}"
+    return kernel_function(name, sigs, build, [_fused_steps(c) for c in chains])
+
+
+def _library_block(stage: str, kernel: str) -> ProcBlock:
+    block = lookup(kernel)
+    if block is None:
+        raise StageError(stage, f"unknown proc block `{kernel}`")
+    return block
+
+
+def _fused_steps(chain: list) -> tuple[FusedStep, ...]:
+    """The loads-time functions of a fused chain (see fuse-elementwise)."""
+    steps = []
+    for attr in chain:
+        step = from_attr(attr)
+        block = _library_block(step["stage"], step["kernel"])
+        steps.append(FusedStep(partial(_apply_step, block, step["args"], step["to"]),
+                               step["from"]))
+    return tuple(steps)
+
+
+def _apply_step(block, args: dict, out_element: str, builder, value):
+    return block.apply(builder, value, args, out_element)
 
 
 def _sym(name: str) -> str:

@@ -2,8 +2,9 @@
 
 Lifetimes come from the schedule (the order of stages in the pipeline). A proc block that
 declares `in_place` may write its output over its input when that input dies there, so the two
-share one slot. The plan is an attribute of the pipeline; lower-pipeline follows it, and the
-manifest records it (`runec --memory-report` prints it).
+share one slot (except with the `naive` strategy, which shares nothing). The plan is an
+attribute of the pipeline; lower-pipeline follows it, and the manifest records it
+(`runec --memory-report` prints it).
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ def memory_plan(pipeline: rd.PipelineOp, strategy: str) -> dict:
     last = [max([step[u.operation] for u in v.uses], default=step[v.owner]) for v in values]
     group = list(range(len(values)))  # in-place outputs join their input's slot
     for op in stages:
-        if _reuses_input(op, ids, last, step):
+        if strategy != "naive" and _reuses_input(op, ids, last, step):
             group[ids[op.results[0]]] = group[ids[op.operands[0]]]
     slots = sorted(set(group))
     intervals = [

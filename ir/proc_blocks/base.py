@@ -90,6 +90,11 @@ class ProcBlock(ABC):
     # May the output share memory with the (single) input when the input dies here? True only
     # when element i of the output is written after element i of the input is last read.
     in_place: bool = False
+    # May fuse-elementwise hand this kernel inputs that are computed on load? True only when
+    # the kernel reads its inputs through builder.load (never their address).
+    accepts_fused_inputs: bool = False
+    # Does the kernel read each input element once? If not, only cheap producers fuse into it.
+    reads_inputs_once: bool = False
 
     def parse_args(self, raw: Mapping[str, ArgValue]) -> dict[str, ArgValue]:
         """Typed arguments with defaults filled in; unknown or missing ones are errors."""
@@ -136,6 +141,10 @@ class ElementwiseProcBlock(ProcBlock):
     Kernels written this way can later be fused into their neighbours."""
 
     in_place = True
+    accepts_fused_inputs = True
+    reads_inputs_once = True
+    # Cheap enough to recompute in a consumer that reads an element several times?
+    cheap: bool = True
 
     element_types: tuple[str, ...] = ("u8", "i8", "u16", "i16", "u32", "i32", "u64", "i64",
                                       "f32", "f64")
@@ -167,6 +176,12 @@ class ElementwiseProcBlock(ProcBlock):
     def scalar(self, builder: KernelBuilder, value: Scalar, args: Mapping[str, ArgValue]) -> Scalar:
         """The function applied to each element."""
 
+    def apply(self, builder: KernelBuilder, value: Scalar, args: Mapping[str, ArgValue],
+              out_element: str) -> Scalar:
+        """One element through this kernel, giving `out_element`. Kernels whose output type
+        differs from their input's (cast, quantize) override this instead of `scalar`."""
+        return self.scalar(builder, value, args)
+
     def build(
         self,
         builder: KernelBuilder,
@@ -176,7 +191,8 @@ class ElementwiseProcBlock(ProcBlock):
     ) -> None:
         (source,), (result,) = inputs, outputs
         with builder.loop(source.count) as i:
-            builder.store(self.scalar(builder, builder.load(source, i), args), result, i)
+            value = self.apply(builder, builder.load(source, i), args, result.element)
+            builder.store(value, result, i)
 
 
 def _describe(sig: TensorSig) -> str:

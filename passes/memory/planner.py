@@ -56,7 +56,8 @@ def plan(buffers: list[Interval], strategy: str) -> list[int]:
 
 
 def _greedy_by_size(buffers: list[Interval]) -> list[int]:
-    order = sorted(range(len(buffers)), key=lambda i: (-align(buffers[i].size), buffers[i].first, i))
+    order = sorted(range(len(buffers)),
+                   key=lambda i: (-align(buffers[i].size), buffers[i].first, i))
     offsets: dict[int, int] = {}
     for i in order:
         buffer = buffers[i]

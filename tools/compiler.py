@@ -7,7 +7,7 @@ directly. Every failure a user can cause surfaces as a `DiagnosticError`.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,13 +25,13 @@ from rune.frontend.semantics import check_runefile
 from rune.ir.attr_values import from_attr
 from rune.ir.dialect import Rune
 from rune.ir.llvm_ext import LLVMExt
+from rune.passes.instrumentation import Instrumentation, PassFailure, run_pipeline
 from rune.passes.lower_pipeline import MANIFEST_ATTR, StageError
 from rune.passes.registry import default_pipeline, parse_pipeline
 from xdsl.context import Context
 from xdsl.dialects import arith, builtin, cf, func, llvm, math, memref, scf
 from xdsl.dialects.builtin import DictionaryAttr, ModuleOp
 from xdsl.parser import Parser
-from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import ParseError, VerifyException
 
 EMIT_KINDS = ("ast", "ir", "llvm-dialect", "llvm", "asm", "obj", "wasm", "rune")
@@ -62,8 +62,7 @@ class CompileOptions:
     opt_level: str = "2"
     passes: str | None = None
     target: str = "wasm32"
-    print_ir_after_all: bool = False
-    on_ir: Callable[[str, ModuleOp], None] | None = None  # (pass name, module) after each pass
+    instrument: Instrumentation = field(default_factory=Instrumentation)
     timings: dict[str, float] = field(default_factory=dict)
     manifest: dict | None = None  # filled in once the pipeline is lowered (memory report, tools)
 
@@ -92,21 +91,26 @@ def run_frontend(path: str | Path, engine: DiagnosticEngine | None = None) -> Fr
 
 
 def run_passes(module: ModuleOp, options: CompileOptions, runefile: Runefile | None = None) -> None:
-    """Apply the textual pipeline in place; a failing stage becomes a diagnostic at its line."""
-
-    def after(previous: ModulePass | None, mod: ModuleOp, _next: ModulePass | None) -> None:
-        if previous is not None and options.on_ir is not None:
-            options.on_ir(previous.name, mod)
-
+    """Apply the textual pipeline in place; a failing stage becomes a diagnostic at its line,
+    a failing pass a diagnostic naming it and its reproducer file."""
+    spec = options.pipeline()
     try:
-        pipeline = parse_pipeline(options.pipeline(), after)
-    except (ValueError, Exception) as exc:  # xDSL reports bad specs with several types
-        raise error(f"invalid pass pipeline {options.pipeline()!r}: {exc}") from None
+        parse_pipeline(spec)
+    except Exception as exc:  # xDSL reports bad specs with several exception types
+        raise error(f"invalid pass pipeline {spec!r}: {exc}") from None
+    instrument = options.instrument
+    instrument.user_errors = (StageError,)
     try:
-        pipeline.apply(make_context(), module)
+        run_pipeline(module, spec, make_context(), instrument)
     except StageError as exc:
         stage = runefile.stages.get(exc.stage) if runefile else None
         raise error(str(exc), stage.span if stage else None) from None
+    except PassFailure as exc:
+        raise error(str(exc)) from None
+    finally:
+        for name, seconds in instrument.timings.items():
+            options.timings[f"pass {name}"] = seconds
+        instrument.timings.clear()
 
 
 def lower_to_llvm_ir(module: ModuleOp, target: Target):

@@ -7,29 +7,35 @@ import sys
 from pathlib import Path
 
 from rune.frontend.diagnostics import DiagnosticEngine, DiagnosticError
-from rune.passes.registry import DESCRIPTIONS
 from rune.tools.compiler import CompileOptions, parse_ir, run_passes
+from rune.tools.pass_options import (
+    add_pass_arguments,
+    instrumentation_from,
+    list_passes,
+    timing_report,
+)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="rune-opt", description="Run passes over rune IR.")
     parser.add_argument("input", nargs="?", help="MLIR file ('-' or none for stdin)")
-    parser.add_argument("--passes", default="", help="textual pipeline, e.g. 'lower-pipeline'")
     parser.add_argument("-o", "--output", help="output file (default stdout)")
-    parser.add_argument("--list-passes", action="store_true", help="list every pass and exit")
+    add_pass_arguments(parser)
     args = parser.parse_args(argv)
     if args.list_passes:
-        for name, description in DESCRIPTIONS.items():
-            print(f"{name:<20} {description}")
+        print(list_passes())
         return 0
     engine = DiagnosticEngine()
     try:
         name = args.input or "-"
         text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8")
         module = parse_ir(text, name)
+        options = CompileOptions(passes=args.passes or "", instrument=instrumentation_from(args))
         if args.passes:
-            run_passes(module, CompileOptions(passes=args.passes))
+            run_passes(module, options)
         module.verify()
+        if args.time_passes:
+            print(timing_report(options.timings), file=sys.stderr)
     except OSError as exc:
         print(f"rune-opt: error: cannot read {args.input}: {exc.strerror or exc}", file=sys.stderr)
         return 1

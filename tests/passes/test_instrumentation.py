@@ -6,19 +6,19 @@ import io
 from dataclasses import dataclass
 
 import pytest
-from xdsl.dialects.builtin import ModuleOp, StringAttr
-from xdsl.passes import ModulePass
-
 from rune.frontend.diagnostics import DiagnosticError
 from rune.passes.instrumentation import Instrumentation, spec_parts
 from rune.passes.registry import PASSES
 from rune.tools.compiler import CompileOptions, parse_ir, run_passes
 from rune.tools.rune_opt import main as rune_opt
+from xdsl.dialects.builtin import ModuleOp, StringAttr
+from xdsl.passes import ModulePass
 
 IR = """builtin.module {
   rune.pipeline @p image "img" {
     %0 = rune.capability "x" kind "RAW" args {} : tensor<4xf32>
-    %1 = rune.proc_block "m" kernel "modulo" args {modulus = 2.0 : f64}(%0) : (tensor<4xf32>) -> (tensor<4xf32>)
+    %1 = rune.proc_block "m" kernel "modulo" args {modulus = 2.0 : f64}(%0) \
+: (tensor<4xf32>) -> (tensor<4xf32>)
     rune.output "y" kind "serial" args {}(%1) : (tensor<4xf32>)
   }
 }

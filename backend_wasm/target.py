@@ -23,6 +23,10 @@ class Target:
     features: str = ""
     pointer_bits: int = 32
     opt_level: str = "2"
+    native: bool = False  # an ELF object for firmware, not a linked wasm module
+    bulk_memory: bool = True  # memcpy/memset are instructions (else the module defines them)
+    stack_bytes: int = 16384
+    summary: str = ""
 
     def with_opt_level(self, level: str) -> Target:
         if level not in OPT_LEVELS:
@@ -40,7 +44,19 @@ class Target:
 
 
 TARGETS: dict[str, Target] = {
-    "wasm32": Target("wasm32", "wasm32-unknown-unknown", features="+simd128"),
+    t.name: t
+    for t in (
+        Target("wasm32", "wasm32-unknown-unknown", features="+simd128",
+               summary="wasm32 for wasmtime and browsers: SIMD128, bulk memory, -O2"),
+        # MVP only: no SIMD, bulk memory, reference types or multi-value, for wasm3 and WAMR.
+        Target("wasm32-mcu", "wasm32-unknown-unknown", cpu="mvp", opt_level="s",
+               bulk_memory=False, stack_bytes=4096,
+               summary="MVP wasm32 for microcontroller interpreters (wasm3, WAMR): -Os"),
+        # llvmlite does not normalise the three-part triple (it would silently pick soft-float).
+        Target("thumbv7em-none-eabihf", "thumbv7em-unknown-none-eabihf", cpu="cortex-m4",
+               opt_level="s", native=True, bulk_memory=False, stack_bytes=0,
+               summary="Cortex-M4F ELF object for firmware beside TFLite Micro: -Os"),
+    )
 }
 
 

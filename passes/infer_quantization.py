@@ -15,7 +15,8 @@ from pathlib import Path
 from rune.ir import dialect as rd
 from rune.ir.attr_values import to_attr
 from rune.passes.lower_pipeline import StageError
-from rune.runtime.models.tflite_format import TensorInfo, TfliteModel
+from rune.runtime.models.errors import ModelFormatError
+from rune.runtime.models.tflite_format import TensorInfo, TfliteModel, read_tflite
 from xdsl.context import Context
 from xdsl.dialects.builtin import DictionaryAttr, FloatAttr, IntegerAttr, ModuleOp
 from xdsl.passes import ModulePass
@@ -48,7 +49,8 @@ def _infer(stage: rd.ProcBlockOp, models: dict[str, TfliteModel]) -> None:
     if found is None:
         return  # not next to a model: check-types asks for explicit arguments
     where, tensor = found
-    if "zero_point" in stage.args.data and "scale" not in stage.args.data:
+    zero_point = stage.args.data.get("zero_point")
+    if isinstance(zero_point, IntegerAttr) and zero_point.value.data != 0:
         raise StageError(stage.stage_name,
                          "give `scale` together with `zero_point`, or neither to read both "
                          f"from {where}")
@@ -98,9 +100,6 @@ def _model_tensor(stage: rd.ProcBlockOp, models: dict[str, TfliteModel]
 
 def _read(stage: rd.ProcBlockOp, model: rd.ModelOp, models: dict[str, TfliteModel]
           ) -> TfliteModel:
-    from rune.runtime.models.errors import ModelFormatError
-    from rune.runtime.models.tflite_format import read_tflite
-
     source = model.source.data
     if model.format.data != "tensorflow-lite" or not source:
         raise StageError(

@@ -44,7 +44,7 @@ IMPORTS: dict[str, int] = {  # import name -> number of i32 parameters (all retu
     "model_get_output": 4,
     "output_write": 4,
 }
-IMPORT_PREFIX = "rune."
+IMPORT_PREFIX = "rune_"  # C-callable symbols; on wasm, imports of module "rune"
 ARENA = "rune.arena"
 MANIFEST_ATTR = "rune.manifest"
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from rune.backend_wasm.codegen import emit_assembly, emit_object, optimise
 from rune.backend_wasm.link import LinkError, link_wasm
 from rune.backend_wasm.package import PackageError, package_rune
+from rune.backend_wasm.support import add_support_functions
 from rune.backend_wasm.target import TARGETS, Target, target_machine
 from rune.backend_wasm.translate import TranslationError, translate_module
 from rune.frontend.ast import Runefile
@@ -59,7 +60,7 @@ def parse_ir(text: str, name: str = "<ir>") -> ModuleOp:
 
 @dataclass
 class CompileOptions:
-    opt_level: str = "2"
+    opt_level: str | None = None  # None: the target's default (-O2 for wasm32, -Os for MCUs)
     passes: str | None = None
     target: str = "wasm32"
     instrument: Instrumentation = field(default_factory=Instrumentation)
@@ -67,10 +68,13 @@ class CompileOptions:
     manifest: dict | None = None  # filled in once the pipeline is lowered (memory report, tools)
 
     def resolved_target(self) -> Target:
-        return TARGETS[self.target].with_opt_level(self.opt_level)
+        target = TARGETS[self.target]
+        return target.with_opt_level(self.opt_level or target.opt_level)
 
     def pipeline(self) -> str:
-        return self.passes if self.passes is not None else default_pipeline(self.opt_level)
+        if self.passes is not None:
+            return self.passes
+        return default_pipeline(self.resolved_target().opt_level)
 
 
 @dataclass
@@ -121,6 +125,8 @@ def lower_to_llvm_ir(module: ModuleOp, target: Target):
         translated = translate_module(module, target.triple, str(machine.target_data), attributes)
     except TranslationError as exc:
         raise error(f"cannot generate code: {exc}") from None
+    if not target.bulk_memory and not target.native:  # native firmware links its own libc
+        add_support_functions(translated)
     return optimise(translated, target)
 
 
@@ -166,9 +172,12 @@ def compile_module(module: ModuleOp, emit: str, options: CompileOptions) -> byte
         obj = emit_object(llvm_module, target)
     if emit == "obj":
         return obj
+    if target.native:
+        raise error(f"target {target.name} produces an object for firmware to link; "
+                    "use --emit=obj (runec writes the C header beside it)")
     with _timed(options.timings, "link"):
         try:
-            wasm = link_wasm(obj, EXPORTS)
+            wasm = link_wasm(obj, EXPORTS, target.stack_bytes)
         except LinkError as exc:
             raise error(str(exc)) from None
     if emit == "wasm":

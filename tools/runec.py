@@ -14,6 +14,8 @@ import argparse  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+from rune.backend_wasm.c_header import c_header  # noqa: E402
+from rune.backend_wasm.target import TARGETS  # noqa: E402
 from rune.frontend.diagnostics import DiagnosticEngine, DiagnosticError  # noqa: E402
 from rune.passes.plan_memory import format_report  # noqa: E402
 from rune.tools.compiler import EMIT_KINDS, CompileOptions, compile_runefile  # noqa: E402
@@ -37,8 +39,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-o", "--output", help="output file ('-' for stdout)")
     parser.add_argument("--emit", choices=EMIT_KINDS, default="rune",
                         help="what to produce (default: rune)")
-    parser.add_argument("-O", dest="opt_level", default="2", choices=["0", "1", "2", "3", "s"],
-                        help="optimisation level: -O0 -O1 -O2 (default) -O3 -Os")
+    parser.add_argument("-O", dest="opt_level", choices=["0", "1", "2", "3", "s"],
+                        help="optimisation level: -O0 -O1 -O2 -O3 -Os "
+                        "(default: the target's, -O2 for wasm32 and -Os for MCU targets)")
+    parser.add_argument("--target", default="wasm32", choices=list(TARGETS),
+                        help="; ".join(f"{t.name}: {t.summary}" for t in TARGETS.values()))
     add_pass_arguments(parser)
     parser.add_argument("--memory-report", action="store_true",
                         help="print the planned arena, naive sum, lower bound and every tensor's "
@@ -56,7 +61,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     options = CompileOptions(
-        opt_level=args.opt_level, passes=args.passes, instrument=instrumentation_from(args)
+        opt_level=args.opt_level, passes=args.passes, target=args.target,
+        instrument=instrumentation_from(args),
     )
     options.timings["import"] = _IMPORT_SECONDS
     engine = DiagnosticEngine()
@@ -85,7 +91,12 @@ def main(argv: list[str] | None = None) -> int:
         print(report, file=sys.stderr if writes_stdout else sys.stdout)
     if args.time_passes:
         print(timing_report(options.timings), file=sys.stderr)
-    return _write(result, args.output, args.emit, args.runefile)
+    status = _write(result, args.output, args.emit, args.runefile)
+    if status == 0 and TARGETS[args.target].native and args.emit == "obj" and options.manifest:
+        header = Path(args.output or Path(args.runefile).resolve().parent.name + ".o")
+        status = _write(c_header(options.manifest), str(header.with_suffix(".h")), "header",
+                        args.runefile)
+    return status
 
 
 def _write(result: bytes | str, output: str | None, emit: str, runefile: str) -> int:

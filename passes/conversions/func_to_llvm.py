@@ -1,7 +1,8 @@
 """func and cf → llvm: functions, calls, returns and branches.
 
 Public functions become wasm exports; bodiless ones are host imports, tagged with their wasm
-import module and name (`rune.X` is import X of module `rune`).
+import module and name (`rune_X` is import X of module `rune`; native targets link the C symbol
+`rune_X` itself).
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ class FuncToLLVM(RewritePattern):
         declaration = op.is_declaration
         extra: dict = {}
         if declaration:
-            module, _, field = name.partition(".")
+            module, _, field = name.partition("_")
             extra = {IMPORT_MODULE_ATTR: StringAttr(module), IMPORT_NAME_ATTR: StringAttr(field)}
         body = Region()
         op.body.move_blocks(body)

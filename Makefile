@@ -28,7 +28,7 @@ lit: setup
 	$(BIN)/lit -q tests/lit
 
 unit: setup
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -q
 
 test: lint lit unit
 

@@ -6,6 +6,7 @@ directly. Every failure a user can cause surfaces as a `DiagnosticError`.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,6 +36,7 @@ from xdsl.dialects.builtin import DictionaryAttr, ModuleOp
 from xdsl.parser import Parser
 from xdsl.utils.exceptions import ParseError, VerifyException
 
+OPT_LEVEL_ENV = "RUNE_OPT_LEVEL"  # lets a whole test suite run at another default level
 EMIT_KINDS = ("ast", "ir", "llvm-dialect", "llvm", "asm", "obj", "wasm", "rune")
 EXPORTS = ["rune_run"]
 
@@ -68,8 +70,13 @@ class CompileOptions:
     manifest: dict | None = None  # filled in once the pipeline is lowered (memory report, tools)
 
     def resolved_target(self) -> Target:
+        """The target at the requested -O level; else $RUNE_OPT_LEVEL; else the target's own."""
         target = TARGETS[self.target]
-        return target.with_opt_level(self.opt_level or target.opt_level)
+        level = self.opt_level or os.environ.get(OPT_LEVEL_ENV) or target.opt_level
+        try:
+            return target.with_opt_level(level)
+        except ValueError as exc:
+            raise error(str(exc)) from None
 
     def pipeline(self) -> str:
         if self.passes is not None:

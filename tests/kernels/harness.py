@@ -42,19 +42,19 @@ def kernel_module(kernel: str, args: Mapping, element: str, shape: Sequence[int]
                            [(out_element or element, out_shape or shape)])
 
 
-def compile_module_to_rune(module: ModuleOp, opt_level: str = "2") -> Rune:
+def compile_module_to_rune(module: ModuleOp, opt_level: str | None = None) -> Rune:
     options = CompileOptions(opt_level=opt_level)
     run_passes(module, options)
     return Rune.load(compile_module(module, "rune", options))
 
 
 def compile_kernel(kernel: str, args: Mapping, element: str, shape: Sequence[int],
-                   opt_level: str = "2", **out) -> Rune:
+                   opt_level: str | None = None, **out) -> Rune:
     return compile_module_to_rune(kernel_module(kernel, args, element, shape, **out), opt_level)
 
 
 def compile_pipeline(kernel: str, args: Mapping, inputs: Sequence[TensorDecl],
-                     outputs: Sequence[TensorDecl], opt_level: str = "2") -> Rune:
+                     outputs: Sequence[TensorDecl], opt_level: str | None = None) -> Rune:
     return compile_module_to_rune(pipeline_module(kernel, args, inputs, outputs), opt_level)
 
 

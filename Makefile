@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint lit unit clean
+.PHONY: setup demo test lint lit unit clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,3 +34,8 @@ test: lint lit unit
 
 clean:
 	rm -rf build .pytest_cache
+
+bench: setup
+	$(BIN)/python benchmarks/bench_fusion.py
+	$(BIN)/python benchmarks/bench_memory.py
+	$(BIN)/python benchmarks/bench_compile_time.py

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from rune.passes.check_types import CheckTypesPass
 from rune.passes.conversions.convert_to_llvm import ConvertToLLVMPass
+from rune.passes.fold_affine import FoldAffinePass
 from rune.passes.fuse_elementwise import FuseElementwisePass
 from rune.passes.lower_pipeline import LowerPipelinePass
 from rune.passes.plan_memory import PlanMemoryPass
@@ -19,6 +20,7 @@ PASSES: dict[str, type[ModulePass]] = {
     p.name: p
     for p in (
         CheckTypesPass,
+        FoldAffinePass,
         FuseElementwisePass,
         PlanMemoryPass,
         LowerPipelinePass,
@@ -32,6 +34,7 @@ PASSES: dict[str, type[ModulePass]] = {
 
 DESCRIPTIONS: dict[str, str] = {
     "check-types": "check proc-block signatures and model tensors against the model file",
+    "fold-affine": "merge consecutive affine/standardize stages into one multiply-add",
     "fuse-elementwise": "fold single-use elementwise proc blocks into their consumer's loads",
     "plan-memory": "static arena offsets from tensor lifetimes; "
     "option strategy=greedy-by-size|naive",
@@ -51,7 +54,7 @@ def default_pipeline(opt_level: str) -> str:
     """The textual pipeline `runec -O<level>` runs between the frontend and the backend."""
     if opt_level == "0":
         return ",".join(("check-types", *LOWERING, *TO_LLVM))
-    optimise = ("fuse-elementwise", "plan-memory{strategy=greedy-by-size}")
+    optimise = ("fold-affine", "fuse-elementwise", "plan-memory{strategy=greedy-by-size}")
     return ",".join(("check-types", *optimise, *LOWERING, "canonicalize", "cse", *TO_LLVM))
 
 

@@ -18,7 +18,7 @@ from rune.ir.attr_values import from_attr, to_attr
 from rune.ir.dialect import tensor_bytes, tensor_sig
 from rune.ir.kernel_builder import FusedStep, buffer_type, kernel_function
 from rune.ir.proc_blocks import lookup
-from rune.ir.proc_blocks.base import ProcBlock
+from rune.ir.proc_blocks.base import ProcBlock, ProcBlockError
 from rune.passes.fuse_elementwise import fused_chains, input_sigs
 from rune.passes.plan_memory import plan_of, tensors_of
 from xdsl.context import Context
@@ -217,7 +217,7 @@ def _args(attr) -> dict:
 
 def _kernel(stage: rd.ProcBlockOp, number: int) -> tuple[func.FuncOp, list[memref.GlobalOp]]:
     block = _library_block(stage.stage_name, stage.kernel.data)
-    args = _args(stage.args)
+    args = _typed_args(block, stage.stage_name, _args(stage.args))
     n_in = len(stage.inputs)
     chains = fused_chains(stage)
     sigs = input_sigs(stage) + [tensor_sig(v.type) for v in stage.outputs]
@@ -236,13 +236,22 @@ def _library_block(stage: str, kernel: str) -> ProcBlock:
     return block
 
 
+def _typed_args(block: ProcBlock, stage: str, raw: dict) -> dict:
+    """Arguments with types and defaults, whoever wrote the IR (the frontend, a test, a user)."""
+    try:
+        return block.parse_args(raw)
+    except ProcBlockError as exc:
+        raise StageError(stage, str(exc)) from None
+
+
 def _fused_steps(chain: list) -> tuple[FusedStep, ...]:
     """The loads-time functions of a fused chain (see fuse-elementwise)."""
     steps = []
     for attr in chain:
         step = from_attr(attr)
         block = _library_block(step["stage"], step["kernel"])
-        steps.append(FusedStep(partial(_apply_step, block, step["args"], step["to"]),
+        args = _typed_args(block, step["stage"], step["args"])
+        steps.append(FusedStep(partial(_apply_step, block, args, step["to"]),
                                step["from"]))
     return tuple(steps)
 

@@ -1,0 +1,71 @@
+"""normalize: (x - min) / (max - min) with one min and max over the whole tensor."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from rune.ir.kernel_builder import Buffer, KernelBuilder, Scalar
+from rune.ir.proc_blocks._numeric_checks import (
+    NUMERIC_TYPES,
+    expect_arity,
+    expect_element,
+    expect_same,
+)
+from rune.ir.proc_blocks.base import ArgValue, ProcBlock, TensorSig
+from xdsl.ir import SSAValue
+
+UNSIGNED_OF = {"i8": "u8", "i16": "u16", "i32": "u32", "i64": "u64"}
+
+
+class Normalize(ProcBlock):
+    name = "normalize"
+    summary = "fit the tensor to [0, 1] with its global min and max; unchanged when they are equal"
+
+    def check(self, inputs: Sequence[TensorSig], outputs: Sequence[TensorSig],
+              args: Mapping[str, ArgValue]) -> None:
+        expect_arity(self.name, inputs, outputs, 1, 1)
+        expect_element(self.name, "input", inputs[0], NUMERIC_TYPES)
+        expect_same(self.name, inputs[0], outputs[0])
+
+    def build(self, builder: KernelBuilder, inputs: Sequence[Buffer], outputs: Sequence[Buffer],
+              args: Mapping[str, ArgValue]) -> None:
+        (source,), (result,) = inputs, outputs
+        if source.count == 0:
+            return
+        low, high = _min_max(builder, source)
+        # Rust's `min != max` is true for NaN bounds (only a NaN first element makes them NaN).
+        differ = builder.negate_bool(builder.compare("eq", low, high))
+        with builder.loop(source.count) as i:
+            value = builder.load(source, i)
+            fitted = _fit(builder, value, low, high)
+            builder.store(builder.select(differ, fitted, value), result, i)
+
+
+def _min_max(builder: KernelBuilder, source: Buffer) -> tuple[Scalar, Scalar]:
+    """The original's fold: both bounds start at element 0 and move only on a strict `<`,
+    so a NaN after the first element never becomes a bound."""
+    first = builder.load(source, builder.index(0))
+
+    def step(i: SSAValue, carried: list[Scalar]) -> list[Scalar]:
+        low, high = carried
+        value = builder.load(source, i)
+        return [builder.select(builder.compare("lt", value, low), value, low),
+                builder.select(builder.compare("lt", high, value), value, high)]
+
+    low, high = builder.fold(source.count, [first, first], step, lower=1)
+    return low, high
+
+
+def _fit(builder: KernelBuilder, value: Scalar, low: Scalar, high: Scalar) -> Scalar:
+    """(value - low) / (high - low). Integers use the exact difference (read as unsigned, it
+    never overflows), so the result is 1 at the maximum and 0 elsewhere, as in the original
+    whenever its own subtraction does not overflow."""
+    if value.is_float:
+        return builder.div(builder.sub(value, low), builder.sub(high, low))
+    unsigned = UNSIGNED_OF.get(value.element, value.element)
+    offset = builder.convert(builder.sub(value, low), unsigned)
+    span = builder.convert(builder.sub(high, low), unsigned)
+    # Select a safe divisor: this runs for every element, even when low == high.
+    one = builder.constant(1, unsigned)
+    safe = builder.select(builder.compare("eq", span, builder.constant(0, unsigned)), one, span)
+    return builder.convert(builder.div(offset, safe), value.element)

@@ -421,13 +421,32 @@ class KernelBuilder:
         x_neg = self.compare("lt", xd, zero)
         too_low = self.compare("lt", r, zero)
         too_high = self.compare("gt", r, zero)
-        fix_up = self.select(self.emit(arith.AndIOp(too_low, self.negate_bool(x_neg))).results[0],
-                             abs_m, zero)
-        fix_down = self.select(self.emit(arith.AndIOp(too_high, x_neg)).results[0], abs_m, zero)
+        fix_up = self.select(self.bool_and(too_low, self.negate_bool(x_neg)), abs_m, zero)
+        fix_down = self.select(self.bool_and(too_high, x_neg), abs_m, zero)
         fixed = self.sub(self.add(r, fix_up), fix_down)
         # fmod's result carries x's sign, zero included: fmod(-360, 360) is -0.
         signed = self.emit(math.CopySignOp(fixed.value, xd.value)).results[0]
         return self.convert(Scalar(signed, "f64"), "f32")
+
+    def bool_and(self, a: SSAValue, b: SSAValue) -> SSAValue:
+        """Both conditions (i1 values, as `compare` returns them)."""
+        return self.emit(arith.AndIOp(a, b)).results[0]
+
+    def bool_or(self, a: SSAValue, b: SSAValue) -> SSAValue:
+        return self.emit(arith.OrIOp(a, b)).results[0]
+
+    def is_nan(self, value: Scalar) -> SSAValue:
+        """True for NaN (an unordered self-comparison); only meaningful for floats."""
+        return self.emit(arith.CmpfOp(value.value, value.value, "uno")).results[0]
+
+    def when(self, condition: SSAValue, then_fn: Callable[[], None]) -> None:
+        """Run then_fn's ops (typically stores) only if condition holds: an if without results."""
+
+        def then_branch() -> list[Scalar]:
+            then_fn()
+            return []
+
+        self.if_else(condition, then_branch, lambda: [])
 
     def negate_bool(self, value: SSAValue) -> SSAValue:
         true = self.emit(arith.ConstantOp(IntegerAttr(1, IntegerType(1)))).results[0]

@@ -12,7 +12,6 @@ from rune.ir.proc_blocks._numeric_checks import (
     expect_count,
     expect_element,
 )
-from rune.ir.proc_blocks._numeric_ops import bool_and, bool_or, is_nan
 from rune.ir.proc_blocks.base import ArgSpec, ArgValue, ProcBlock, ProcBlockError, TensorSig
 from xdsl.ir import SSAValue
 
@@ -77,12 +76,12 @@ def select_top(builder: KernelBuilder, source: Buffer, result: Buffer, count: in
             best_index, best_value = best
             index = builder.from_index(i, "u32")
             value = builder.load(source, i)
-            eligible = bool_or(builder, first_pick,
+            eligible = builder.bool_or(first_pick,
                                _ranked_after(builder, value, index, prev_value, prev_index))
             # Scanning upwards, an equal value never displaces the earlier index.
-            better = bool_or(builder, builder.compare("eq", best_index, none),
+            better = builder.bool_or(builder.compare("eq", best_index, none),
                              _beats(builder, value, best_value))
-            take = bool_and(builder, eligible, better)
+            take = builder.bool_and(eligible, better)
             return [builder.select(take, index, best_index),
                     builder.select(take, value, best_value)]
 
@@ -98,15 +97,15 @@ def _beats(builder: KernelBuilder, a: Scalar, b: Scalar) -> SSAValue:
     greater = builder.compare("gt", a, b)
     if not a.is_float:
         return greater
-    number_over_nan = bool_and(builder, is_nan(builder, b),
-                               builder.negate_bool(is_nan(builder, a)))
-    return bool_or(builder, greater, number_over_nan)
+    number_over_nan = builder.bool_and(builder.is_nan(b),
+                               builder.negate_bool(builder.is_nan(a)))
+    return builder.bool_or(greater, number_over_nan)
 
 
 def _ranked_after(builder: KernelBuilder, value: Scalar, index: Scalar, prev_value: Scalar,
                   prev_index: Scalar) -> SSAValue:
     """(value, index) comes after (prev_value, prev_index): lower value, or tied and later."""
     lower = _beats(builder, prev_value, value)
-    tied = builder.negate_bool(bool_or(builder, lower, _beats(builder, value, prev_value)))
+    tied = builder.negate_bool(builder.bool_or(lower, _beats(builder, value, prev_value)))
     later = builder.compare("gt", index, prev_index)
-    return bool_or(builder, lower, bool_and(builder, tied, later))
+    return builder.bool_or(lower, builder.bool_and(tied, later))

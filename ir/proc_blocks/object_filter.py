@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from rune.ir.kernel_builder import Buffer, KernelBuilder, Scalar
 from rune.ir.proc_blocks._numeric_checks import describe, expect_arity, expect_element
-from rune.ir.proc_blocks._numeric_ops import bool_and, when
 from rune.ir.proc_blocks.base import ArgSpec, ArgValue, ProcBlock, ProcBlockError, TensorSig
 from xdsl.ir import SSAValue
 
@@ -133,14 +132,14 @@ def _remove_duplicates(builder: KernelBuilder, source: Buffer, scratch: _Candida
             (alive_i,) = carried
             row_j = builder.load(scratch.row, j)
             alive_j = builder.load(scratch.alive, j)
-            both = bool_and(builder, _flag(builder, alive_i), _flag(builder, alive_j))
-            duplicate = bool_and(builder, both, bool_and(
-                builder, close(x_i, _element(builder, source, row_j, 0)),
+            both = builder.bool_and(_flag(builder, alive_i), _flag(builder, alive_j))
+            duplicate = builder.bool_and(both, builder.bool_and(
+                close(x_i, _element(builder, source, row_j, 0)),
                 close(y_i, _element(builder, source, row_j, 1))))
             i_wins = builder.compare("gt", confidence_i, builder.load(scratch.confidence, j))
             zero = builder.constant(0, "u8")
-            drop_j = bool_and(builder, duplicate, i_wins)
-            drop_i = bool_and(builder, duplicate, builder.negate_bool(i_wins))
+            drop_j = builder.bool_and(duplicate, i_wins)
+            drop_i = builder.bool_and(duplicate, builder.negate_bool(i_wins))
             builder.store(builder.select(drop_j, zero, alive_j), scratch.alive, j)
             return [builder.select(drop_i, zero, alive_i)]
 
@@ -165,7 +164,7 @@ def _write_rows(builder: KernelBuilder, source: Buffer, scratch: _Candidates, co
 
     def step(i: SSAValue, carried: list[Scalar]) -> list[Scalar]:
         (written,) = carried
-        keep = bool_and(builder, _flag(builder, builder.load(scratch.alive, i)),
+        keep = builder.bool_and(_flag(builder, builder.load(scratch.alive, i)),
                         builder.compare("lt", written, room))
 
         def emit_row() -> None:
@@ -175,7 +174,7 @@ def _write_rows(builder: KernelBuilder, source: Buffer, scratch: _Candidates, co
             write(builder.mul_index(builder.to_index(written), 6),
                   [*values, builder.load(scratch.confidence, i), label])
 
-        when(builder, keep, emit_row)
+        builder.when(keep, emit_row)
         one, zero = builder.constant(1, "u32"), builder.constant(0, "u32")
         return [builder.add(written, builder.select(keep, one, zero))]
 

@@ -12,7 +12,6 @@ from rune.ir.proc_blocks._numeric_checks import (
     expect_count,
     expect_element,
 )
-from rune.ir.proc_blocks._numeric_ops import bool_and, when
 from rune.ir.proc_blocks.argmax import argmax_from_zero
 from rune.ir.proc_blocks.base import ArgValue, ProcBlock, ProcBlockError, TensorSig
 from xdsl.ir import SSAValue
@@ -65,8 +64,8 @@ def _list_present(builder: KernelBuilder, present: Buffer, labels: Buffer) -> No
     def step(c: SSAValue, carried: list[Scalar]) -> list[Scalar]:
         (written,) = carried
         flag = builder.compare("ne", builder.load(present, c), builder.constant(0, "u8"))
-        keep = bool_and(builder, flag, builder.compare("lt", written, room))
-        when(builder, keep, lambda: builder.store(builder.from_index(c, "u32"), labels,
+        keep = builder.bool_and(flag, builder.compare("lt", written, room))
+        builder.when(keep, lambda: builder.store(builder.from_index(c, "u32"), labels,
                                                   builder.to_index(written)))
         step_size = builder.select(keep, builder.constant(1, "u32"), builder.constant(0, "u32"))
         return [builder.add(written, step_size)]

@@ -11,6 +11,9 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	# Ships MediaPipe's face-detector .tflite that the SSD tests run; its dependencies are not
+	# needed (nothing imports mediapipe), so they are not installed.
+	$(BIN)/python -m pip install --quiet --no-deps mediapipe==0.10.14
 	touch $(STAMP)
 
 setup: $(STAMP)

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rune.ir import dialect as rd
-from rune.ir.attr_values import to_attr
+from rune.ir.attr_values import from_attr, to_attr
 from rune.passes.lower_pipeline import StageError
 from rune.runtime.models.errors import ModelFormatError
 from rune.runtime.models.tflite_format import TensorInfo, TfliteModel, read_tflite
 from xdsl.context import Context
-from xdsl.dialects.builtin import DictionaryAttr, FloatAttr, IntegerAttr, ModuleOp
+from xdsl.dialects.builtin import DictionaryAttr, ModuleOp
 from xdsl.passes import ModulePass
 
 KERNELS = ("quantize", "dequantize")
@@ -37,9 +37,17 @@ class InferQuantizationPass(ModulePass):
                 _infer(stage, models)
 
 
+def _number(stage: rd.ProcBlockOp, name: str) -> float:
+    """An argument as a number (0 when absent); Runefile scalars may still be strings."""
+    attr = stage.args.data.get(name)
+    try:
+        return float(from_attr(attr)) if attr is not None else 0.0  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise StageError(stage.stage_name, f"argument `{name}` must be a number") from None
+
+
 def _given(stage: rd.ProcBlockOp) -> bool:
-    scale = stage.args.data.get("scale")
-    return isinstance(scale, FloatAttr | IntegerAttr) and float(scale.value.data) != 0.0
+    return _number(stage, "scale") != 0.0
 
 
 def _infer(stage: rd.ProcBlockOp, models: dict[str, TfliteModel]) -> None:
@@ -49,8 +57,7 @@ def _infer(stage: rd.ProcBlockOp, models: dict[str, TfliteModel]) -> None:
     if found is None:
         return  # not next to a model: check-types asks for explicit arguments
     where, tensor = found
-    zero_point = stage.args.data.get("zero_point")
-    if isinstance(zero_point, IntegerAttr) and zero_point.value.data != 0:
+    if _number(stage, "zero_point") != 0.0:
         raise StageError(stage.stage_name,
                          "give `scale` together with `zero_point`, or neither to read both "
                          f"from {where}")

@@ -8,6 +8,7 @@ from rune.passes.check_types import CheckTypesPass
 from rune.passes.conversions.convert_to_llvm import ConvertToLLVMPass
 from rune.passes.fold_affine import FoldAffinePass
 from rune.passes.fuse_elementwise import FuseElementwisePass
+from rune.passes.infer_quantization import InferQuantizationPass
 from rune.passes.lower_pipeline import LowerPipelinePass
 from rune.passes.plan_memory import PlanMemoryPass
 from xdsl.passes import ModulePass, PassPipeline
@@ -19,6 +20,7 @@ from xdsl.transforms.dead_code_elimination import DeadCodeElimination
 PASSES: dict[str, type[ModulePass]] = {
     p.name: p
     for p in (
+        InferQuantizationPass,
         CheckTypesPass,
         FoldAffinePass,
         FuseElementwisePass,
@@ -33,6 +35,8 @@ PASSES: dict[str, type[ModulePass]] = {
 }
 
 DESCRIPTIONS: dict[str, str] = {
+    "infer-quantization": "quantize/dequantize next to a TFLite model: scale and zero point "
+    "read from the model file",
     "check-types": "check proc-block signatures and model tensors against the model file",
     "fold-affine": "merge consecutive affine/standardize stages into one multiply-add",
     "fuse-elementwise": "fold single-use elementwise proc blocks into their consumer's loads",
@@ -52,10 +56,11 @@ TO_LLVM = ("convert-scf-to-cf", "convert-to-llvm")
 
 def default_pipeline(opt_level: str) -> str:
     """The textual pipeline `runec -O<level>` runs between the frontend and the backend."""
+    checks = ("infer-quantization", "check-types")  # needed at every level: they define meaning
     if opt_level == "0":
-        return ",".join(("check-types", *LOWERING, *TO_LLVM))
+        return ",".join((*checks, *LOWERING, *TO_LLVM))
     optimise = ("fold-affine", "fuse-elementwise", "plan-memory{strategy=greedy-by-size}")
-    return ",".join(("check-types", *optimise, *LOWERING, "canonicalize", "cse", *TO_LLVM))
+    return ",".join((*checks, *optimise, *LOWERING, "canonicalize", "cse", *TO_LLVM))
 
 
 def parse_pipeline(spec: str, callback: Callable | None = None) -> PassPipeline:

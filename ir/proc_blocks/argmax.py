@@ -32,6 +32,8 @@ def argmax_from_zero(builder: KernelBuilder, source: Buffer, start: SSAValue | i
 
 class Argmax(ProcBlock):
     name = "argmax"
+    accepts_fused_inputs = True  # reads its input only through builder.load
+    reads_inputs_once = True
     summary = "index of the first largest f32 element, 0 when no element is above 0.0"
 
     def check(self, inputs: Sequence[TensorSig], outputs: Sequence[TensorSig],

@@ -19,6 +19,7 @@ UNSIGNED_OF = {"i8": "u8", "i16": "u16", "i32": "u32", "i64": "u64"}
 
 class Normalize(ProcBlock):
     name = "normalize"
+    accepts_fused_inputs = True  # reads its input only through builder.load
     summary = "fit the tensor to [0, 1] with its global min and max; unchanged when they are equal"
 
     def check(self, inputs: Sequence[TensorSig], outputs: Sequence[TensorSig],

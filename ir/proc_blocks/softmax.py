@@ -12,6 +12,7 @@ from xdsl.ir import SSAValue
 
 class Softmax(ProcBlock):
     name = "softmax"
+    accepts_fused_inputs = True  # reads its input only through builder.load
     summary = "exp(x) / sum(exp(x)) in f32 over all elements, without subtracting the maximum"
 
     def check(self, inputs: Sequence[TensorSig], outputs: Sequence[TensorSig],

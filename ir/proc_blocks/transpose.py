@@ -1,0 +1,72 @@
+"""transpose: permute a tensor's axes; the default perm turns NHWC into NCHW."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from math import prod
+
+from rune.ir.kernel_builder import Buffer, KernelBuilder
+from rune.ir.proc_blocks._modern_ops import (
+    NUMERIC,
+    check_arity,
+    check_element,
+    describe,
+    int_list,
+)
+from rune.ir.proc_blocks.base import ArgSpec, ArgValue, ProcBlock, ProcBlockError, TensorSig
+from xdsl.ir import SSAValue
+
+
+def _strides(shape: Sequence[int]) -> list[int]:
+    return [prod(shape[axis + 1:]) for axis in range(len(shape))]
+
+
+class Transpose(ProcBlock):
+    name = "transpose"
+    accepts_fused_inputs = True  # reads its input only through builder.load
+    reads_inputs_once = True
+    summary = ("output axis i is input axis perm[i] (numpy.transpose); "
+               "0,3,1,2 is NHWC->NCHW, 0,2,3,1 is NCHW->NHWC")
+    origin = "new in this compiler (numpy.transpose / tf.transpose)"
+    arg_specs = (ArgSpec("perm", str, default="0,3,1,2",
+                         doc="comma-separated permutation of the axes"),)
+
+    def check(self, inputs: Sequence[TensorSig], outputs: Sequence[TensorSig],
+              args: Mapping[str, ArgValue]) -> None:
+        check_arity(self.name, inputs, outputs, 1, 1)
+        (source,), (result,) = inputs, outputs
+        check_element(self.name, "input", source, NUMERIC)
+        perm = int_list("perm", str(args["perm"]))
+        rank = len(source.shape)
+        if sorted(perm) != list(range(rank)):
+            raise ProcBlockError(
+                f"`perm` {','.join(map(str, perm))} is not a permutation of the "
+                f"{rank} axes of {describe(source)} (expected each of "
+                f"{', '.join(map(str, range(rank)))} once)")
+        wanted = TensorSig(source.element, tuple(source.shape[axis] for axis in perm))
+        if result != wanted:
+            raise ProcBlockError(
+                f"transpose of {describe(source)} by perm {','.join(map(str, perm))} gives "
+                f"{describe(wanted)}, not {describe(result)}")
+
+    def build(self, builder: KernelBuilder, inputs: Sequence[Buffer],
+              outputs: Sequence[Buffer], args: Mapping[str, ArgValue]) -> None:
+        args = self.parse_args(args)
+        (source,), (result,) = inputs, outputs
+        perm = int_list("perm", str(args["perm"]))
+        in_strides = _strides(source.shape)
+        # Walk the output in order; output axis i advances the input by in_strides[perm[i]].
+        self._walk(builder, source, result, [result.shape[i] for i in range(len(perm))],
+                   [in_strides[axis] for axis in perm], builder.index(0), builder.index(0))
+
+    def _walk(self, b: KernelBuilder, source: Buffer, result: Buffer, dims: list[int],
+              steps: list[int], src: SSAValue, dst: SSAValue) -> None:
+        """One loop per output axis, outermost first; the innermost body copies one element."""
+        if not dims:
+            b.store(b.load(source, src), result, dst)
+            return
+        inner = prod(dims[1:])
+        with b.loop(dims[0]) as i:
+            self._walk(b, source, result, dims[1:], steps[1:],
+                       b.add_index(src, b.mul_index(i, steps[0])),
+                       b.add_index(dst, b.mul_index(i, inner)))

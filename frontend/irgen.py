@@ -108,7 +108,7 @@ def _emit_stage(runefile: Runefile, stage: Stage, values: dict[str, list[SSAValu
     if resolved.warning:
         engine.warn(resolved.warning, stage.target_span)
     args = _args_attr(typed)
-    return rd.ProcBlockOp(stage.name, resolved.block.name, args, inputs, _tensor_types(stage))
+    return rd.ProcBlockOp(stage.name, resolved.kernel, args, inputs, _tensor_types(stage))
 
 
 

@@ -37,10 +37,10 @@ class CheckTypesPass(ModulePass):
 
 
 def _check_proc_block(stage: rd.ProcBlockOp) -> None:
-    block = lookup(stage.kernel.data)
-    if block is None:
-        raise StageError(stage.stage_name, f"unknown proc block `{stage.kernel.data}`")
     try:
+        block = lookup(stage.kernel.data)
+        if block is None:
+            raise StageError(stage.stage_name, f"unknown proc block `{stage.kernel.data}`")
         args = block.parse_args(args_from_attr(stage.args))
         block.check(
             [TensorSig(*sig) for sig in input_sigs(stage)],

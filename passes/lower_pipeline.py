@@ -230,7 +230,10 @@ def _kernel(stage: rd.ProcBlockOp, number: int) -> tuple[func.FuncOp, list[memre
 
 
 def _library_block(stage: str, kernel: str) -> ProcBlock:
-    block = lookup(kernel)
+    try:
+        block = lookup(kernel)
+    except ProcBlockError as exc:
+        raise StageError(stage, str(exc)) from None
     if block is None:
         raise StageError(stage, f"unknown proc block `{kernel}`")
     return block

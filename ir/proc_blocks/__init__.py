@@ -10,9 +10,10 @@ import importlib
 import inspect
 import pkgutil
 
+from rune.ir.proc_blocks import custom
 from rune.ir.proc_blocks.base import ProcBlock
 
-_NOT_KERNELS = {"base", "resolve"}
+_NOT_KERNELS = {"base", "resolve", "custom"}
 
 
 def _discover() -> dict[str, ProcBlock]:
@@ -35,4 +36,8 @@ LIBRARY: dict[str, ProcBlock] = _discover()
 
 
 def lookup(name: str) -> ProcBlock | None:
+    """A library kernel by canonical name, or a custom one by its `file:` reference (which
+    raises ProcBlockError when the module cannot be loaded)."""
+    if name.startswith(custom.PREFIX):
+        return custom.load_custom(name)
     return LIBRARY.get(name)

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from rune.ir.proc_blocks import LIBRARY
+from rune.ir.proc_blocks import LIBRARY, custom
 from rune.ir.proc_blocks.base import ProcBlock, ProcBlockError
 
 # hotg-ai/proc-blocks@v0.11.3#fft, hotg-ai/proc-blocks#fft, hotg-ai/rune#proc_blocks/fft,
@@ -22,6 +22,11 @@ _KNOWN_REPOS = ("hotg-ai/proc-blocks", "hotg-ai/rune")
 class Resolved:
     block: ProcBlock
     warning: str | None = None
+    reference: str | None = None  # the IR kernel name when it is not block.name (custom)
+
+    @property
+    def kernel(self) -> str:
+        return self.reference or self.block.name
 
 
 def canonical(name: str) -> str:
@@ -53,7 +58,11 @@ def resolve(reference: str, runefile_dir: str) -> Resolved:
                 f"`{block.name}` (pin one, e.g. hotg-ai/proc-blocks@v0.11.3#{match['name']})"
             )
         return Resolved(block, warning)
-    if text.startswith((".", "/")) or "/" in text:
+    if text.startswith((".", "/")) or "/" in text or text.endswith(".py"):
+        path = (Path(runefile_dir) / text).resolve()
+        if path.suffix == ".py" and path.is_file():
+            reference = custom.kernel_reference(path)
+            return Resolved(custom.load_custom(reference), reference=reference)
         raise ProcBlockError(_local(text, Path(runefile_dir)))
     block = _by_name(text)
     if block is None:
@@ -73,12 +82,12 @@ def _local(text: str, base: Path) -> str:
     if (path / "Cargo.toml").is_file():
         return (
             f"proc block `{text}` is a Rust crate; this compiler builds proc blocks from its own "
-            "IR and does not compile Rust. Use a library kernel, or write the kernel in Python "
-            "(see docs/proc-blocks.md)"
+            "IR and does not compile Rust. Use a library kernel, or write the kernel as a Python "
+            "module with rune's KernelBuilder and reference its .py file (docs/proc-blocks.md)"
         )
     if not path.exists():
         return f"proc block path `{text}` does not exist (looked for {path})"
     return (
-        f"proc block `{text}` is a local path, but local proc blocks are not supported yet; "
-        "use a library kernel"
+        f"proc block `{text}` is a local path that is neither a Python module (.py) nor a "
+        "library kernel; see docs/proc-blocks.md for custom proc blocks"
     )

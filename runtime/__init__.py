@@ -1,8 +1,9 @@
 """rune.runtime: load a `.rune` (wasm32 module + manifest + blobs) and run it.
 
     from rune.runtime import Rune
-    rune = Rune.load("sine.rune", seed=0)
-    outputs = rune.run({"rand": "input.bin"})
+    rune = Rune.load("sine.rune")
+    outputs = rune.run({"angle": "input.bin"})
+    print(outputs["serial"].value)
 
 Names are imported lazily so that `import rune.runtime.<submodule>` stays cheap.
 """
@@ -14,8 +15,11 @@ from typing import Any
 
 _EXPORTS = {
     "Rune": "host",
-    "Output": "host",
-    "TensorValue": "host",
+    "StreamResult": "host",
+    "Output": "results",
+    "Outputs": "results",
+    "TensorValue": "results",
+    "Limits": "limits",
     "RuneContainer": "container",
     "read_rune": "container",
     "write_rune": "container",
@@ -32,6 +36,7 @@ _EXPORTS = {
     "ModelError": "errors",
     "RuneRunError": "errors",
     "GuestMemoryError": "errors",
+    "LimitError": "errors",
 }
 
 __all__ = sorted(_EXPORTS)

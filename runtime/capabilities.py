@@ -1,8 +1,14 @@
-"""Capability inputs: turning a user's file/bytes/array into the exact bytes a rune reads.
+"""Capability inputs: turning a user's file, bytes or array into the exact bytes a rune reads.
 
-A registry maps a capability kind (`RAW`, `RAND`, ...) to a reader, so new kinds (SOUND, IMAGE,
-...) plug in with `register_capability` without touching the host. Every reader's result goes
-through one check: its byte length must equal the capability tensor's exactly (SEMANTICS.md),
+A registry maps a capability kind to a factory. At load time the factory sees the stage (its
+tensor and Runefile arguments, which it checks once) and returns a feeder; each run, the feeder
+turns the user's value into the tensor's bytes. A new kind plugs in with `register_capability`
+without touching the host.
+
+Every kind takes a numpy array or bytes as the tensor itself (little-endian, exact size); a path
+is read and decoded by kind: WAV for SOUND, PNG/JPEG for IMAGE and FLOAT_IMAGE, x,y,z CSV for
+ACCEL, the file's bytes for RAW. In-memory bytes that start like a WAV or an image file are
+decoded too. Whatever a feeder returns must have the tensor's byte length exactly (SEMANTICS.md),
 because the rune copies it into a buffer planned at compile time.
 """
 
@@ -10,117 +16,265 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from . import accel, image, sound
 from .errors import CapabilityError
 from .manifest import CapabilitySpec, Manifest
 
 #: What a caller may hand in for one capability stage.
 InputValue = bytes | bytearray | memoryview | str | os.PathLike | np.ndarray
-#: What a reader may return; normalised to a flat uint8 array by the registry.
+#: What a feeder may return; its raw little-endian bytes are the tensor.
 ReadResult = bytes | bytearray | memoryview | np.ndarray
+#: Turns one run's input value (None when the caller gave none) into the tensor.
+Feeder = Callable[[InputValue | None], ReadResult]
+#: Builds a stage's feeder at load time; gets the rune's seeded generator for random inputs.
+CapabilityFactory = Callable[[CapabilitySpec, np.random.Generator], Feeder]
 
-#: Kinds a Runefile may name (docs/abi.md); kinds without a reader are "not supported yet".
+#: Kinds a Runefile may name (docs/abi.md).
 KNOWN_KINDS = ("RAW", "RAND", "SOUND", "IMAGE", "FLOAT_IMAGE", "ACCEL")
+#: The list of positional inputs each kind reads (its `source` argument indexes it).
+SOURCE_GROUPS = {
+    "RAW": "raw",
+    "SOUND": "sound",
+    "IMAGE": "image",
+    "FLOAT_IMAGE": "image",
+    "ACCEL": "accel",
+}
+#: File extension -> source group, as the original's test runner mapped fixtures.
+EXTENSIONS = {
+    ".bin": "raw",
+    ".wav": "sound",
+    ".png": "image",
+    ".jpg": "image",
+    ".jpeg": "image",
+    ".csv": "accel",
+}
 
 
-@dataclass(frozen=True)
-class CapabilityRequest:
-    """Everything a reader needs for one run: the stage, the user's value, a seeded RNG."""
-
-    spec: CapabilitySpec
-    value: InputValue | None
-    rng: np.random.Generator
-
-    def missing(self) -> CapabilityError:
-        """The error for a stage that needs an input and got none (peer suite wording)."""
-        return CapabilityError(
-            f'Unable to load the "{self.spec.kind}" input for stage "{self.spec.name}": '
-            "no input was given"
-        )
+def input_error(spec: CapabilitySpec, reason: str, where: str | None = None) -> CapabilityError:
+    """The one error shape for a bad input: names the capability, the stage and the file."""
+    source = f" from {where}" if where else ""
+    return CapabilityError(
+        f'Unable to load the "{spec.kind}" input for stage "{spec.name}"{source}: {reason}'
+    )
 
 
-CapabilityReader = Callable[[CapabilityRequest], ReadResult]
+def _missing(spec: CapabilitySpec) -> CapabilityError:
+    return input_error(spec, "no input was given")
 
 
-def load_bytes(value: InputValue, stage: str) -> bytes:
-    """Bytes of a path (the file's content), a bytes-like object, or an array (little-endian)."""
-    if isinstance(value, np.ndarray):
-        arr = np.ascontiguousarray(value)
-        if arr.dtype.byteorder == ">":
-            arr = arr.astype(arr.dtype.newbyteorder("<"))
-        return arr.tobytes()
+def read_source(spec: CapabilitySpec, value: InputValue) -> tuple[bytes, str | None]:
+    """The bytes of a path (and the path, for messages) or of a bytes-like value (and None)."""
     if isinstance(value, (bytes, bytearray, memoryview)):
-        return bytes(value)
+        return bytes(value), None
     if isinstance(value, (str, os.PathLike)):
+        where = os.fspath(value)
         try:
-            return Path(value).read_bytes()
+            return Path(value).read_bytes(), where
         except OSError as exc:
-            reason = exc.strerror or str(exc)
+            raise input_error(spec, exc.strerror or str(exc), where) from None
+    raise input_error(
+        spec,
+        f"unsupported input type {type(value).__name__} (expected a path, bytes or a numpy array)",
+    )
+
+
+def int_arg(spec: CapabilitySpec, *names: str) -> int | None:
+    """An integer Runefile argument under the first of `names` present; Runefiles may spell
+    numbers as strings."""
+    for name in names:
+        if name in spec.args:
+            value = spec.args[name]
+            if isinstance(value, str) and value.strip().isdigit():
+                return int(value)
+            if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+                return value
             raise CapabilityError(
-                f'cannot read the input file for stage "{stage}": {os.fspath(value)}: {reason}'
-            ) from exc
-    raise CapabilityError(
-        f'unsupported input for stage "{stage}": {type(value).__name__} '
-        "(expected a path, bytes or a numpy array)"
-    )
+                f'capability {spec.kind} of stage "{spec.name}": argument {name}={value!r} '
+                "is not a non-negative integer"
+            )
+    return None
 
 
-def _int_arg(spec: CapabilitySpec, name: str) -> int | None:
-    """An integer Runefile argument; Runefiles may spell numbers as strings."""
-    if name not in spec.args:
-        return None
-    value = spec.args[name]
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return value
-    raise CapabilityError(
-        f'capability {spec.kind} of stage "{spec.name}": argument {name}={value!r} '
-        "is not a non-negative integer"
-    )
+def _arg_error(spec: CapabilitySpec, reason: str) -> CapabilityError:
+    return CapabilityError(f'capability {spec.kind} of stage "{spec.name}": {reason}')
 
 
-def read_raw(req: CapabilityRequest) -> bytes:
+def _require_types(spec: CapabilitySpec, *etypes: str) -> None:
+    if spec.tensor.element_type not in etypes:
+        raise _arg_error(
+            spec,
+            f"its tensor is {spec.tensor.describe()}, but {spec.kind} produces "
+            f"{' or '.join(etypes)}",
+        )
+
+
+# -- the built-in kinds -----------------------------------------------------------------------
+
+
+def raw_factory(spec: CapabilitySpec, rng: np.random.Generator) -> Feeder:
     """RAW: the input's bytes, or only the first `length` of them if that argument is given."""
-    if req.value is None:
-        raise req.missing()
-    if req.spec.tensor.element_type == "utf8":
-        raise CapabilityError(
-            f'capability RAW of stage "{req.spec.name}" cannot fill a utf8 tensor '
-            "(its elements are pointers into the rune's memory)"
+    if spec.tensor.element_type == "utf8":
+        raise _arg_error(
+            spec, "cannot fill a utf8 tensor (its elements are pointers into the rune's memory)"
         )
-    data = load_bytes(req.value, req.spec.name)
-    length = _int_arg(req.spec, "length")
-    return data if length is None else data[:length]
+    length = int_arg(spec, "length")
+
+    def feed(value: InputValue | None) -> ReadResult:
+        if type(value) is bytes:  # the common case, kept short
+            return value if length is None else value[:length]
+        if value is None:
+            raise _missing(spec)
+        if isinstance(value, np.ndarray):
+            return value if length is None else as_u8(value)[:length]
+        data = read_source(spec, value)[0]
+        return data if length is None else data[:length]
+
+    return feed
 
 
-def read_rand(req: CapabilityRequest) -> np.ndarray:
-    """RAND: floats uniform in [0, 1), integers over their type's full range, from the
-    rune's seeded generator (the original was unseeded; seeding makes runs reproducible)."""
-    if req.value is not None:
-        raise CapabilityError(
-            f'capability RAND of stage "{req.spec.name}" takes no input; use the seed instead'
-        )
-    tensor = req.spec.tensor
+def rand_factory(spec: CapabilitySpec, rng: np.random.Generator) -> Feeder:
+    """RAND: floats uniform in [0, 1), integers over their type's full range, from the rune's
+    seeded generator (the original was unseeded; seeding makes runs reproducible)."""
+    tensor = spec.tensor
     if tensor.element_type == "utf8":
-        raise CapabilityError(f'capability RAND of stage "{req.spec.name}" cannot make utf8')
-    dtype = tensor.dtype
-    if dtype.kind == "f":
-        values = req.rng.random(tensor.count, dtype=dtype.newbyteorder("="))
-    else:
+        raise _arg_error(spec, "cannot make random utf8")
+    dtype = tensor.dtype.newbyteorder("=")
+
+    def feed(value: InputValue | None) -> ReadResult:
+        if value is not None:
+            raise input_error(spec, "RAND takes no input; use the seed instead")
+        if dtype.kind == "f":
+            return rng.random(tensor.count, dtype=dtype)
         info = np.iinfo(dtype)
-        values = req.rng.integers(
-            info.min, info.max, size=tensor.count, dtype=dtype.newbyteorder("="), endpoint=True
+        return rng.integers(info.min, info.max, size=tensor.count, dtype=dtype, endpoint=True)
+
+    return feed
+
+
+def sound_factory(spec: CapabilitySpec, rng: np.random.Generator) -> Feeder:
+    """SOUND: a WAV file at the rune's `hz`, mono, `sample_duration_ms` long (see sound.py)."""
+    _require_types(spec, "i16", "f32")
+    count = spec.tensor.count
+    hz = int_arg(spec, "hz", "frequency")
+    ms = int_arg(spec, "sample_duration_ms")
+    if hz is not None and ms is not None and hz * ms // 1000 != count:
+        raise _arg_error(
+            spec,
+            f"hz={hz} and sample_duration_ms={ms} make {hz * ms // 1000} samples but its tensor "
+            f"{spec.tensor.describe()} holds {count}",
         )
-    return values.astype(dtype, copy=False)
+    dtype = spec.tensor.dtype.newbyteorder("=")
+
+    def feed(value: InputValue | None) -> ReadResult:
+        audio = _audio(spec, value)
+        if not isinstance(audio, sound.Audio):
+            return audio
+        return sound.fit(audio, hz or audio.rate, count, dtype)
+
+    return feed
+
+
+def _audio(spec: CapabilitySpec, value: InputValue | None) -> sound.Audio | ReadResult:
+    """Decoded audio from a path or WAV bytes; arrays and other bytes are the tensor itself."""
+    if value is None:
+        raise _missing(spec)
+    if isinstance(value, np.ndarray):
+        return value
+    data, where = read_source(spec, value)
+    if where is None and not sound.is_wav(data):
+        return data
+    try:
+        return sound.read_wav(data)
+    except sound.WavError as exc:
+        raise input_error(spec, str(exc), where or "bytes") from None
+
+
+def image_factory(spec: CapabilitySpec, rng: np.random.Generator) -> Feeder:
+    """IMAGE (u8) and FLOAT_IMAGE (f32 in [0, 1]): resized and converted as the original did."""
+    floats = spec.kind == "FLOAT_IMAGE"
+    _require_types(spec, "f32" if floats else "u8")
+    raw_format = spec.args.get("pixel-format", spec.args.get("pixel_format", "RGB8"))
+    try:
+        pixel_format = image.parse_pixel_format(raw_format)
+    except ValueError as exc:
+        raise _arg_error(spec, str(exc)) from None
+    dims = spec.tensor.dimensions
+    width = int_arg(spec, "width")
+    height = int_arg(spec, "height")
+    if width is None or height is None:
+        if len(dims) != 4:
+            raise _arg_error(spec, "needs width and height arguments")
+        width, height = (
+            (dims[1] if width is None else width),
+            (dims[2] if height is None else height),
+        )
+    channels = image.PIXEL_FORMATS[pixel_format]
+    if width * height * channels != spec.tensor.count:
+        raise _arg_error(
+            spec,
+            f"{width}x{height} {pixel_format} pixels are {width * height * channels} values but "
+            f"its tensor {spec.tensor.describe()} holds {spec.tensor.count}",
+        )
+
+    def feed(value: InputValue | None) -> ReadResult:
+        if value is None:
+            raise _missing(spec)
+        if isinstance(value, np.ndarray):
+            return value
+        data, where = read_source(spec, value)
+        if where is None and not image.is_image(data):
+            return data
+        try:
+            pixels = image.decode(data)
+        except image.ImageError as exc:
+            raise input_error(spec, str(exc), where or "bytes") from None
+        out = image.convert(image.resize_exact(pixels, width, height), pixel_format)
+        return out.astype(np.float32) / np.float32(255.0) if floats else out
+
+    return feed
+
+
+def accel_factory(spec: CapabilitySpec, rng: np.random.Generator) -> Feeder:
+    """ACCEL: x,y,z rows of a CSV, all of them or the first `samples` (`n` is never read, as in
+    the original)."""
+    _require_types(spec, "f32", "f64")
+    samples = int_arg(spec, "samples")
+    dtype = spec.tensor.dtype.newbyteorder("=")
+
+    def feed(value: InputValue | None) -> ReadResult:
+        if value is None:
+            raise _missing(spec)
+        if isinstance(value, np.ndarray):
+            return value
+        data, where = read_source(spec, value)
+        if where is None:
+            return data
+        try:
+            rows = accel.read_csv(data)
+        except accel.CsvError as exc:
+            raise input_error(spec, str(exc), where) from None
+        if samples is not None:
+            if samples > len(rows):
+                raise input_error(
+                    spec,
+                    f"{samples} samples were requested but only {len(rows)} are available",
+                    where,
+                )
+            rows = rows[:samples]
+        return rows.astype(dtype)
+
+    return feed
+
+
+# -- the registry ------------------------------------------------------------------------------
 
 
 def as_u8(data: ReadResult) -> np.ndarray:
-    """A flat uint8 view of a reader's result (no copy when possible)."""
+    """A flat little-endian uint8 view of a feeder's result (no copy when possible)."""
     if isinstance(data, np.ndarray):
         arr = np.ascontiguousarray(data)
         if arr.dtype.byteorder == ">":
@@ -130,105 +284,138 @@ def as_u8(data: ReadResult) -> np.ndarray:
 
 
 class CapabilityRegistry:
-    """Capability kind -> reader. Copy it (`copy()`) to customise one `Rune` only."""
+    """Capability kind -> factory. Copy it (`copy()`) to customise one `Rune` only."""
 
-    def __init__(self, readers: Mapping[str, CapabilityReader] | None = None) -> None:
-        self._readers: dict[str, CapabilityReader] = dict(readers or {})
+    def __init__(self, factories: Mapping[str, CapabilityFactory] | None = None) -> None:
+        self._factories: dict[str, CapabilityFactory] = dict(factories or {})
 
-    def register(self, kind: str, reader: CapabilityReader, *, replace: bool = False) -> None:
-        """Add a reader for `kind` (upper case, as in the manifest)."""
-        if kind in self._readers and not replace:
-            raise ValueError(f"a reader for capability {kind} is already registered")
-        self._readers[kind] = reader
+    def register(self, kind: str, factory: CapabilityFactory, *, replace: bool = False) -> None:
+        """Add a factory for `kind` (upper case, as in the manifest)."""
+        if kind in self._factories and not replace:
+            raise ValueError(f"a factory for capability {kind} is already registered")
+        self._factories[kind] = factory
 
     def copy(self) -> CapabilityRegistry:
-        return CapabilityRegistry(self._readers)
+        return CapabilityRegistry(self._factories)
 
     @property
     def kinds(self) -> tuple[str, ...]:
-        return tuple(self._readers)
+        return tuple(self._factories)
 
-    def reader(self, spec: CapabilitySpec) -> CapabilityReader:
-        """The reader for a stage, or a CapabilityError saying why there is none."""
-        try:
-            return self._readers[spec.kind]
-        except KeyError:
-            pass
-        if spec.kind in KNOWN_KINDS:
+    def feeder(self, spec: CapabilitySpec, rng: np.random.Generator) -> Feeder:
+        """The stage's feeder, or a CapabilityError saying why there is none."""
+        factory = self._factories.get(spec.kind)
+        if factory is None:
+            if spec.kind in KNOWN_KINDS:
+                raise CapabilityError(
+                    f'capability {spec.kind} is not supported by this runtime (stage "{spec.name}")'
+                )
             raise CapabilityError(
-                f'capability {spec.kind} is not supported yet (stage "{spec.name}")'
+                f'unknown capability kind {spec.kind!r} (stage "{spec.name}"); '
+                f"known kinds: {', '.join(KNOWN_KINDS)}"
             )
-        raise CapabilityError(
-            f'unknown capability kind {spec.kind!r} (stage "{spec.name}"); '
-            f"known kinds: {', '.join(KNOWN_KINDS)}"
-        )
-
-    @staticmethod
-    def check_length(spec: CapabilitySpec, data: np.ndarray) -> None:
-        """The one rule every capability obeys: exactly its tensor's byte length."""
-        tensor = spec.tensor
-        if data.size != tensor.nbytes:
-            length = _int_arg(spec, "length")
-            note = f" (after taking the first {length} bytes)" if length is not None else ""
-            raise CapabilityError(
-                f'capability {spec.kind} of stage "{spec.name}": the input is {data.size} '
-                f"bytes{note} but its tensor {tensor.describe()} needs exactly "
-                f"{tensor.nbytes} bytes"
-            )
+        return factory(spec, rng)
 
     def read(
         self, spec: CapabilitySpec, value: InputValue | None, rng: np.random.Generator
     ) -> np.ndarray:
-        """Run the stage's reader and enforce the exact byte length of its tensor."""
-        data = as_u8(self.reader(spec)(CapabilityRequest(spec, value, rng)))
-        self.check_length(spec, data)
+        """One input, checked: the feeder's result as flat bytes of the tensor's exact length."""
+        data = as_u8(self.feeder(spec, rng)(value))
+        check_length(spec, data.size)
         return data
 
 
-default_registry = CapabilityRegistry({"RAW": read_raw, "RAND": read_rand})
+def check_length(spec: CapabilitySpec, size: int) -> None:
+    """The one rule every capability obeys: exactly its tensor's byte length."""
+    tensor = spec.tensor
+    if size != tensor.nbytes:
+        length = int_arg(spec, "length") if spec.kind == "RAW" else None
+        note = f" (after taking the first {length} bytes)" if length is not None else ""
+        raise CapabilityError(
+            f'capability {spec.kind} of stage "{spec.name}": the input is {size} '
+            f"bytes{note} but its tensor {tensor.describe()} needs exactly "
+            f"{tensor.nbytes} bytes"
+        )
 
 
-def register_capability(kind: str, reader: CapabilityReader, *, replace: bool = False) -> None:
-    """Register a reader in the default registry used by `Rune.load`."""
-    default_registry.register(kind, reader, replace=replace)
+default_registry = CapabilityRegistry(
+    {
+        "RAW": raw_factory,
+        "RAND": rand_factory,
+        "SOUND": sound_factory,
+        "IMAGE": image_factory,
+        "FLOAT_IMAGE": image_factory,
+        "ACCEL": accel_factory,
+    }
+)
 
 
-def assign_raw_sources(
-    manifest: Manifest, sources: Sequence[InputValue], *, exclude: Collection[str] = ()
+def register_capability(kind: str, factory: CapabilityFactory, *, replace: bool = False) -> None:
+    """Register a factory in the default registry used by `Rune.load`."""
+    default_registry.register(kind, factory, replace=replace)
+
+
+# -- positional inputs -------------------------------------------------------------------------
+
+
+def group_of(path: str | os.PathLike[str]) -> str:
+    """The source group a file feeds, by its extension (as the original's runner did)."""
+    ext = Path(path).suffix.lower()
+    if ext not in EXTENSIONS:
+        raise CapabilityError(
+            f"cannot tell which capability reads {os.fspath(path)} from its extension "
+            f"{ext or '(none)'}: known extensions are {', '.join(EXTENSIONS)}; use --raw, "
+            "--sound, --image, --accel or --input NAME=FILE"
+        )
+    return EXTENSIONS[ext]
+
+
+def assign_sources(
+    manifest: Manifest,
+    sources: Mapping[str, Sequence[InputValue]],
+    *,
+    exclude: Collection[str] = (),
 ) -> dict[str, InputValue]:
-    """Map positional RAW inputs (`rune run --raw A --raw B`) to capability stage names.
+    """Map positional inputs, grouped as in SOURCE_GROUPS, to capability stage names.
 
-    A RAW capability with a `source` argument takes that source. Otherwise, with one source,
-    every RAW capability reads it (the original's default `source` of 0: peer case
-    `multiple-outputs` feeds one file to two RAW stages); with several, the k-th RAW
-    capability in manifest order takes the k-th source. A source nobody reads is an error.
-    Stages in `exclude` (fed by name instead) take no part in the assignment.
+    Within a group, a capability with a `source` argument takes that input (the original's
+    multiplexer). Otherwise, with one input, every capability of the group reads it (the
+    original's default `source` of 0: peer case `multiple-outputs` feeds one file to two RAW
+    stages); with several, the k-th capability in manifest order takes the k-th input. An input
+    nobody reads is an error. Stages in `exclude` (fed by name instead) take no part.
     """
-    raw = [c for c in manifest.capabilities if c.kind == "RAW" and c.name not in exclude]
-    if sources and not raw:
-        raise CapabilityError(
-            f"{len(sources)} raw input(s) given but the rune has no RAW capability"
-        )
     assigned: dict[str, InputValue] = {}
-    used: set[int] = set()
-    for position, cap in enumerate(raw):
-        source = _int_arg(cap, "source")
-        if source is None:
-            source = 0 if len(sources) == 1 else position
-        elif source >= len(sources):
+    for group, values in sources.items():
+        caps = [
+            c
+            for c in manifest.capabilities
+            if SOURCE_GROUPS.get(c.kind) == group and c.name not in exclude
+        ]
+        kinds = "/".join(sorted({k for k, g in SOURCE_GROUPS.items() if g == group}))
+        if values and not caps:
             raise CapabilityError(
-                f'Unable to load the "RAW" input for stage "{cap.name}": it reads raw source '
-                f"{source} but only {len(sources)} raw input(s) were given"
+                f"{len(values)} {group} input(s) given but the rune has no {kinds} capability"
             )
-        if source < len(sources):
-            assigned[cap.name] = sources[source]
-            used.add(source)
-    unused = [i for i in range(len(sources)) if i not in used]
-    if unused:
-        raise CapabilityError(
-            f"raw input {unused[0]} ({_describe(sources[unused[0]])}) is not read by any RAW "
-            f"capability (the rune has {len(raw)})"
-        )
+        used: set[int] = set()
+        for position, cap in enumerate(caps):
+            source = int_arg(cap, "source")
+            if source is None:
+                source = 0 if len(values) == 1 else position
+            elif source >= len(values):
+                raise input_error(
+                    cap,
+                    f"it reads {group} source {source} but only {len(values)} {group} "
+                    "input(s) were given",
+                )
+            if source < len(values):
+                assigned[cap.name] = values[source]
+                used.add(source)
+        unused = [i for i in range(len(values)) if i not in used]
+        if unused:
+            raise CapabilityError(
+                f"{group} input {unused[0]} ({_describe(values[unused[0]])}) is not read by any "
+                f"{kinds} capability (the rune has {len(caps)})"
+            )
     return assigned
 
 

@@ -29,3 +29,8 @@ class RuneRunError(RuneError):
 
 class GuestMemoryError(RuneRunError):
     """The rune passed a pointer/length that falls outside its own linear memory."""
+
+
+class LimitError(RuneError):
+    """A rune went past a resource limit (rune.runtime.limits): memory, deadline, model or
+    tensor size."""

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from .host import Output, TensorValue
+from .results import Output, TensorValue
 
 
 def _float(value: float, dtype: np.dtype) -> float | str:

@@ -1,7 +1,16 @@
-"""`rune`: run or inspect a compiled `.rune` from the command line.
+"""`rune`: run, inspect, benchmark or draw a compiled `.rune`, or describe a model file.
 
-    rune run RUNE [--raw FILE]... [--input NAME=FILE]... [--seed N] [--pretty]
+    rune run RUNE [FILE...] [--raw|--image|--sound|--accel FILE]... [--input NAME=FILE]...
+             [--seed N] [--pretty] [--hop-ms MS [--stream NAME]] [limits]
+    rune bench RUNE [FILE...] [same inputs] [-n N] [--warmup N] [--json] [--public-calls]
     rune inspect RUNE [--json]
+    rune graph RUNE [-o FILE] [--format dot|svg|png]
+    rune model-info MODEL [--json]
+
+Input files given without a flag are routed by extension, as the original's test runner did:
+.png/.jpg/.jpeg -> IMAGE/FLOAT_IMAGE, .wav -> SOUND, .csv -> ACCEL, .bin -> RAW. Within a kind,
+files given with a flag come first, then the others in command-line order; a capability's
+`source` argument picks one by position.
 
 A thin layer over `rune.runtime`: every failure is one `rune: error: ...` line on stderr,
 exit status 1 (2 for command-line usage errors), never a traceback.
@@ -16,14 +25,16 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import Any, NoReturn, TextIO
 
-from rune.runtime.capabilities import assign_raw_sources
+from rune.runtime.capabilities import InputValue, assign_sources, group_of
 from rune.runtime.container import read_rune
 from rune.runtime.errors import RuneError
+from rune.runtime.limits import Limits, parse_seconds, parse_size
 from rune.runtime.manifest import Manifest, TensorSpec, parse_manifest
 
 PROG = "rune"
+_DEFAULT_LIMITS = Limits()
 
 
 class _UsageError(Exception):
@@ -44,33 +55,115 @@ def _name_value(text: str) -> tuple[str, str]:
     return name, value
 
 
-def _build_parser() -> _Parser:
-    parser = _Parser(prog=PROG, description="Run or inspect a compiled .rune file.")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    run = sub.add_parser("run", help="run a rune once and print its outputs as JSON")
-    run.add_argument("rune", metavar="RUNE", help="the .rune file")
-    run.add_argument(
-        "--raw",
-        metavar="FILE",
-        action="append",
-        default=[],
-        help="bytes for the RAW capabilities, in manifest order (one file feeds them all; a "
-        "capability's `source` argument picks a file by position)",
-    )
-    run.add_argument(
-        "--input",
-        metavar="NAME=FILE",
-        action="append",
-        default=[],
-        type=_name_value,
+def _typed(parse: Any) -> Any:
+    def convert(text: str) -> Any:
+        try:
+            return parse(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    convert.__name__ = parse.__name__
+    return convert
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise ValueError(f"must be at least 1, got {value}")
+    return value
+
+
+def _inputs_parser() -> _Parser:
+    """Options shared by `run` and `bench`: inputs, seed, limits."""
+    common = _Parser(add_help=False)
+    common.add_argument("rune", metavar="RUNE", help="the .rune file")
+    common.add_argument("files", metavar="FILE", nargs="*", help="input files, routed by extension")
+    for flag, group, what in (
+        ("--raw", "raw", "bytes for the RAW capabilities"),
+        ("--image", "image", "a PNG/JPEG for the IMAGE/FLOAT_IMAGE capabilities"),
+        ("--sound", "sound", "a WAV file for the SOUND capabilities"),
+        ("--accel", "accel", "an x,y,z CSV for the ACCEL capabilities"),
+    ):
+        common.add_argument(
+            flag, metavar="FILE", action="append", default=[], dest=group,
+            help=f"{what}, in manifest order (one file feeds them all; a capability's `source` "
+            "argument picks a file by position)",
+        )  # fmt: skip
+    common.add_argument(
+        "--input", metavar="NAME=FILE", action="append", default=[], type=_name_value,
         help="input file for the capability stage NAME (any kind)",
-    )
-    run.add_argument("--seed", type=int, default=0, help="seed for RAND capabilities (0)")
+    )  # fmt: skip
+    common.add_argument("--seed", type=int, default=0, help="seed for RAND capabilities (0)")
+    limits = common.add_argument_group("limits (`none` turns one off)")
+    limits.add_argument(
+        "--timeout", type=_typed(parse_seconds), default=_DEFAULT_LIMITS.deadline_s,
+        metavar="SECONDS", help="wall-time deadline of one run (60; e.g. 2.5, 500ms)",
+    )  # fmt: skip
+    limits.add_argument(
+        "--max-memory", type=_typed(parse_size), default=_DEFAULT_LIMITS.memory_bytes,
+        metavar="SIZE", help="cap on the rune's linear memory (1G; e.g. 64M)",
+    )  # fmt: skip
+    limits.add_argument(
+        "--max-model-size", type=_typed(parse_size), default=_DEFAULT_LIMITS.max_model_bytes,
+        metavar="SIZE", help="largest model the rune may carry (512M)",
+    )  # fmt: skip
+    limits.add_argument(
+        "--max-tensor-size", type=_typed(parse_size), default=_DEFAULT_LIMITS.max_tensor_bytes,
+        metavar="SIZE", help="largest tensor the rune may declare (256M)",
+    )  # fmt: skip
+    return common
+
+
+def _build_parser() -> tuple[_Parser, dict[str, _Parser]]:
+    """The top-level parser (help, unknown commands) and each command's own parser."""
+    parser = _Parser(prog=PROG, description="Run, inspect or benchmark a compiled .rune file.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    common = _inputs_parser()
+    run = sub.add_parser("run", parents=[common], help="run a rune once and print its outputs")
     run.add_argument("--pretty", action="store_true", help="print a table instead of JSON")
+    run.add_argument(
+        "--hop-ms", type=float, metavar="MS",
+        help="stream: slide the SOUND window over the whole recording, MS at a time, and "
+        "print one JSON line per window",
+    )  # fmt: skip
+    run.add_argument("--stream", metavar="NAME", help="the SOUND stage to stream into")
+    bench = sub.add_parser("bench", parents=[common], help="time many runs of a rune")
+    bench.add_argument("-n", "--runs", type=_typed(_positive_int), default=10_000,
+                       help="timed runs (10000)")  # fmt: skip
+    bench.add_argument("--warmup", type=int, default=1_000, help="untimed runs first (1000)")
+    bench.add_argument("--json", action="store_true", help="print the report as JSON")
+    bench.add_argument(
+        "--public-calls", action="store_true",
+        help="use wasmtime's public call path instead of the unchecked one",
+    )  # fmt: skip
     inspect = sub.add_parser("inspect", help="describe a rune's manifest")
     inspect.add_argument("rune", metavar="RUNE", help="the .rune file")
     inspect.add_argument("--json", action="store_true", help="print the manifest as JSON")
-    return parser
+    graph = sub.add_parser("graph", help="draw a rune's pipeline (Graphviz)")
+    graph.add_argument("rune", metavar="RUNE", help="the .rune file")
+    graph.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
+    graph.add_argument(
+        "--format", choices=("dot", "svg", "png"),
+        help="dot (default), or svg/png through Graphviz's dot program; "
+        "defaults to the output file's extension",
+    )  # fmt: skip
+    info = sub.add_parser("model-info", help="describe a .tflite or .onnx model")
+    info.add_argument("model", metavar="MODEL", help="the model file")
+    info.add_argument("--json", action="store_true", help="print as JSON")
+    return parser, {"run": run, "bench": bench, "inspect": inspect, "graph": graph,
+                    "model-info": info}  # fmt: skip
+
+
+def _parse(argv: Sequence[str]) -> argparse.Namespace:
+    """Options and input files may come in any order (`rune run x.rune a.wav --seed 1 b.png`),
+    which argparse allows only for a parser without subcommands: so each command parses its own
+    arguments."""
+    parser, commands = _build_parser()
+    if argv and argv[0] in commands:
+        args = commands[argv[0]].parse_intermixed_args(argv[1:])
+        args.command = argv[0]
+        return args
+    return parser.parse_args(argv)  # help, or the error for a missing/unknown command
 
 
 @contextlib.contextmanager
@@ -96,17 +189,68 @@ def _quiet_native_stderr() -> Iterator[None]:
         os.close(saved)
 
 
+def _limits(args: argparse.Namespace) -> Limits:
+    return Limits(
+        memory_bytes=args.max_memory,
+        deadline_s=args.timeout,
+        max_model_bytes=args.max_model_size,
+        max_tensor_bytes=args.max_tensor_size,
+    )
+
+
+def _inputs(args: argparse.Namespace, manifest: Manifest) -> dict[str, InputValue]:
+    """Capability stage name -> input, from the flags and the extension-routed files."""
+    sources: dict[str, list[InputValue]] = {
+        group: list(getattr(args, group)) for group in ("raw", "image", "sound", "accel")
+    }
+    for path in args.files:
+        sources[group_of(path)].append(path)
+    named: dict[str, InputValue] = dict(args.input)
+    inputs = assign_sources(manifest, {g: v for g, v in sources.items() if v}, exclude=named)
+    inputs.update(named)
+    return inputs
+
+
 def _cmd_run(args: argparse.Namespace, out: TextIO) -> None:
     from rune.runtime.host import Rune
-    from rune.runtime.outputs import render_json, render_table
+    from rune.runtime.outputs import outputs_to_json, render_json, render_table
 
     with _quiet_native_stderr():
-        rune = Rune.load(args.rune, seed=args.seed)
-    named = dict(args.input)
-    inputs: dict[str, object] = dict(assign_raw_sources(rune.manifest, args.raw, exclude=named))
-    inputs.update(named)
-    outputs = rune.run(inputs)  # type: ignore[arg-type]
-    print(render_table(outputs) if args.pretty else render_json(outputs), file=out)
+        rune = Rune.load(args.rune, seed=args.seed, limits=_limits(args))
+    inputs = _inputs(args, rune.manifest)
+    if args.hop_ms is None:
+        if args.stream is not None:
+            raise _UsageError("--stream needs --hop-ms")
+        outputs = rune.run(inputs)
+        print(render_table(outputs) if args.pretty else render_json(outputs), file=out)
+        return
+    stage = args.stream or next(
+        (c.name for c in rune.manifest.capabilities if c.kind == "SOUND"), None
+    )
+    recording = inputs.pop(stage, None) if stage is not None else None
+    if recording is None:
+        raise RuneError("--hop-ms streams a SOUND input: give the rune a WAV file")
+    results = rune.stream(recording, hop_ms=args.hop_ms, capability=stage, inputs=inputs)
+    for result in results:
+        if args.pretty:
+            print(f"-- {result.start_ms:.1f} ms", file=out)
+            print(render_table(result.outputs), file=out)
+        else:
+            line = {"start_ms": result.start_ms, "outputs": outputs_to_json(result.outputs)}
+            print(json.dumps(line, ensure_ascii=False, allow_nan=False), file=out)
+
+
+def _cmd_bench(args: argparse.Namespace, out: TextIO) -> None:
+    from rune.runtime.bench import bench
+
+    container = read_rune(Path(args.rune).read_bytes())
+    manifest = parse_manifest(container.manifest)
+    with _quiet_native_stderr():
+        report = bench(
+            container, _inputs(args, manifest), runs=args.runs, warmup=args.warmup,
+            limits=_limits(args), fast_path=not args.public_calls, seed=args.seed,
+        )  # fmt: skip
+    print(json.dumps(report.to_json(), indent=2) if args.json else report.to_text(), file=out)
 
 
 def _args(args: object) -> str:
@@ -173,6 +317,40 @@ def _cmd_inspect(args: argparse.Namespace, out: TextIO) -> None:
         print(describe_manifest(manifest), file=out)
 
 
+def _cmd_graph(args: argparse.Namespace, out: TextIO) -> None:
+    from rune.runtime.graph import render, to_dot
+
+    manifest = parse_manifest(read_rune(Path(args.rune).read_bytes()).manifest)
+    fmt = args.format
+    if fmt is None:
+        suffix = Path(args.output).suffix.lower().lstrip(".") if args.output else ""
+        fmt = suffix if suffix in ("svg", "png") else "dot"
+    dot = to_dot(manifest)
+    data = dot.encode() if fmt == "dot" else render(dot, fmt)
+    if args.output:
+        Path(args.output).write_bytes(data)
+    elif fmt == "png":
+        raise _UsageError("PNG output needs -o FILE")
+    else:
+        out.write(data.decode())
+
+
+def _cmd_model_info(args: argparse.Namespace, out: TextIO) -> None:
+    from rune.runtime.models.info import format_model_info, model_info
+
+    info = model_info(args.model)
+    print(json.dumps(info, indent=2) if args.json else format_model_info(info), file=out)
+
+
+_COMMANDS = {
+    "run": _cmd_run,
+    "bench": _cmd_bench,
+    "inspect": _cmd_inspect,
+    "graph": _cmd_graph,
+    "model-info": _cmd_model_info,
+}
+
+
 def _os_message(exc: OSError) -> str:
     if exc.filename is not None and exc.strerror:
         return f"{exc.filename}: {exc.strerror}"
@@ -181,22 +359,25 @@ def _os_message(exc: OSError) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `rune` command; returns the exit status."""
-    parser = _build_parser()
     try:
-        args = parser.parse_args(argv)
+        args = _parse(list(sys.argv[1:] if argv is None else argv))
     except _UsageError as exc:
         print(f"{PROG}: error: {exc} (see '{PROG} --help')", file=sys.stderr)
         return 2
     except SystemExit as exc:  # --help / --version
         return exc.code if isinstance(exc.code, int) else 0
     try:
-        if args.command == "run":
-            _cmd_run(args, sys.stdout)
-        else:
-            _cmd_inspect(args, sys.stdout)
+        _COMMANDS[args.command](args, sys.stdout)
+        sys.stdout.flush()
+    except _UsageError as exc:
+        print(f"{PROG}: error: {exc} (see '{PROG} --help')", file=sys.stderr)
+        return 2
     except RuneError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # `rune ... | head`: the reader left; not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except OSError as exc:
         print(f"{PROG}: error: {_os_message(exc)}", file=sys.stderr)
         return 1

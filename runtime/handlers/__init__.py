@@ -2,7 +2,11 @@
 
 A registry maps a manifest model `format` (`tensorflow-lite`, ...) to a factory, so a third party
 adds a format with `register_handler(format, factory)` and never edits this package. Built-in
-handlers are imported lazily: loading a rune without a TFLite model never imports LiteRT.
+handlers (TensorFlow Lite on LiteRT, ONNX on onnxruntime) are imported lazily: loading a rune
+without a TFLite model never imports LiteRT. To change how a built-in handler is made (say, the
+number of LiteRT threads), register your own factory for its format in a copied registry:
+`registry.register("tensorflow-lite", lambda m, s: TfliteHandler(m, s, threads=4),
+replace=True)`.
 """
 
 from __future__ import annotations
@@ -52,6 +56,17 @@ class ModelHandler(Protocol):
     def invoke(self) -> None: ...
 
     def get_output(self, slot: int) -> TensorBytes: ...
+
+
+@runtime_checkable
+class DirectBuffers(Protocol):
+    """Optional, for speed: a handler whose input and output tensors keep fixed addresses with
+    exactly the manifest's byte sizes for the handler's whole life. The host then copies guest
+    memory straight to and from them and never calls `set_input`/`get_output`."""
+
+    def input_address(self, slot: int) -> int: ...
+
+    def output_address(self, slot: int) -> int: ...
 
 
 #: Builds a handler from the model's bytes (a view into the rune; copy what you keep).
@@ -138,7 +153,13 @@ def _tflite_factory(model: memoryview, spec: ModelSpec) -> ModelHandler:
     return TfliteHandler(model, spec)
 
 
-default_registry = HandlerRegistry({"tensorflow-lite": _tflite_factory})
+def _onnx_factory(model: memoryview, spec: ModelSpec) -> ModelHandler:
+    from .onnx import OnnxHandler
+
+    return OnnxHandler(model, spec)
+
+
+default_registry = HandlerRegistry({"tensorflow-lite": _tflite_factory, "onnx": _onnx_factory})
 
 
 def register_handler(format: str, factory: HandlerFactory, *, replace: bool = False) -> None:
@@ -147,6 +168,7 @@ def register_handler(format: str, factory: HandlerFactory, *, replace: bool = Fa
 
 
 __all__ = [
+    "DirectBuffers",
     "HandlerFactory",
     "HandlerRegistry",
     "ModelHandler",

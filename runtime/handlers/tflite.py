@@ -1,7 +1,12 @@
 """TensorFlow Lite models on LiteRT (`ai_edge_litert`), falling back to `tensorflow.lite`.
 
-The interpreter is built and allocated once per loaded rune and reused for every run: allocation
-is the expensive part, and a rune's tensor shapes are fixed at compile time.
+The model is verified by the pure-Python flatbuffer reader before LiteRT sees it, so a truncated
+or corrupted file is a clear ModelError rather than a crash in native code. The interpreter is
+built and allocated once per loaded rune and reused for every run: allocation is the expensive
+part, and a rune's tensor shapes are fixed at compile time. For the same reason the input and
+output tensors keep their buffers for the interpreter's life, and the handler hands their
+addresses to the host (`input_address`/`output_address`), which copies guest memory straight
+into and out of them.
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ import numpy as np
 
 from ..errors import ModelError
 from ..manifest import ModelSpec
+from ..models.errors import ModelFormatError
+from ..models.tflite_format import read_tflite
 from . import ModelTensorInfo, TensorBytes, element_type_of
 
 
@@ -46,11 +53,20 @@ def _shape(data: TensorBytes) -> str:
 class TfliteHandler:
     """One TFLite model: set inputs, invoke, read outputs, by manifest slot."""
 
-    def __init__(self, model: bytes | memoryview, spec: ModelSpec) -> None:
+    def __init__(
+        self, model: bytes | memoryview, spec: ModelSpec, threads: int | None = None
+    ) -> None:
         self.spec = spec
+        content = bytes(model)
+        try:
+            read_tflite(content)
+        except ModelFormatError as exc:
+            raise ModelError(
+                f'model "{spec.name}" is not a valid TensorFlow Lite model: {exc.message}'
+            ) from None
         interpreter = interpreter_class()
         try:
-            self._interp = interpreter(model_content=bytes(model))
+            self._interp = interpreter(model_content=content, num_threads=threads)
             self._interp.allocate_tensors()
         except (ValueError, RuntimeError) as exc:
             raise ModelError(f'cannot load TensorFlow Lite model "{spec.name}": {exc}') from exc
@@ -85,6 +101,20 @@ class TfliteHandler:
         # frombuffer over a possibly unaligned guest view; set_tensor copies it.
         value = np.frombuffer(raw, dtype=np.dtype(detail["dtype"])).reshape(info.shape)
         self._interp.set_tensor(detail["index"], value)
+
+    def _address(self, details: list[dict[str, Any]], kind: str, slot: int) -> int:
+        view = self._interp.tensor(self._detail(details, kind, slot)["index"])()
+        address = int(view.ctypes.data)
+        del view  # a live view would make LiteRT refuse to invoke
+        return address
+
+    def input_address(self, slot: int) -> int:
+        """Where input `slot`'s bytes live, for the interpreter's whole life."""
+        return self._address(self._in, "input", slot)
+
+    def output_address(self, slot: int) -> int:
+        """Where output `slot`'s bytes live, for the interpreter's whole life."""
+        return self._address(self._out, "output", slot)
 
     def invoke(self) -> None:
         try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -18,3 +18,11 @@ def write_file(tmp_path: Path) -> Callable[[str, bytes], Path]:
         return path
 
     return write
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _module_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Compiled modules go to a temporary cache, never the user's ~/.cache."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("RUNE_CACHE_DIR", str(tmp_path_factory.mktemp("module-cache")))
+        yield

@@ -227,3 +227,76 @@ def multi_raw_rune() -> bytes:
         outputs=[output(0, "output", [0, 1])],
     )
     return make_rune(module(body), man)
+
+
+def echo_rune(
+    kind: str,
+    etype: str,
+    dims: list[int],
+    args: list[dict[str, Any]] | dict[str, Any] | None = None,
+) -> bytes:
+    """Capabilities of one `kind` (one per entry of `args`), each copied to its own output:
+    a rune that shows exactly what the host fed it."""
+    arg_list = args if isinstance(args, list) else [args or {}]
+    nbytes = tensor(0, etype, dims)
+    size = _nbytes(etype, dims)
+    calls = []
+    for i in range(len(arg_list)):
+        offset = i * ((size + 7) // 8 * 8)
+        calls.append(
+            f"(call $capability_read (i32.const {i}) (i32.const {offset}) (i32.const {size}))"
+        )
+        calls.append(
+            f"(call $output_write (i32.const {i}) (i32.const 0) (i32.const {offset}) "
+            f"(i32.const {size}))"
+        )
+    pages = max(1, -(-len(arg_list) * ((size + 7) // 8 * 8) // 65536))
+    man = manifest(
+        name="echo",
+        tensors=[{**nbytes, "id": i} for i in range(len(arg_list))],
+        capabilities=[capability(i, f"in{i}", kind, i, a) for i, a in enumerate(arg_list)],
+        outputs=[output(i, f"out{i}", [i]) for i in range(len(arg_list))],
+    )
+    return make_rune(module("\n".join(checked(c) for c in calls), pages=pages), man)
+
+
+def _nbytes(etype: str, dims: list[int]) -> int:
+    size = {"u8": 1, "i8": 1, "u16": 2, "i16": 2, "u32": 4, "i32": 4, "f32": 4, "f64": 8}[etype]
+    for d in dims:
+        size *= d
+    return size
+
+
+def model_rune(fmt: str, blob: bytes, etype: str, in_dims: list[int], out_dims: list[int]) -> bytes:
+    """RAW input -> model 0 (any format) -> output 0; one element type throughout."""
+    n_in, n_out = _nbytes(etype, in_dims), _nbytes(etype, out_dims)
+    out_at = (n_in + 15) // 16 * 16
+    body = "\n".join(
+        checked(call)
+        for call in (
+            f"(call $capability_read (i32.const 0) (i32.const 0) (i32.const {n_in}))",
+            f"(call $model_set_input (i32.const 0) (i32.const 0) (i32.const 0) (i32.const {n_in}))",
+            "(call $model_invoke (i32.const 0))",
+            f"(call $model_get_output (i32.const 0) (i32.const 0) (i32.const {out_at}) "
+            f"(i32.const {n_out}))",
+            f"(call $output_write (i32.const 0) (i32.const 0) (i32.const {out_at}) "
+            f"(i32.const {n_out}))",
+        )
+    )
+    man = manifest(
+        name="model",
+        tensors=[tensor(0, etype, in_dims), tensor(1, etype, out_dims)],
+        capabilities=[capability(0, "input", "RAW", 0)],
+        models=[
+            {
+                "index": 0,
+                "name": "net",
+                "format": fmt,
+                "blob": {"offset": 0, "length": len(blob)},
+                "inputs": [0],
+                "outputs": [1],
+            }
+        ],
+        outputs=[output(0, "serial", [1])],
+    )
+    return make_rune(module(body), man, blob)

@@ -1,4 +1,4 @@
-"""Capability readers: RAW, RAND, unsupported kinds, the exact-length rule, --raw mapping."""
+"""Capability feeders: RAW, RAND, the exact-length rule, source assignment, plug-ins."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 from rune.runtime.capabilities import (
-    CapabilityRequest,
-    assign_raw_sources,
+    CapabilityRegistry,
+    assign_sources,
     default_registry,
-    read_raw,
+    group_of,
 )
 from rune.runtime.errors import CapabilityError
 from rune.runtime.manifest import CapabilitySpec, TensorSpec, parse_manifest
@@ -68,25 +68,35 @@ def test_raw_length_too_long_for_tensor_mentions_length() -> None:
 
 
 def test_raw_missing_input_uses_peer_wording() -> None:
-    with pytest.raises(CapabilityError) as info:
+    with pytest.raises(
+        CapabilityError, match='^Unable to load the "RAW" input for stage "input": no input'
+    ):
         default_registry.read(spec(name="input"), None, RNG)
-    assert 'Unable to load the "RAW" input' in str(info.value)
-    assert '"input"' in str(info.value)
 
 
-def test_raw_unreadable_file(tmp_path: Path) -> None:
-    with pytest.raises(CapabilityError, match="cannot read the input file.*No such file"):
-        default_registry.read(spec(), tmp_path / "missing.bin", RNG)
+def test_raw_unreadable_file_names_capability_and_file(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.bin"
+    with pytest.raises(CapabilityError) as info:
+        default_registry.read(spec(), missing, RNG)
+    assert str(info.value) == (
+        f'Unable to load the "RAW" input for stage "input" from {missing}: '
+        "No such file or directory"
+    )
 
 
-def test_raw_bad_length_arg() -> None:
+def test_raw_bad_length_arg_fails_when_the_feeder_is_made() -> None:
     with pytest.raises(CapabilityError, match="argument length=-1 is not"):
-        default_registry.read(spec(args={"length": -1}), b"1234", RNG)
+        default_registry.feeder(spec(args={"length": -1}), RNG)
 
 
 def test_raw_rejects_other_value_types() -> None:
-    with pytest.raises(CapabilityError, match="unsupported input.*int"):
+    with pytest.raises(CapabilityError, match="unsupported input type int"):
         default_registry.read(spec(), 42, RNG)  # type: ignore[arg-type]
+
+
+def test_raw_refuses_utf8() -> None:
+    with pytest.raises(CapabilityError, match="cannot fill a utf8 tensor"):
+        default_registry.feeder(spec(etype="utf8", dims=(1,)), RNG)
 
 
 @pytest.mark.parametrize("etype", ["f32", "f64"])
@@ -110,84 +120,97 @@ def test_rand_ints_cover_the_full_range(etype: str) -> None:
 
 def test_rand_is_seeded_and_advances() -> None:
     s = spec("RAND", "u32", (8,))
-    rng_a, rng_b = np.random.default_rng(5), np.random.default_rng(5)
-    first_a = default_registry.read(s, None, rng_a)
-    assert first_a.tobytes() == default_registry.read(s, None, rng_b).tobytes()
-    assert default_registry.read(s, None, rng_a).tobytes() != first_a.tobytes()
+    feed_a = default_registry.feeder(s, np.random.default_rng(5))
+    feed_b = default_registry.feeder(s, np.random.default_rng(5))
+    first = np.asarray(feed_a(None)).tobytes()
+    assert first == np.asarray(feed_b(None)).tobytes()
+    assert np.asarray(feed_a(None)).tobytes() != first
 
 
 def test_rand_takes_no_input() -> None:
-    with pytest.raises(CapabilityError, match="takes no input"):
+    with pytest.raises(CapabilityError, match="RAND takes no input"):
         default_registry.read(spec("RAND"), b"1234", RNG)
-
-
-@pytest.mark.parametrize("kind", ["SOUND", "IMAGE", "FLOAT_IMAGE", "ACCEL"])
-def test_other_kinds_not_supported_yet(kind: str) -> None:
-    with pytest.raises(CapabilityError, match=f"capability {kind} is not supported yet"):
-        default_registry.reader(spec(kind, name="audio"))
 
 
 def test_unknown_kind() -> None:
     with pytest.raises(CapabilityError, match="unknown capability kind 'TELEPATHY'"):
-        default_registry.reader(spec("TELEPATHY"))
+        default_registry.feeder(spec("TELEPATHY"), RNG)
 
 
 def test_new_kind_plugs_in_without_touching_defaults() -> None:
     registry = default_registry.copy()
 
-    def read_sound(req: CapabilityRequest) -> np.ndarray:
-        return np.full(req.spec.tensor.count, 7, dtype="<i2")
+    def smell(s: CapabilitySpec, rng: np.random.Generator):  # type: ignore[no-untyped-def]
+        return lambda value: np.full(s.tensor.count, 7, dtype="<i2")
 
-    registry.register("SOUND", read_sound)
-    data = registry.read(spec("SOUND", "i16", (1, 3)), None, RNG)
+    registry.register("SMELL", smell)
+    data = registry.read(spec("SMELL", "i16", (1, 3)), None, RNG)
     assert data.view("<i2").tolist() == [7, 7, 7]
-    assert "SOUND" not in default_registry.kinds
+    assert "SMELL" not in default_registry.kinds
     with pytest.raises(ValueError, match="already registered"):
-        registry.register("SOUND", read_sound)
+        registry.register("SMELL", smell)
     # The exact-length rule also binds plug-ins.
-    registry.register("SOUND", lambda req: b"\x00", replace=True)
+    registry.register("SMELL", lambda s, rng: lambda value: b"\x00", replace=True)
     with pytest.raises(CapabilityError, match="the input is 1 bytes"):
-        registry.read(spec("SOUND", "i16", (1, 3)), None, RNG)
+        registry.read(spec("SMELL", "i16", (1, 3)), None, RNG)
+    with pytest.raises(CapabilityError, match="not supported by this runtime"):
+        CapabilityRegistry().feeder(spec("SOUND"), RNG)
 
 
-def test_read_raw_refuses_utf8() -> None:
-    with pytest.raises(CapabilityError, match="cannot fill a utf8 tensor"):
-        read_raw(CapabilityRequest(spec(etype="utf8", dims=(1,)), b"12345678", RNG))
+# -- positional inputs and the `source` argument ----------------------------------------------
 
 
-def _raw_manifest(*args: dict) -> object:
-    caps = [capability(i, f"c{i}", "RAW", i, a) for i, a in enumerate(args)]
+def _manifest(*caps: tuple[str, dict]) -> object:
     return parse_manifest(
-        manifest(tensors=[tensor(i, "u8", [1]) for i in range(len(args))], capabilities=caps)
+        manifest(
+            tensors=[tensor(i, "u8", [1]) for i in range(len(caps))],
+            capabilities=[capability(i, f"c{i}", k, i, a) for i, (k, a) in enumerate(caps)],
+        )
     )
 
 
-def test_assign_one_source_feeds_every_raw_capability() -> None:
-    m = _raw_manifest({}, {})
-    assert assign_raw_sources(m, ["a.bin"]) == {"c0": "a.bin", "c1": "a.bin"}
+def test_one_source_feeds_every_capability_of_its_kind() -> None:
+    m = _manifest(("RAW", {}), ("RAW", {}))
+    assert assign_sources(m, {"raw": ["a.bin"]}) == {"c0": "a.bin", "c1": "a.bin"}
 
 
-def test_assign_several_sources_in_manifest_order() -> None:
-    m = _raw_manifest({}, {})
-    assert assign_raw_sources(m, ["a", "b"]) == {"c0": "a", "c1": "b"}
+def test_several_sources_in_manifest_order() -> None:
+    m = _manifest(("RAW", {}), ("RAW", {}))
+    assert assign_sources(m, {"raw": ["a", "b"]}) == {"c0": "a", "c1": "b"}
 
 
-def test_assign_by_source_argument() -> None:
-    m = _raw_manifest({"source": 1}, {"source": 0})
-    assert assign_raw_sources(m, ["a", "b"]) == {"c0": "b", "c1": "a"}
-    with pytest.raises(CapabilityError, match="reads raw source 1 but only 1"):
-        assign_raw_sources(_raw_manifest({"source": 1}), ["a"])
+def test_source_argument_picks_by_position_within_the_kind() -> None:
+    m = _manifest(("IMAGE", {"source": 1}), ("IMAGE", {"source": 0}), ("SOUND", {}))
+    got = assign_sources(m, {"image": ["a.png", "b.jpg"], "sound": ["s.wav"]})
+    assert got == {"c0": "b.jpg", "c1": "a.png", "c2": "s.wav"}
+    with pytest.raises(
+        CapabilityError, match='"IMAGE" input for stage "c0": it reads image source 1 but only 1'
+    ):
+        assign_sources(_manifest(("IMAGE", {"source": 1})), {"image": ["a.png"]})
 
 
-def test_assign_missing_and_unused_sources() -> None:
-    m = _raw_manifest({}, {})
-    assert assign_raw_sources(m, []) == {}
-    with pytest.raises(CapabilityError, match=r"raw input 2 \(c\) is not read"):
-        assign_raw_sources(m, ["a", "b", "c"])
-    with pytest.raises(CapabilityError, match="no RAW capability"):
-        assign_raw_sources(_raw_manifest(), ["a"])
+def test_image_and_float_image_share_their_sources() -> None:
+    m = _manifest(("IMAGE", {"source": 0}), ("FLOAT_IMAGE", {"source": 1}))
+    assert assign_sources(m, {"image": ["a.png", "b.png"]}) == {"c0": "a.png", "c1": "b.png"}
+
+
+def test_missing_and_unused_sources() -> None:
+    m = _manifest(("RAW", {}), ("RAW", {}))
+    assert assign_sources(m, {}) == {}
+    with pytest.raises(CapabilityError, match=r"raw input 2 \(c\) is not read by any RAW"):
+        assign_sources(m, {"raw": ["a", "b", "c"]})
+    with pytest.raises(CapabilityError, match="1 sound input.* no SOUND capability"):
+        assign_sources(m, {"sound": ["x.wav"]})
 
 
 def test_assign_excludes_named_stages() -> None:
-    m = _raw_manifest({}, {})
-    assert assign_raw_sources(m, ["b"], exclude={"c0"}) == {"c1": "b"}
+    m = _manifest(("RAW", {}), ("RAW", {}))
+    assert assign_sources(m, {"raw": ["b"]}, exclude={"c0"}) == {"c1": "b"}
+
+
+def test_extensions_route_files_like_the_original() -> None:
+    assert [group_of(p) for p in ("a.PNG", "b.jpg", "c.jpeg", "d.wav", "e.csv", "f.bin")] == [
+        "image", "image", "image", "sound", "accel", "raw",
+    ]  # fmt: skip
+    with pytest.raises(CapabilityError, match=r"cannot tell which capability reads x\.txt"):
+        group_of("x.txt")

@@ -7,7 +7,17 @@ import json
 import numpy as np
 import pytest
 from rune.tools.rune import main
-from runekit import PEER, body_rune, double_rune, multi_raw_rune, rand_rune, sine_rune, utf8_rune
+from runekit import (
+    PEER,
+    SINE_MODEL,
+    body_rune,
+    double_rune,
+    echo_rune,
+    multi_raw_rune,
+    rand_rune,
+    sine_rune,
+    utf8_rune,
+)
 
 
 def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -151,3 +161,163 @@ def test_inspect_json(capsys, write_file) -> None:
     assert code == 0
     manifest = json.loads(out)
     assert manifest["abi_version"] == 1 and manifest["models"][0]["format"] == "tensorflow-lite"
+
+
+# -- inputs routed by extension, the original's flags, streaming -------------------------------
+
+
+def test_files_are_routed_by_extension(capsys, tmp_path) -> None:
+    from media import image_bytes, wav_bytes
+
+    wav = tmp_path / "clip.wav"
+    wav.write_bytes(wav_bytes(np.arange(16, dtype=np.int16), 16000))
+    png = tmp_path / "pic.png"
+    png.write_bytes(image_bytes(np.full((2, 2, 3), 9, np.uint8)))
+    csv = tmp_path / "moves.csv"
+    csv.write_text("1,2,3\n4,5,6\n")
+    cases = [
+        (echo_rune("SOUND", "i16", [1, 16], {"hz": 16000, "sample_duration_ms": 1}), wav,
+         list(range(16))),
+        (echo_rune("IMAGE", "u8", [1, 2, 2, 3], {"width": 2, "height": 2}), png, [9] * 12),
+        (echo_rune("ACCEL", "f32", [1, 2, 3]), csv, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]),
+    ]  # fmt: skip
+    for rune_bytes, path, expected in cases:
+        rune = tmp_path / "echo.rune"
+        rune.write_bytes(rune_bytes)
+        for argv in (("run", str(rune), str(path)), ("run", "--seed", "3", str(rune), str(path))):
+            code, out, err = run_cli(capsys, *argv)
+            assert code == 0, err
+            assert json.loads(out)[0]["tensors"][0]["elements"] == expected
+
+
+def test_explicit_flags_and_sources(capsys, tmp_path) -> None:
+    from media import image_bytes
+
+    a, b = tmp_path / "a.png", tmp_path / "b.png"
+    a.write_bytes(image_bytes(np.full((1, 1, 3), 1, np.uint8)))
+    b.write_bytes(image_bytes(np.full((1, 1, 3), 2, np.uint8)))
+    rune = tmp_path / "two.rune"
+    args = [{"source": 1, "width": 1, "height": 1}, {"source": 0, "width": 1, "height": 1}]
+    rune.write_bytes(echo_rune("IMAGE", "u8", [1, 1, 1, 3], args))
+    code, out, err = run_cli(capsys, "run", str(rune), "--image", str(a), "--image", str(b))
+    assert code == 0, err
+    assert [o["tensors"][0]["elements"] for o in json.loads(out)] == [[2, 2, 2], [1, 1, 1]]
+
+
+def test_unknown_extension_and_missing_input_file(capsys, write_file) -> None:
+    rune = str(write_file("d.rune", double_rune()))
+    code, _, err = run_cli(capsys, "run", rune, "notes.txt")
+    assert code == 1 and "cannot tell which capability reads notes.txt" in err
+    code, _, err = run_cli(capsys, "run", rune, "/nowhere/in.bin")
+    assert code == 1 and err == (
+        'rune: error: Unable to load the "RAW" input for stage "input" from /nowhere/in.bin: '
+        "No such file or directory\n"
+    )
+
+
+def test_stream_prints_one_json_line_per_hop(capsys, tmp_path) -> None:
+    from media import wav_bytes
+
+    wav = tmp_path / "long.wav"
+    wav.write_bytes(wav_bytes(np.arange(40, dtype=np.int16), 16000))
+    rune = tmp_path / "echo.rune"
+    rune.write_bytes(echo_rune("SOUND", "i16", [1, 16], {"hz": 16000, "sample_duration_ms": 1}))
+    code, out, err = run_cli(capsys, "run", str(rune), str(wav), "--hop-ms", "1")
+    assert code == 0, err
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert [line["start_ms"] for line in lines] == [0.0, 1.0, 2.0]  # the last one padded
+    assert lines[1]["outputs"][0]["tensors"][0]["elements"] == list(range(16, 32))
+
+
+# -- limits ----------------------------------------------------------------------------------
+
+
+def test_timeout_flag_stops_a_looping_rune(capsys, write_file) -> None:
+    rune = write_file("loop.rune", body_rune("(loop $l (br $l))"))
+    code, out, err = run_cli(capsys, "run", str(rune), "--timeout", "150ms")
+    assert code == 1 and out == ""
+    assert err == (
+        "rune: error: the rune ran past its deadline of 0.15 s and was stopped "
+        "(limit deadline_s / --timeout)\n"
+    )
+
+
+def test_size_flags(capsys, write_file) -> None:
+    rune = str(write_file("s.rune", sine_rune()))
+    code, _, err = run_cli(capsys, "run", rune, "--max-model-size", "1k", "--raw", "x.bin")
+    assert code == 1 and "is 2640 bytes, more than the limit of 1024" in err
+    code, _, err = run_cli(capsys, "run", rune, "--max-tensor-size", "2", "--raw", "x.bin")
+    assert code == 1 and "tensor 0 (f32[1,1]) is 4 bytes, more than the limit of 2" in err
+    code, _, err = run_cli(capsys, "run", rune, "--max-memory", "lots")
+    assert code == 2 and "not a size: 'lots'" in err
+
+
+# -- bench, graph, model-info -----------------------------------------------------------------
+
+
+def test_bench_json(capsys, write_file) -> None:
+    rune = write_file("s.rune", sine_rune())
+    raw = write_file("in.bin", np.float32(1.0).tobytes())
+    code, out, err = run_cli(capsys, "bench", str(rune), str(raw), "-n", "200", "--warmup",
+                             "20", "--json")  # fmt: skip
+    assert code == 0, err
+    report = json.loads(out)
+    assert (report["rune"], report["runs"], report["call_path"]) == ("sine", 200, "unchecked")
+    assert set(report["stages"]) == {"inputs", "capability_read", "model:sine", "output_write",
+                                     "guest", "outputs"}  # fmt: skip
+    total, model = report["total"]["p50"], report["model"]["p50"]
+    assert 0 < model < total and report["host_overhead"]["p50"] == pytest.approx(total - model)
+
+
+def test_bench_text(capsys, write_file) -> None:
+    rune = write_file("s.rune", sine_rune())
+    raw = write_file("in.bin", np.float32(1.0).tobytes())
+    code, out, _ = run_cli(capsys, "bench", str(rune), "--raw", str(raw), "-n", "50",
+                           "--warmup", "5", "--public-calls")  # fmt: skip
+    assert code == 0
+    assert out.startswith("rune sine: 50 runs after 5 warm-up, call path public (the public")
+    assert "host overhead" in out and "model:sine" in out
+
+
+def test_graph_dot(capsys, write_file) -> None:
+    code, out, _ = run_cli(capsys, "graph", str(write_file("s.rune", sine_rune())))
+    assert code == 0
+    assert out.startswith('digraph "sine" {')
+    assert '"input" -> "sine" [label="f32[1,1]"];' in out
+    assert '"sine" -> "serial" [label="f32[1,1]"];' in out
+
+
+def test_graph_svg_through_dot(capsys, write_file, tmp_path, monkeypatch) -> None:
+    fake = tmp_path / "bin" / "dot"
+    fake.parent.mkdir()
+    fake.write_text('#!/bin/sh\necho "<svg format=$1>"; /bin/cat > /dev/null\n')
+    fake.chmod(0o755)
+    rune = str(write_file("s.rune", sine_rune()))
+    monkeypatch.setenv("PATH", str(fake.parent))
+    target = tmp_path / "g.svg"
+    code, _, err = run_cli(capsys, "graph", rune, "-o", str(target))
+    assert code == 0, err
+    assert target.read_text() == "<svg format=-Tsvg>\n"
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    code, _, err = run_cli(capsys, "graph", rune, "--format", "png", "-o", str(tmp_path / "g.png"))
+    assert code == 1 and "PNG output needs Graphviz's dot program" in err
+
+
+def test_model_info_tflite(capsys) -> None:
+    code, out, _ = run_cli(capsys, "model-info", str(SINE_MODEL))
+    assert code == 0
+    assert out.splitlines()[0] == "tensorflow-lite model (schema 3, 1 subgraph(s)): TOCO Converted."
+    assert "[0] dense_2_input  f32[1,1]" in out and "[0] Identity  f32[1,1]" in out
+    assert "FULLY_CONNECTED x3" in out
+    code, out, _ = run_cli(capsys, "model-info", str(SINE_MODEL), "--json")
+    info = json.loads(out)
+    assert info["format"] == "tensorflow-lite" and info["operators"] == {"FULLY_CONNECTED": 3}
+
+
+def test_model_info_quantized_and_broken(capsys, write_file) -> None:
+    model = PEER / "integration-tests/run-pass/microspeech-up/model.tflite"
+    code, out, _ = run_cli(capsys, "model-info", str(model))
+    assert code == 0 and "quantized: scale [" in out and "i8[1,1960]" in out
+    broken = write_file("broken.tflite", model.read_bytes()[:500])
+    code, out, err = run_cli(capsys, "model-info", str(broken))
+    assert code == 1 and out == "" and err.startswith("rune: error: ") and err.count("\n") == 1

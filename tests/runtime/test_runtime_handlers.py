@@ -52,8 +52,33 @@ def test_tflite_bad_slot(sine: TfliteHandler) -> None:
 
 
 def test_tflite_bad_model_bytes() -> None:
-    with pytest.raises(ModelError, match='cannot load TensorFlow Lite model "sine"'):
+    with pytest.raises(
+        ModelError, match='model "sine" is not a valid TensorFlow Lite model: not a'
+    ):
         TfliteHandler(memoryview(b"definitely not a flatbuffer"), SINE_SPEC)
+
+
+@pytest.mark.parametrize("cut", [8, 100, 1000, 2639])
+def test_truncated_tflite_is_refused_before_litert_sees_it(cut: int) -> None:
+    with pytest.raises(ModelError, match='model "sine" is not a valid TensorFlow Lite model: '):
+        TfliteHandler(memoryview(SINE_MODEL.read_bytes()[:cut]), SINE_SPEC)
+
+
+def test_corrupted_tflite_is_refused() -> None:
+    data = bytearray(SINE_MODEL.read_bytes())
+    data[0:4] = (len(data) + 100).to_bytes(4, "little")  # root table offset past the end
+    with pytest.raises(ModelError, match="is not a valid TensorFlow Lite model"):
+        TfliteHandler(memoryview(bytes(data)), SINE_SPEC)
+
+
+def test_tflite_direct_buffers_are_the_interpreters_tensors(sine: TfliteHandler) -> None:
+    import ctypes
+
+    ctypes.memmove(sine.input_address(0), np.float32(1.5707964).tobytes(), 4)
+    sine.invoke()
+    out = np.frombuffer(ctypes.string_at(sine.output_address(0), 4), np.float32)
+    assert out[0] == pytest.approx(0.9612384, abs=1e-5)
+    assert out[0] == sine.get_output(0)[0, 0]
 
 
 def test_unknown_format_names_it() -> None:

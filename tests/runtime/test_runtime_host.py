@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from rune.runtime.capabilities import CapabilityRequest, default_registry
+from rune.runtime.capabilities import CapabilityRegistry, InputValue, default_registry
 from rune.runtime.container import write_rune
 from rune.runtime.errors import (
     CapabilityError,
@@ -18,6 +18,7 @@ from rune.runtime.errors import (
 )
 from rune.runtime.handlers import HandlerRegistry, ModelTensorInfo
 from rune.runtime.host import Rune
+from rune.runtime.manifest import CapabilitySpec
 from runekit import (
     PEER,
     SINE_MODEL,
@@ -172,15 +173,23 @@ def test_unknown_input_name() -> None:
         Rune.load(double_rune()).run({"input": i32(1, 2, 3, 4), "inptu": b""})
 
 
-def test_unsupported_capability_fails_at_load() -> None:
-    with pytest.raises(CapabilityError, match="capability SOUND is not supported yet"):
-        Rune.load(double_rune(kind="SOUND"))
+def test_unknown_capability_fails_at_load() -> None:
+    with pytest.raises(CapabilityError, match="unknown capability kind 'SMELL'"):
+        Rune.load(double_rune(kind="SMELL"))
+
+
+def test_capability_without_factory_fails_at_load() -> None:
+    with pytest.raises(CapabilityError, match="capability ACCEL is not supported by this runtime"):
+        Rune.load(double_rune(kind="ACCEL"), capabilities=CapabilityRegistry())
 
 
 def test_plugged_in_capability_runs() -> None:
     registry = default_registry.copy()
-    registry.register("ACCEL", lambda req: np.arange(4, dtype="<i4") + int(req.value or 0))
-    (out,) = Rune.load(double_rune(kind="ACCEL"), capabilities=registry).run({"input": 10})
+    registry.register(
+        "SMELL",
+        lambda spec, rng: lambda value: np.arange(4, dtype="<i4") + int(value or 0),  # type: ignore[arg-type]
+    )
+    (out,) = Rune.load(double_rune(kind="SMELL"), capabilities=registry).run({"input": 10})
     assert out.tensors[0].data.tolist() == [20, 22, 24, 26]
 
 
@@ -259,7 +268,7 @@ def test_output_never_written() -> None:
 def test_memory_grow_is_refused() -> None:
     # ABI v1: a rune never grows its memory; the host enforces it so its view stays valid.
     body = "(if (i32.ne (memory.grow (i32.const 1)) (i32.const -1)) (then (return (i32.const 9))))"
-    assert Rune.load(body_rune(body)).run() == []
+    assert list(Rune.load(body_rune(body)).run()) == []
 
 
 def test_unknown_model_format_at_load() -> None:
@@ -385,19 +394,21 @@ def test_abi_version_2_refused_at_load() -> None:
         Rune.load(make_rune('(module (memory (export "memory") 1))', man))
 
 
-def test_capability_reader_sees_request() -> None:
-    seen: list[CapabilityRequest] = []
+def test_capability_factory_sees_spec_once_and_feeder_every_value() -> None:
+    specs: list[CapabilitySpec] = []
+    values: list[InputValue | None] = []
 
-    def reader(req: CapabilityRequest) -> bytes:
-        seen.append(req)
-        return i32(0, 0, 0, 0)
+    def factory(spec: CapabilitySpec, rng: np.random.Generator):  # type: ignore[no-untyped-def]
+        specs.append(spec)
+        return lambda value: values.append(value) or i32(0, 0, 0, 0)
 
     registry = default_registry.copy()
-    registry.register("RAW", reader, replace=True)
+    registry.register("RAW", factory, replace=True)
     rune = Rune.load(double_rune(args={"length": 16}), capabilities=registry)
     rune.run({"input": "anything"})
-    assert seen[0].spec.name == "input" and seen[0].value == "anything"
-    assert seen[0].spec.args == {"length": 16}
+    rune.run({"input": "else"})
+    assert [(s.name, dict(s.args)) for s in specs] == [("input", {"length": 16})]
+    assert values == ["anything", "else"]
 
 
 def test_sine_model_file_is_the_one_we_think() -> None:
@@ -411,3 +422,18 @@ def test_package_exports() -> None:
     assert {"Rune", "write_rune", "read_rune", "register_handler"} <= set(rt.__all__)
     with pytest.raises(AttributeError):
         rt.nothing_here  # noqa: B018
+
+
+def test_outputs_by_position_name_and_slice() -> None:
+    outputs = Rune.load(multi_raw_rune()).run({"byte_input": bytes(range(16)),
+                                              "integer_input": i32(1, 2, 3, 4)})  # fmt: skip
+    assert len(outputs) == 1 and outputs.names == ["output"]
+    assert outputs["output"] is outputs[0] is outputs[-1] is outputs[:1][0]
+    assert [t.element_type for t in outputs[0].tensors] == ["u8", "i32"]
+    assert outputs[0].value.tolist() == list(range(16))
+    assert not outputs[0].value.flags.writeable  # results are read-only
+    with pytest.raises(KeyError, match="no output stage named 'nope' \\(output stages: output\\)"):
+        outputs["nope"]
+    again = Rune.load(multi_raw_rune()).run({"byte_input": bytes(range(16)),
+                                            "integer_input": i32(1, 2, 3, 4)})  # fmt: skip
+    assert outputs == again and outputs == list(again)

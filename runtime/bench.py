@@ -1,0 +1,187 @@
+"""`rune bench`: latency of runs, per stage and in total, with model time and host overhead.
+
+Inputs are decoded once (a WAV resampled, an image resized) and every run is fed the resulting
+tensors, as an application that already holds its data would do.
+
+Two passes over the same inputs, each after its own warm-up:
+1. plain: `Rune.run` timed as a whole, as an application sees it (`total`);
+2. instrumented: a second instance whose imports are wrapped with timers, giving each stage:
+   `inputs` (feeding the capabilities), `capability_read`, `model:<name>` (the model's
+   set-input, invoke and get-output imports: copying tensors in and out and running it),
+   `output_write`, `log`, `guest` (the rest of `rune_run`: the pipeline's own wasm code and the
+   boundary crossings) and `outputs` (collecting the results).
+
+Each timed interval has the cost of reading the clock once subtracted (measured at the start);
+the wrappers' own remaining cost lands in `guest`. `model` is the sum of the model stages of the
+instrumented pass, and `host overhead` at percentile p is `total` at p minus the median model
+time: everything a run costs beyond the models, including the proc blocks' wasm code.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .capabilities import InputValue, as_u8
+from .container import RuneContainer
+from .host import Rune
+from .limits import Limits
+
+PERCENTILES = (50, 90, 99)
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Latency percentiles and extremes of one stage, in microseconds."""
+
+    p50: float
+    p90: float
+    p99: float
+    min: float
+    max: float
+    mean: float
+
+    @classmethod
+    def of(cls, nanoseconds: Sequence[float]) -> Stats:
+        us = np.asarray(nanoseconds, dtype=np.float64) / 1000.0
+        p50, p90, p99 = np.percentile(us, PERCENTILES)
+        return cls(float(p50), float(p90), float(p99), float(us.min()), float(us.max()),
+                   float(us.mean()))  # fmt: skip
+
+    def minus(self, value: float) -> Stats:
+        return Stats(*(getattr(self, f) - value for f in ("p50", "p90", "p99", "min", "max",
+                                                           "mean")))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class BenchReport:
+    name: str
+    runs: int
+    warmup: int
+    call_path: str
+    module_source: str
+    total: Stats
+    model: Stats
+    overhead: Stats
+    stages: dict[str, Stats] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rune": self.name,
+            "runs": self.runs,
+            "warmup": self.warmup,
+            "call_path": self.call_path,
+            "module": self.module_source,
+            "unit": "us",
+            "total": vars(self.total),
+            "model": vars(self.model),
+            "host_overhead": vars(self.overhead),
+            "stages": {name: vars(stats) for name, stats in self.stages.items()},
+        }
+
+    def to_text(self) -> str:
+        lines = [
+            f"rune {self.name}: {self.runs} runs after {self.warmup} warm-up, call path "
+            f"{self.call_path}, module {self.module_source}",
+            "",
+            f"{'stage':<24}{'p50 µs':>10}{'p90 µs':>10}{'p99 µs':>10}{'max µs':>11}",
+        ]
+        rows = [*self.stages.items(), ("", None), ("total", self.total), ("model", self.model),
+                ("host overhead", self.overhead)]  # fmt: skip
+        for name, s in rows:
+            if s is None:
+                lines.append("")
+                continue
+            lines.append(f"{name:<24}{s.p50:>10.2f}{s.p90:>10.2f}{s.p99:>10.2f}{s.max:>11.1f}")
+        return "\n".join(lines)
+
+
+def decode_inputs(rune: Rune, inputs: Mapping[str, InputValue]) -> dict[str, bytes]:
+    """Each capability's tensor bytes for `inputs`, decoded once (RAND stages are left out,
+    so they draw fresh values every run)."""
+    decoded = {}
+    for spec, feed, _ in rune._feeds:
+        if spec.kind != "RAND":
+            decoded[spec.name] = as_u8(feed(inputs.get(spec.name))).tobytes()
+    return decoded
+
+
+def _clock_cost() -> int:
+    """What reading the clock adds to an interval, subtracted from every timed stage."""
+    clock = time.perf_counter_ns
+    costs = []
+    for _ in range(2000):
+        start = clock()
+        costs.append(clock() - start)
+    return int(np.median(costs))
+
+
+def bench(
+    container: RuneContainer,
+    inputs: Mapping[str, InputValue],
+    *,
+    runs: int = 10_000,
+    warmup: int = 1_000,
+    limits: Limits | None = None,
+    fast_path: bool = True,
+    seed: int = 0,
+) -> BenchReport:
+    """Time `runs` runs of the rune on `inputs` (see the module docstring)."""
+    plain = Rune(container, seed=seed, limits=limits, fast_path=fast_path)
+    decoded = decode_inputs(plain, inputs)
+    for _ in range(warmup):
+        plain.run(decoded)
+    clock = time.perf_counter_ns
+    totals = np.empty(runs)
+    for i in range(runs):
+        start = clock()
+        plain.run(decoded)
+        totals[i] = clock() - start
+
+    timings: dict[str, list[int]] = {}
+    tick = _clock_cost()
+    timed = Rune(container, seed=seed, limits=limits, fast_path=fast_path, timings=timings)
+    guest = timed._guest
+    models = [m.name for m in timed.manifest.models]
+    samples: dict[str, list[int]] = {}
+    for i in range(warmup + runs):
+        timings.clear()
+        t0 = clock()
+        timed._prepare(decoded)
+        t1 = clock()
+        guest.run()
+        t2 = clock()
+        guest.collect()
+        t3 = clock()
+        if i < warmup:
+            continue
+        stage = {"inputs": t1 - t0 - tick, "guest": t2 - t1 - tick, "outputs": t3 - t2 - tick}
+        for key, (ns, calls) in timings.items():
+            name = f"model:{models[int(key[6:])]}" if key.startswith("model:") else key
+            stage[name] = stage.get(name, 0) + ns - calls * tick
+            stage["guest"] -= ns
+        for name, value in stage.items():
+            samples.setdefault(name, []).append(value)
+    order = ["inputs", "capability_read", *(f"model:{m}" for m in models), "output_write",
+             "log", "guest", "outputs"]  # fmt: skip
+    stages = {name: Stats.of(samples[name]) for name in order if name in samples}
+    model_ns = np.zeros(runs)
+    for name in models:
+        model_ns += np.asarray(samples.get(f"model:{name}", [0] * runs), dtype=np.float64)
+    model = Stats.of(model_ns)
+    total = Stats.of(totals)
+    return BenchReport(
+        name=plain.manifest.name,
+        runs=runs,
+        warmup=warmup,
+        call_path=plain.call_path,
+        module_source=plain.module_source,
+        total=total,
+        model=model,
+        overhead=total.minus(model.p50),
+        stages=stages,
+    )

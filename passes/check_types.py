@@ -75,14 +75,15 @@ def _compare(stage: str, what: str, declared: list, actual: list) -> None:
     if len(declared) != len(actual):
         raise StageError(
             stage,
-            f"the Runefile gives model {stage} {len(declared)} {what}(s), "
+            f'the Runefile gives model "{stage}" {len(declared)} {what}(s), '
             f"but the model file has {len(actual)}",
         )
     for slot, ((element, shape), tensor) in enumerate(zip(declared, actual, strict=True)):
         if element != tensor.element_type or prod(shape) != prod(tensor.shape):
             raise StageError(
                 stage,
-                f"{what} {slot} of model {stage} is declared {_show(element, shape)} in the "
+                f'{what} {slot} of model "{stage}" is declared {_show(element, shape)} in the '
+
                 f"Runefile but is {_show(tensor.element_type, tensor.shape)} in the model file",
             )
 

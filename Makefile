@@ -42,3 +42,23 @@ bench: setup
 	$(BIN)/python benchmarks/bench_fusion.py
 	$(BIN)/python benchmarks/bench_memory.py
 	$(BIN)/python benchmarks/bench_compile_time.py
+	$(BIN)/python benchmarks/runtime/bench_overhead.py
+	$(BIN)/python benchmarks/runtime/bench_microspeech.py
+
+# Microcontroller proofs (docs/abi.md "Hosts on microcontrollers"): the MVP wasm profile on
+# wasm3, and native Cortex-M4 code on qemu's mps2-an386. Installs Debian's cross toolchain and
+# qemu (as root, or through sudo) and pywasm3, which builds from its sdist.
+MCU_DEBS := gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
+SUDO ?= $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+.PHONY: mcu-deps test-mcu bench-mcu
+
+mcu-deps: setup
+	dpkg -s $(MCU_DEBS) >/dev/null 2>&1 || { $(SUDO) apt-get update && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $(MCU_DEBS); }
+	$(BIN)/python -m pip install --quiet pywasm3==0.5.0
+
+test-mcu: mcu-deps
+	$(BIN)/python -m pytest -q tests/mcu
+
+bench-mcu: mcu-deps
+	$(BIN)/python benchmarks/mcu/bench_mcu.py --out /tmp/mcu_figures.md

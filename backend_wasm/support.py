@@ -79,3 +79,55 @@ def _set(module: ir.Module) -> None:
     _byte_loop(builder, count,
                lambda b, i: b.store(byte, b.gep(dest, [i], source_etype=_I8)))
     builder.ret(dest)
+
+
+def prepare_for_arm(module: ir.Module) -> None:
+    """What the ARM backend needs before optimisation: every function `nounwind` (the rune
+    never unwinds; otherwise each one references the EHABI personality
+    `__aeabi_unwind_cpp_pr1`, which drags libgcc's unwinder, malloc and signal into the
+    firmware), and f64 min/max expanded (see below)."""
+    for function in module.functions:
+        if function.blocks:
+            function.attributes.add("nounwind")
+    expand_soft_double_min_max(module)
+
+
+# llvm.maximum/minimum on f64 abort LLVM 22's ARM backend when doubles are soft-float
+# (Cortex-M4F: "LegalizeOp: Unexpected illegal type!"). Native targets call these instead:
+# NaN-propagating, and -0 < +0, as the intrinsics define.
+_SOFT_DOUBLE_MIN_MAX = {"llvm.maximum.f64": "ogt", "llvm.minimum.f64": "olt"}
+
+
+def expand_soft_double_min_max(module: ir.Module) -> None:
+    """Replace every call to llvm.maximum.f64 / llvm.minimum.f64 with an internal function."""
+    f64, i64 = ir.DoubleType(), ir.IntType(64)
+    replacements: dict[str, ir.Function] = {}
+    for name, wins in _SOFT_DOUBLE_MIN_MAX.items():
+        declared = module.globals.get(name)
+        if not isinstance(declared, ir.Function):
+            continue
+        fn = ir.Function(module, ir.FunctionType(f64, [f64, f64]),
+                         name=f"__rune_{name.split('.')[1]}_f64")
+        fn.linkage = "internal"
+        fn.attributes.add("nounwind")
+        a, b = fn.args
+        builder = ir.IRBuilder(fn.append_basic_block("entry"))
+        # Equal operands differ at most in the sign of zero: max ANDs the bits, min ORs them.
+        ai, bi = builder.bitcast(a, i64), builder.bitcast(b, i64)
+        merged = builder.and_(ai, bi) if wins == "ogt" else builder.or_(ai, bi)
+        tie = builder.bitcast(merged, f64)
+        loses = "olt" if wins == "ogt" else "ogt"
+        pick = builder.select(builder.fcmp_ordered(wins, a, b), a,
+                              builder.select(builder.fcmp_ordered(loses, a, b), b, tie))
+        nan = builder.fadd(a, b)  # NaN if either is NaN
+        builder.ret(builder.select(builder.fcmp_unordered("uno", a, b), nan, pick))
+        replacements[name] = fn
+    if not replacements:
+        return
+    for function in module.functions:
+        for block in function.blocks:
+            for instruction in block.instructions:
+                callee = getattr(instruction, "callee", None)
+                if isinstance(instruction, ir.CallInstr) and callee is not None \
+                        and callee.name in replacements:
+                    instruction.replace_callee(replacements[callee.name])

@@ -103,7 +103,12 @@ def _verify_tensor(value: SSAValue | Attribute, what: str) -> None:
     typ = value.type if isinstance(value, SSAValue) else value
     if not isinstance(typ, TensorType):
         raise VerifyException(f"{what} must be a tensor, got {typ}")
-    element_type_name(typ.element_type)
+    try:
+        element_type_name(typ.element_type)
+    except ValueError:
+        raise VerifyException(
+            f"{what} has element type {typ.element_type}; rune tensors hold ui8, si8, ui16, "
+            "si16, ui32, si32, ui64, si64, f32, f64 or !rune.utf8") from None
     if any(d < 0 for d in typ.get_shape()):
         raise VerifyException(f"{what} must have a static shape, got {typ}")
 

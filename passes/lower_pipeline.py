@@ -100,7 +100,8 @@ class LowerPipelinePass(ModulePass):
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         pipelines = [p for p in op.ops if isinstance(p, rd.PipelineOp)]
         if len(pipelines) != 1:
-            raise ValueError(f"expected one rune.pipeline, found {len(pipelines)}")
+            raise StageError("<module>", f"lower-pipeline needs exactly one rune.pipeline in the "
+                             f"module, found {len(pipelines)}")
         pipeline = pipelines[0]
         lowered, manifest = _lower(pipeline)
         op.body.block.erase_op(pipeline)

@@ -14,6 +14,7 @@ from rune.tools.pass_options import (
     list_passes,
     timing_report,
 )
+from xdsl.utils.exceptions import VerifyException
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,6 +39,9 @@ def main(argv: list[str] | None = None) -> int:
             print(timing_report(options.timings), file=sys.stderr)
     except OSError as exc:
         print(f"rune-opt: error: cannot read {args.input}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    except VerifyException as exc:
+        print(f"rune-opt: error: the IR after the passes does not verify: {exc}", file=sys.stderr)
         return 1
     except DiagnosticError as exc:
         for diagnostic in exc.diagnostics:

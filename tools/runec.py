@@ -111,7 +111,8 @@ def _write(result: bytes | str, output: str | None, emit: str, runefile: str) ->
         elif isinstance(result, bytes):
             Path(output).write_bytes(result)
         else:
-            Path(output).write_text(result, encoding="utf-8")
+            Path(output).write_text(result if result.endswith("\n") else result + "\n",
+                                    encoding="utf-8")
     except OSError as exc:
         print(f"runec: error: cannot write {output}: {exc.strerror or exc}", file=sys.stderr)
         return 1

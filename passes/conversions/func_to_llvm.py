@@ -77,12 +77,12 @@ class FuncToLLVM(RewritePattern):
         body = Region()
         op.body.move_blocks(body)
         for block in body.blocks:
-            _convert_block_args(block, conv)
+            convert_block_args(block, conv)
         linkage = "external" if declaration or not private else "internal"
         return llvm.FuncOp(name, fn_type, llvm.LinkageAttr(linkage), body=body, extra_attrs=extra)
 
 
-def _convert_block_args(block: Block, conv) -> None:
+def convert_block_args(block: Block, conv) -> None:
     for arg in list(block.args):
         new_type = conv(arg.type)
         if new_type != arg.type:

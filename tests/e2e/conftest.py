@@ -1,0 +1,37 @@
+"""Fixtures for the end-to-end tests: the peer suite and runes compiled once per session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from e2e_harness import INTEGRATION, run_many
+
+# Every rune that more than one test runs: name -> its Runefile.
+SHARED_RUNES = {
+    "sine": INTEGRATION / "run-pass" / "sine" / "Runefile.yml",
+    "noop": INTEGRATION / "run-pass" / "noop" / "Runefile.yml",
+    "multiple-outputs": INTEGRATION / "run-pass" / "multiple-outputs" / "Runefile.yml",
+    "model-from-resource": INTEGRATION / "run-pass" / "model-from-resource" / "Runefile.yml",
+    "missing-raw-capability": INTEGRATION / "run-fail" / "missing-raw-capability" / "Runefile.yml",
+    "compile-pass-noop": INTEGRATION / "compile-pass" / "noop" / "Runefile.yml",
+}
+
+
+@pytest.fixture(scope="session")
+def peer() -> Path:
+    """The peer suite's integration tests (../shared/peer-suite beside the checkout, as in CI)."""
+    assert INTEGRATION.is_dir(), f"the peer suite is missing: {INTEGRATION}"
+    return INTEGRATION
+
+
+@pytest.fixture(scope="session")
+def runes(peer: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The peer cases every module needs, compiled once (in parallel) with default options."""
+    out = tmp_path_factory.mktemp("runes")
+    targets = {name: out / f"{name}.rune" for name in SHARED_RUNES}
+    results = run_many(("runec", SHARED_RUNES[name], "-o", targets[name]) for name in targets)
+    for result in results:
+        assert result.returncode == 0, result.explain()
+        assert "Traceback" not in result.stderr
+    return targets

@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint lit unit clean bench
+.PHONY: setup demo test lint lit unit unit-O0 clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,7 +33,11 @@ lit: setup
 unit: setup
 	$(BIN)/python -m pytest -q
 
-test: lint lit unit
+# The whole suite again with runec's default level at -O0: nothing may depend on optimisation.
+unit-O0: setup
+	RUNE_OPT_LEVEL=0 $(BIN)/python -m pytest -q -p no:cacheprovider
+
+test: lint lit unit-O0 unit
 
 clean:
 	rm -rf build .pytest_cache

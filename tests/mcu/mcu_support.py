@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import subprocess
 import sys
 from collections.abc import Iterable, Mapping, Sequence
@@ -18,6 +19,7 @@ from rune.runtime import handlers as _handlers
 from rune.runtime import sound
 from rune.runtime.handlers import HandlerRegistry, ModelHandler
 from rune.runtime.manifest import ModelSpec
+from rune.tools.compiler import OPT_LEVEL_ENV
 
 REPO = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -114,10 +116,13 @@ class Compiled:
 
 
 def runec(runefile: Path, out: Path, target: str, emit: str = "rune") -> Compiled:
+    """Each target at its own default level (-O2 with SIMD, -Os for MCUs): what these tests are
+    about, so a suite-wide RUNE_OPT_LEVEL does not apply here."""
+    env = {k: v for k, v in os.environ.items() if k != OPT_LEVEL_ENV}
     result = subprocess.run(
         [sys.executable, "-m", "rune.tools.runec", str(runefile), f"--target={target}",
          f"--emit={emit}", "-o", str(out)],
-        capture_output=True, text=True, cwd=REPO,
+        capture_output=True, text=True, cwd=REPO, env=env,
     )
     return Compiled(result.returncode, result.stderr, out)
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PEER = ROOT.parent / "shared" / "peer-suite" / "hotg-rune"
+PEER = (ROOT.parent / "shared" / "peer-suite" / "hotg-rune").resolve()
 
 
 def median_seconds(action: Callable[[], object], repeats: int, warmup: int = 3) -> float:

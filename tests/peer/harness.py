@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[2]
-PEER_SUITE = Path(__file__).resolve().parents[2].parent / "shared" / "peer-suite"
+PEER_SUITE = (Path(__file__).resolve().parents[2].parent / "shared" / "peer-suite").resolve()
 HOTG = PEER_SUITE / "hotg-rune"
 INTEGRATION = HOTG / "integration-tests"
 EXAMPLES = HOTG / "examples"

@@ -61,7 +61,7 @@ class FoldAffineChain(RewritePattern):
         args = DictionaryAttr({"scale": to_attr(scale), "offset": to_attr(offset)})
         merged = rd.ProcBlockOp(op.stage_name, "affine", args, [producer.inputs[0]],
                                 [op.outputs[0].type])
-        rewriter.replace_op(op, merged)
+        rewriter.replace(op, merged)
         rewriter.erase_op(producer)
 
 

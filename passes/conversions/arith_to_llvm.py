@@ -61,9 +61,9 @@ class ArithToLLVM(RewritePattern):
     def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
         new = self._convert(op)
         if isinstance(new, SSAValue):
-            rewriter.replace_op(op, [], [new])
+            rewriter.replace(op, [], [new])
         elif new is not None:
-            rewriter.replace_op(op, new)
+            rewriter.replace(op, new)
 
     def _convert(self, op: Operation) -> Operation | SSAValue | None:
         conv = self.types.convert

@@ -30,7 +30,7 @@ class CallsToLLVM(RewritePattern):
         match op:
             case func.CallOp():
                 results = op.results
-                rewriter.replace_op(
+                rewriter.replace(
                     op,
                     llvm.CallOp(
                         op.callee.root_reference.data,
@@ -39,11 +39,11 @@ class CallsToLLVM(RewritePattern):
                     ),
                 )
             case func.ReturnOp():
-                rewriter.replace_op(op, llvm.ReturnOp(op.arguments[0] if op.arguments else None))
+                rewriter.replace(op, llvm.ReturnOp(op.arguments[0] if op.arguments else None))
             case cf.BranchOp():
-                rewriter.replace_op(op, llvm.BrOp(op.successor, *op.arguments))
+                rewriter.replace(op, llvm.BrOp(op.successor, *op.arguments))
             case cf.ConditionalBranchOp():
-                rewriter.replace_op(
+                rewriter.replace(
                     op,
                     llvm.CondBrOp(op.cond, op.then_block, op.then_arguments, op.else_block,
                                   op.else_arguments),
@@ -60,7 +60,7 @@ class FuncToLLVM(RewritePattern):
 
     def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
         if isinstance(op, func.FuncOp):
-            rewriter.replace_op(op, self._function(op), safe_erase=False)
+            rewriter.replace(op, self._function(op), safe_erase=False)
 
     def _function(self, op: func.FuncOp) -> llvm.FuncOp:
         conv = self.types.convert

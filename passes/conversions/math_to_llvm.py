@@ -31,6 +31,6 @@ class MathToLLVM(RewritePattern):
         if base is None:
             return
         typ = op.results[0].type
-        rewriter.replace_op(
+        rewriter.replace(
             op, llvm.CallIntrinsicOp(intrinsic_name(base, typ), list(op.operands), [typ])
         )

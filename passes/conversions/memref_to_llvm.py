@@ -31,10 +31,10 @@ class MemRefAccessToLLVM(RewritePattern):
         match op:
             case memref.LoadOp():
                 gep = self._element(op.memref, list(op.indices))
-                rewriter.replace_op(op, [*gep, llvm.LoadOp(gep[-1], op.res.type)])
+                rewriter.replace(op, [*gep, llvm.LoadOp(gep[-1], op.res.type)])
             case memref.StoreOp():
                 gep = self._element(op.memref, list(op.indices))
-                rewriter.replace_op(op, [*gep, llvm.StoreOp(op.value, gep[-1])])
+                rewriter.replace(op, [*gep, llvm.StoreOp(op.value, gep[-1])])
             case _:
                 pass
 
@@ -74,19 +74,19 @@ class MemRefToLLVM(RewritePattern):
     def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
         match op:
             case memref.GetGlobalOp():
-                rewriter.replace_op(
+                rewriter.replace(
                     op, llvm.AddressOfOp(op.name_.root_reference, llvm.LLVMPointerType())
                 )
             case memref.ViewOp():
                 # A typed window onto an i8 buffer: the same pointer, moved by byte_shift.
-                rewriter.replace_op(
+                rewriter.replace(
                     op, llvm.GEPOp.from_mixed_indices(op.source, [op.byte_shift],
                                                       IntegerType(8), inbounds=True)
                 )
             case memref.ExtractAlignedPointerAsIndexOp():
-                rewriter.replace_op(op, llvm.PtrToIntOp(op.source, self.types.index_type))
+                rewriter.replace(op, llvm.PtrToIntOp(op.source, self.types.index_type))
             case memref.GlobalOp():
-                rewriter.replace_op(op, _global(op))
+                rewriter.replace(op, _global(op))
             case _:
                 pass
 

@@ -62,7 +62,7 @@ class FoldAffineChain(RewritePattern):
         merged = rd.ProcBlockOp(op.stage_name, "affine", args, [producer.inputs[0]],
                                 [op.outputs[0].type])
         rewriter.replace(op, merged)
-        rewriter.erase_op(producer)
+        rewriter.erase(producer)
 
 
 @dataclass(frozen=True)

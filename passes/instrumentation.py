@@ -19,10 +19,14 @@ from xdsl.passes import ModulePass
 class PassFailure(Exception):
     """A pass crashed or left invalid IR; names the pass and where the reproducer went."""
 
-    def __init__(self, pass_name: str, cause: Exception, reproducer: Path | None) -> None:
-        where = f"; reproducer written to {reproducer}" if reproducer else ""
-        super().__init__(f"pass `{pass_name}` failed: {type(cause).__name__}: {cause}{where}")
-        self.pass_name, self.cause, self.reproducer = pass_name, cause, reproducer
+    def __init__(self, pass_name: str, cause: Exception) -> None:
+        super().__init__(pass_name, cause)
+        self.pass_name, self.cause = pass_name, cause
+        self.reproducer: Path | None = None
+
+    def __str__(self) -> str:
+        where = f"; reproducer written to {self.reproducer}" if self.reproducer else ""
+        return f"pass `{self.pass_name}` failed: {type(self.cause).__name__}: {self.cause}{where}"
 
 
 @dataclass
@@ -45,18 +49,30 @@ class Instrumentation:
 
 def run_pipeline(module: ModuleOp, spec: str, context: Context,
                  instrument: Instrumentation) -> None:
-    """Apply `spec` to `module` in place."""
-    pipeline = parse_pipeline(spec)
-    for index, current in enumerate(pipeline.passes):
-        _run_one(module, current, context, instrument, spec, index)
+    """Apply `spec` to `module` in place.
+
+    One copy of the input is kept; if pass i fails, passes 0..i-1 are replayed on that copy to
+    recover the IR the failing pass saw (passes are deterministic), which costs nothing on the
+    common path where no pass fails."""
+    passes = parse_pipeline(spec).passes
+    initial = module.clone()
+    for index, current in enumerate(passes):
+        try:
+            _run_one(module, current, context, instrument)
+        except PassFailure as failure:
+            before = initial
+            for earlier in passes[:index]:
+                earlier.apply(context, before)
+            failure.reproducer = _write_reproducer(before, spec, index, current.name,
+                                                   instrument.reproducer)
+            raise
 
 
 def _run_one(module: ModuleOp, current: ModulePass, context: Context,
-             instrument: Instrumentation, spec: str, index: int) -> None:
+             instrument: Instrumentation) -> None:
     name = current.name
     if name in instrument.print_before:
         instrument.dump("Before", name, module)
-    before = module.clone()
     start = time.perf_counter()
     try:
         current.apply(context, module)
@@ -65,8 +81,7 @@ def _run_one(module: ModuleOp, current: ModulePass, context: Context,
     except instrument.user_errors:
         raise
     except Exception as exc:  # a crash, or invalid IR left by the pass
-        path = _write_reproducer(before, spec, index, name, instrument.reproducer)
-        raise PassFailure(name, exc, path) from exc
+        raise PassFailure(name, exc) from exc
     finally:
         instrument.timings[name] = instrument.timings.get(name, 0.0) + (
             time.perf_counter() - start)

@@ -31,8 +31,10 @@ class ConvertToLLVMPass(ModulePass):
 
     def apply(self, ctx: Context, op: builtin.ModuleOp) -> None:
         types = LLVMTypeConverter(self.index_bits)
+        # Every pattern rewrites an op into finished llvm ops, so one sweep is enough.
         walk = lambda *patterns: PatternRewriteWalker(  # noqa: E731
-            GreedyRewritePatternApplier(list(patterns))).rewrite_module(op)
+            GreedyRewritePatternApplier(list(patterns)), apply_recursively=False,
+        ).rewrite_module(op)
         walk(MemRefAccessToLLVM(types))
         # Loop variables (non-entry block arguments) become iN before the arithmetic on them is
         # rewritten, so that every new llvm op infers an already converted type.

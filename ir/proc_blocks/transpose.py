@@ -16,6 +16,8 @@ from rune.ir.proc_blocks._modern_ops import (
 from rune.ir.proc_blocks.base import ArgSpec, ArgValue, ProcBlock, ProcBlockError, TensorSig
 from xdsl.ir import SSAValue
 
+UNROLL = 4  # innermost input axes this short are unrolled (image channels)
+
 
 def _strides(shape: Sequence[int]) -> list[int]:
     return [prod(shape[axis + 1:]) for axis in range(len(shape))]
@@ -51,22 +53,34 @@ class Transpose(ProcBlock):
 
     def build(self, builder: KernelBuilder, inputs: Sequence[Buffer],
               outputs: Sequence[Buffer], args: Mapping[str, ArgValue]) -> None:
-        args = self.parse_args(args)
         (source,), (result,) = inputs, outputs
         perm = int_list("perm", str(args["perm"]))
-        in_strides = _strides(source.shape)
-        # Walk the output in order; output axis i advances the input by in_strides[perm[i]].
-        self._walk(builder, source, result, [result.shape[i] for i in range(len(perm))],
-                   [in_strides[axis] for axis in perm], builder.index(0), builder.index(0))
+        in_strides, out_strides = _strides(source.shape), _strides(result.shape)
+        if source.shape[-1] <= UNROLL and perm[-1] != len(perm) - 1:
+            # A short innermost input axis (an image's channels): walk the input in order and
+            # unroll that axis, so the reads form one contiguous group (a wide load and
+            # shuffles once LLVM vectorises) and each output plane is written contiguously.
+            dims, src_steps = list(source.shape), in_strides
+            dst_steps = [out_strides[perm.index(axis)] for axis in range(len(perm))]
+        else:
+            # Otherwise walk the output in order: contiguous writes, strided reads.
+            dims, dst_steps = list(result.shape), out_strides
+            src_steps = [in_strides[axis] for axis in perm]
+        self._walk(builder, source, result, dims, src_steps, dst_steps, builder.index(0),
+                   builder.index(0))
 
     def _walk(self, b: KernelBuilder, source: Buffer, result: Buffer, dims: list[int],
-              steps: list[int], src: SSAValue, dst: SSAValue) -> None:
-        """One loop per output axis, outermost first; the innermost body copies one element."""
+              src_steps: list[int], dst_steps: list[int], src: SSAValue, dst: SSAValue) -> None:
+        """One loop per axis of `dims`, outermost first; a short innermost axis is unrolled."""
         if not dims:
             b.store(b.load(source, src), result, dst)
             return
-        inner = prod(dims[1:])
+        if len(dims) == 1 and dims[0] <= UNROLL:
+            for i in range(dims[0]):
+                b.store(b.load(source, b.add_index(src, i * src_steps[0])), result,
+                        b.add_index(dst, i * dst_steps[0]))
+            return
         with b.loop(dims[0]) as i:
-            self._walk(b, source, result, dims[1:], steps[1:],
-                       b.add_index(src, b.mul_index(i, steps[0])),
-                       b.add_index(dst, b.mul_index(i, inner)))
+            self._walk(b, source, result, dims[1:], src_steps[1:], dst_steps[1:],
+                       b.add_index(src, b.mul_index(i, src_steps[0])),
+                       b.add_index(dst, b.mul_index(i, dst_steps[0])))

@@ -60,7 +60,7 @@ def _fuse_into(consumer: rd.ProcBlockOp, slot: int) -> None:
         "stage": producer.stage,
         "kernel": producer.kernel,
         "args": producer.args,
-        "from": StringAttr(rd.tensor_sig(producer.inputs[0].type)[0]),
+        "from": StringAttr(input_sigs(producer)[0][0]),  # after the producer's own chain
         "to": StringAttr(rd.tensor_sig(producer.outputs[0].type)[0]),
     })
     chains = fused_chains(consumer)

@@ -52,6 +52,17 @@ def _model_source(runefile: Runefile, stage: Stage) -> str:
     return str((Path(runefile.directory) / target).resolve())
 
 
+def _conversion_args(runefile: Runefile, stage: Stage) -> DictionaryAttr:
+    """The arguments convert-models reads; `representative-data` as an absolute path."""
+    args: dict[str, str] = {}
+    if "quantize" in stage.args:
+        args["quantize"] = str(stage.args["quantize"].value)
+    if "representative-data" in stage.args:
+        path = Path(runefile.directory) / str(stage.args["representative-data"].value)
+        args["representative-data"] = str(path.resolve())
+    return _args_attr(args)
+
+
 def _tensor_types(stage: Stage) -> list:
     return [rd.tensor_type(t.element_type, t.dimensions) for t in stage.outputs]
 
@@ -96,7 +107,7 @@ def _emit_stage(runefile: Runefile, stage: Stage, values: dict[str, list[SSAValu
     if stage.kind is StageKind.MODEL:
         fmt = str(raw_args.get("format", "tensorflow-lite"))
         return rd.ModelOp(stage.name, fmt, _model_source(runefile, stage), inputs,
-                          _tensor_types(stage))
+                          _tensor_types(stage), _conversion_args(runefile, stage))
     if stage.kind is StageKind.OUT:
         args = _args_attr(raw_args)
         return rd.OutputOp(stage.name, stage.target, args, inputs)

@@ -12,6 +12,7 @@ from rune.frontend.source import Span
 
 __all__ = [
     "DEFAULT_MODEL_FORMAT",
+    "MODEL_ARGS",
     "MODEL_FORMATS",
     "check_runefile",
     "execution_order",
@@ -20,6 +21,9 @@ __all__ = [
 
 MODEL_FORMATS = ("onnx", "tensorflow", "tensorflow-js", "tensorflow-lite")
 DEFAULT_MODEL_FORMAT = "tensorflow-lite"
+# Model arguments: the format, and the two that steer converting a TensorFlow model to TFLite.
+MODEL_ARGS = ("format", "quantize", "representative-data")
+QUANTIZE_MODES = ("int8",)
 
 KIND_LABELS = {
     StageKind.CAPABILITY: "Capability",
@@ -111,11 +115,58 @@ def _check_args(
             f'but found "{model_format(stage)}"',
             stage.args["format"].span,
         )
-    # Models take no arguments but `format`; the original warned rather than failed.
-    unused: list[Argument] = [arg for name, arg in stage.args.items() if name != "format"]
+    _check_conversion_args(runefile, stage, errors)
+    # Other arguments are unknown to every model; the original warned rather than failed.
+    unused: list[Argument] = [arg for name, arg in stage.args.items() if name not in MODEL_ARGS]
     if unused:
         names = ", ".join(arg.name for arg in unused)
         engine.warn(f"Unused arguments for {stage.name}: {names}", unused[0].span)
+
+
+def _check_conversion_args(runefile: Runefile, stage: Stage, errors: ErrorCollector) -> None:
+    """`quantize` and `representative-data` steer the compile-time TensorFlow -> TFLite
+    conversion (passes/convert_models.py): int8 only, with a calibration file that exists."""
+    quantize = stage.args.get("quantize")
+    data = stage.args.get("representative-data")
+    given = [arg for arg in (quantize, data) if arg is not None]
+    if not given:
+        return
+    if model_format(stage) != "tensorflow":
+        errors.error(
+            f"`{given[0].name}` applies only to models with format tensorflow (a SavedModel or "
+            f'Keras model that runec converts to TFLite), but "{stage.name}" has format '
+            f"{model_format(stage)}",
+            given[0].span,
+        )
+        return
+    if quantize is not None and (quantize.resource is not None
+                                 or str(quantize.value) not in QUANTIZE_MODES):
+        errors.error(
+            f"Expected `quantize` to be one of {', '.join(QUANTIZE_MODES)}, "
+            f'but found "{quantize.value}"',
+            quantize.span,
+        )
+    if quantize is not None and data is None:
+        errors.error(
+            f'int8 quantization of "{stage.name}" needs `representative-data`: an .npy file of '
+            "sample inputs to calibrate with",
+            quantize.span,
+        )
+    if data is None:
+        return
+    if quantize is None:
+        errors.error("`representative-data` is only used together with `quantize: int8`",
+                     data.span)
+    if data.resource is not None or not isinstance(data.value, str):
+        errors.error("`representative-data` must be the path of an .npy file", data.span)
+        return
+    path = Path(runefile.directory) / data.value
+    if not path.is_file():
+        errors.error(
+            f'Unable to find the representative data "{data.value}" for "{stage.name}"',
+            data.span,
+            Note(f"looked for {path}"),
+        )
 
 
 def _check_arity(stage: Stage, errors: ErrorCollector) -> None:

@@ -231,17 +231,22 @@ class ProcBlockOp(StageOp):
 
 @irdl_op_definition
 class ModelOp(StageOp):
-    """An inference the host runs (`model_invoke`); `source` is the model file or directory."""
+    """An inference the host runs (`model_invoke`); `source` is the model file or directory.
+
+    `args`, when present, holds the compile-time model arguments (`quantize`,
+    `representative-data`) that convert-models reads; it is dropped once the model is converted.
+    """
 
     name = "rune.model"
 
     format = prop_def(StringAttr)
     source = prop_def(StringAttr)
+    args = opt_prop_def(DictionaryAttr)
     inputs = var_operand_def(TensorType)
     outputs = var_result_def(TensorType)
 
     assembly_format = (
-        "$stage `format` $format `source` $source `(` $inputs `)` attr-dict "
+        "$stage `format` $format `source` $source (`args` $args^)? `(` $inputs `)` attr-dict "
         "`:` `(` type($inputs) `)` `->` `(` type($outputs) `)`"
     )
 
@@ -252,13 +257,17 @@ class ModelOp(StageOp):
         source: str,
         inputs: Sequence[SSAValue],
         outputs: Sequence[TensorType],
+        args: DictionaryAttr | None = None,
     ) -> None:
+        properties: dict[str, Attribute] = {
+            "stage": StringAttr(stage),
+            "format": StringAttr(format),
+            "source": StringAttr(source),
+        }
+        if args is not None and args.data:
+            properties["args"] = args
         super().__init__(
-            properties={
-                "stage": StringAttr(stage),
-                "format": StringAttr(format),
-                "source": StringAttr(source),
-            },
+            properties=properties,
             operands=[inputs],
             result_types=[outputs],
         )

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from rune.passes.check_types import CheckTypesPass
 from rune.passes.conversions.convert_to_llvm import ConvertToLLVMPass
+from rune.passes.convert_models import ConvertModelsPass
 from rune.passes.fold_affine import FoldAffinePass
 from rune.passes.fuse_elementwise import FuseElementwisePass
 from rune.passes.infer_quantization import InferQuantizationPass
@@ -20,6 +21,7 @@ from xdsl.transforms.dead_code_elimination import DeadCodeElimination
 PASSES: dict[str, type[ModulePass]] = {
     p.name: p
     for p in (
+        ConvertModelsPass,
         InferQuantizationPass,
         CheckTypesPass,
         FoldAffinePass,
@@ -35,6 +37,8 @@ PASSES: dict[str, type[ModulePass]] = {
 }
 
 DESCRIPTIONS: dict[str, str] = {
+    "convert-models": "TensorFlow SavedModel/Keras models -> TFLite files (optionally int8), "
+    "cached by content",
     "infer-quantization": "quantize/dequantize next to a TFLite model: scale and zero point "
     "read from the model file",
     "check-types": "check proc-block signatures and model tensors against the model file",
@@ -56,7 +60,8 @@ TO_LLVM = ("convert-scf-to-cf", "convert-to-llvm")
 
 def default_pipeline(opt_level: str) -> str:
     """The textual pipeline `runec -O<level>` runs between the frontend and the backend."""
-    checks = ("infer-quantization", "check-types")  # needed at every level: they define meaning
+    # needed at every level: they define meaning
+    checks = ("convert-models", "infer-quantization", "check-types")
     if opt_level == "0":
         return ",".join((*checks, *LOWERING, *TO_LLVM))
     optimise = ("fold-affine", "fuse-elementwise", "plan-memory{strategy=greedy-by-size}")

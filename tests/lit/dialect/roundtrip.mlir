@@ -1,6 +1,6 @@
 // The rune dialect prints in its custom form and parses back to the same text: every stage op,
 // every element type (signedness kept: ui8/si32; text is !rune.utf8), rank 0 to 3, multi-result
-// models, generic-form input.
+// models, a model with compile-time args, generic-form input.
 // RUN: rune-opt %s | filecheck %s
 // RUN: rune-opt %s | rune-opt | filecheck %s
 
@@ -20,6 +20,7 @@ builtin.module {
     %11 = rune.proc_block "wrap" kernel "modulo" args {modulus = 2.0 : f64}(%8) : (tensor<1xf32>) -> (tensor<1xf32>)
     %12, %13 = rune.model "net" format "onnx" source "net.onnx"(%11, %9) : (tensor<1xf32>, tensor<1xf64>) -> (tensor<2xf32>, tensor<1xsi64>)
     rune.output "serial" kind "serial" args {}(%12, %13, %10) : (tensor<2xf32>, tensor<1xsi64>, tensor<3x!rune.utf8>)
+    %14 = rune.model "keras" format "tensorflow" source "m.keras" args {quantize = "int8", "representative-data" = "calib.npy"}(%7) : (tensor<1xsi64>) -> (tensor<1xsi8>)
   }
 }
 
@@ -39,5 +40,6 @@ builtin.module {
 // CHECK-NEXT:     %11 = rune.proc_block "wrap" kernel "modulo" args {modulus = 2.000000e+00 : f64}(%8) : (tensor<1xf32>) -> (tensor<1xf32>)
 // CHECK-NEXT:     %12, %13 = rune.model "net" format "onnx" source "net.onnx"(%11, %9) : (tensor<1xf32>, tensor<1xf64>) -> (tensor<2xf32>, tensor<1xsi64>)
 // CHECK-NEXT:     rune.output "serial" kind "serial" args {}(%12, %13, %10) : (tensor<2xf32>, tensor<1xsi64>, tensor<3x!rune.utf8>)
+// CHECK-NEXT:     %14 = rune.model "keras" format "tensorflow" source "m.keras" args {quantize = "int8", "representative-data" = "calib.npy"}(%7) : (tensor<1xsi64>) -> (tensor<1xsi8>)
 // CHECK-NEXT:   }
 // CHECK-NEXT: }

@@ -44,7 +44,7 @@ class RuneContainer:
 
 
 @dataclass(frozen=True)
-class _Section:
+class WasmSection:
     id: int
     start: int  # offset of the section's id byte
     payload_start: int
@@ -53,7 +53,7 @@ class _Section:
     content_start: int  # custom: after the name; otherwise == payload_start
 
 
-def _read_u32(data: bytes | memoryview, pos: int, what: str) -> tuple[int, int]:
+def read_u32(data: bytes | memoryview, pos: int, what: str) -> tuple[int, int]:
     """Decode an unsigned LEB128 u32 at `pos`; return (value, next position)."""
     result = 0
     for i in range(5):
@@ -68,7 +68,7 @@ def _read_u32(data: bytes | memoryview, pos: int, what: str) -> tuple[int, int]:
     raise RuneLoadError(f"malformed LEB128 {what} at byte {pos}: longer than 5 bytes")
 
 
-def _check_header(data: bytes | memoryview) -> None:
+def check_header(data: bytes | memoryview) -> None:
     if len(data) == 0:
         raise RuneLoadError("not a rune: the file is empty")
     if len(data) < 8:
@@ -82,13 +82,13 @@ def _check_header(data: bytes | memoryview) -> None:
         raise RuneLoadError(f"unsupported WebAssembly binary version {version} (expected 1)")
 
 
-def _sections(data: bytes | memoryview) -> Iterator[_Section]:
+def wasm_sections_of(data: bytes | memoryview) -> Iterator[WasmSection]:
     """Walk the section list after the 8-byte header, checking every bound."""
     pos = 8
     while pos < len(data):
         start = pos
         section_id = data[pos]
-        size, payload_start = _read_u32(data, pos + 1, f"size of section {section_id}")
+        size, payload_start = read_u32(data, pos + 1, f"size of section {section_id}")
         end = payload_start + size
         if end > len(data):
             raise RuneLoadError(
@@ -98,7 +98,7 @@ def _sections(data: bytes | memoryview) -> Iterator[_Section]:
         name = None
         content_start = payload_start
         if section_id == 0:
-            name_len, name_start = _read_u32(data, payload_start, "custom section name length")
+            name_len, name_start = read_u32(data, payload_start, "custom section name length")
             content_start = name_start + name_len
             if content_start > end:
                 raise RuneLoadError(
@@ -110,7 +110,7 @@ def _sections(data: bytes | memoryview) -> Iterator[_Section]:
                 raise RuneLoadError(
                     f"malformed custom section at byte {start}: name is not UTF-8"
                 ) from exc
-        yield _Section(section_id, start, payload_start, end, name, content_start)
+        yield WasmSection(section_id, start, payload_start, end, name, content_start)
         pos = end
 
 
@@ -148,8 +148,8 @@ def write_rune(wasm: bytes, manifest: dict[str, Any], blobs: bytes) -> bytes:
     two manifests in one file would make the reader's choice arbitrary.
     """
     try:
-        _check_header(wasm)
-        for section in _sections(wasm):
+        check_header(wasm)
+        for section in wasm_sections_of(wasm):
             if section.name in _RUNE_SECTIONS:
                 raise ValueError(f"the wasm module already has a {section.name} section")
     except RuneLoadError as exc:
@@ -194,9 +194,9 @@ def _check_blob_ranges(manifest: dict[str, Any], blobs_len: int) -> None:
 def read_rune(data: bytes | bytearray | memoryview) -> RuneContainer:
     """Split a `.rune` into module, manifest and blobs, validating the layout."""
     view = memoryview(data).cast("B") if not isinstance(data, bytes) else memoryview(data)
-    _check_header(view)
-    found: dict[str, _Section] = {}
-    for section in _sections(view):
+    check_header(view)
+    found: dict[str, WasmSection] = {}
+    for section in wasm_sections_of(view):
         if section.name in _RUNE_SECTIONS:
             if section.name in found:
                 raise RuneLoadError(f"not a valid rune: more than one {section.name} section")

@@ -3,10 +3,10 @@
 Each import has a fast body for the common case (indices in range, sizes as declared, memory in
 bounds, a model whose tensors have fixed addresses) that does one memoryview copy and returns 0
 (a ctypes memmove call costs four times as much as the copy of a small tensor). Anything
-else falls to the checked implementation, which validates every argument, records the first
-error with its message (imports never raise into wasmtime: it would wrap the error in a trap)
-and returns the non-zero status of docs/abi.md; `Guest.run` raises the recorded error once
-`rune_run` returns.
+else falls to the checked implementation (`abi.CheckedImports`, shared with the wasm3 host),
+which validates every argument, records the first error with its message (imports never raise
+into wasmtime: it would wrap the error in a trap) and returns the non-zero status of
+docs/abi.md; `Guest.run` raises the recorded error once `rune_run` returns.
 
 Guest memory is frozen at its initial size after instantiation (ABI v1: a rune never calls
 `memory.grow`), so the base address and the numpy view over it stay valid for the instance's
@@ -16,27 +16,21 @@ life. The memory cap applies before that, when the module declares its initial m
 from __future__ import annotations
 
 import ctypes
-import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
-from enum import IntEnum
 from typing import Any
 
 import numpy as np
 import wasmtime
 
 from . import compiled
-from .capabilities import as_u8
-from .errors import GuestMemoryError, LimitError, ModelError, RuneError, RuneLoadError, RuneRunError
+from .abi import IMPORT_MODULE, CheckedImports, Status, abi_import
+from .errors import LimitError, RuneError, RuneLoadError, RuneRunError
 from .fastcall import NO_DEADLINE, CallPath, ImportBody, Watchdog
 from .handlers import DirectBuffers, ModelHandler
 from .limits import Limits
-from .manifest import Manifest, TensorSpec
-from .results import OutputLayout
+from .manifest import Manifest
 
-logger = logging.getLogger("rune.guest")
-
-IMPORT_MODULE = "rune"
 _I32 = "i32"
 #: name -> (params, results), as in docs/abi.md "Imports".
 IMPORT_SIGNATURES: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -47,20 +41,9 @@ IMPORT_SIGNATURES: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "output_write": ((_I32,) * 4, (_I32,)),
     "log": ((_I32,) * 3, ()),
 }
-_LOG_LEVELS = {0: logging.ERROR, 1: logging.WARNING, 2: logging.INFO, 3: logging.DEBUG}
 #: Stage timings for `rune bench`: key -> [nanoseconds, calls] accumulated in the current run.
 Timings = dict[str, list[int]]
-
-
-class Status(IntEnum):
-    """Non-zero statuses the host's imports return; the message stays on the host side."""
-
-    OK = 0
-    CAPABILITY = 1
-    MODEL = 2
-    OUTPUT = 3
-    MEMORY = 4
-    INTERNAL = 5
+_START_REFUSAL = "the rune called an import from its start function"
 
 
 def _valtypes(types: Sequence[Any]) -> tuple[str, ...]:
@@ -70,12 +53,7 @@ def _valtypes(types: Sequence[Any]) -> tuple[str, ...]:
 def check_module(module: wasmtime.Module) -> None:
     """Refuse modules whose imports/exports do not match ABI v1, with the exact culprit."""
     for imp in module.imports:
-        where = f'import "{imp.module}" "{imp.name}"'
-        if imp.module != IMPORT_MODULE or imp.name not in IMPORT_SIGNATURES:
-            raise RuneLoadError(
-                f"the rune needs {where}, which ABI v1 does not provide "
-                f"(available: {', '.join(IMPORT_SIGNATURES)} from module {IMPORT_MODULE!r})"
-            )
+        where = abi_import(imp.module, imp.name)
         want = IMPORT_SIGNATURES[imp.name]
         ty = imp.type
         if (
@@ -103,7 +81,7 @@ def trap_message(exc: Exception) -> str:
     return lines[-1] if lines else type(exc).__name__
 
 
-class Guest:
+class Guest(CheckedImports):
     """One instance of a rune's module, linked to the host's imports and reused for every run.
 
     Not thread-safe: one run at a time (the guest memory is shared state).
@@ -120,25 +98,9 @@ class Guest:
         timings: Timings | None = None,
     ) -> None:
         check_module(module)
-        self.manifest = manifest
-        self._models = list(models)
-        self._on_log = on_log
+        # Until instantiated, an import can only come from the start function.
+        super().__init__(manifest, models, on_log, _START_REFUSAL)
         self._limits = limits
-        self._started = False  # set once instantiated: imports before that come from `start`
-        self.error: RuneError | None = None
-        self.status = Status.OK
-        caps = manifest.capabilities
-        #: Each capability's bytes for the current run (bytes or a uint8 memoryview).
-        self.inputs: list[bytes | memoryview | None] = [None] * len(caps)
-        self._out_keys: list[list[int]] = []
-        self._out_sizes: list[int] = []
-        for spec in manifest.outputs:
-            self._out_keys.append(
-                list(range(len(self._out_sizes), len(self._out_sizes) + len(spec.inputs)))
-            )
-            self._out_sizes += [-1 if t.element_type == "utf8" else t.nbytes for t in spec.inputs]
-        self.written: list[bytes | list[str] | None] = [None] * len(self._out_sizes)
-        self._nones: list[None] = [None] * len(self._out_sizes)
 
         store = wasmtime.Store(compiled.engine())
         self._store = store
@@ -169,12 +131,10 @@ class Guest:
         memory: wasmtime.Memory = exports["memory"]
         self._mem_len = memory.data_len(store)
         store.set_limits(memory_size=self._mem_len)  # memory.grow now returns -1
-        if self._mem_len:
+        if self._mem_len:  # else the empty view CheckedImports starts with
             self._mem = np.ctypeslib.as_array(memory.data_ptr(store), shape=(self._mem_len,))
-        else:
-            self._mem = np.zeros(0, dtype=np.uint8)
         self._bind(memoryview(self._mem), self._mem_len)
-        self._started = True
+        self._refusal = None
         self._call = path.caller(store, exports["rune_run"])
 
     def _start_error(self, exc: Exception) -> RuneError:
@@ -196,8 +156,7 @@ class Guest:
     def run(self) -> None:
         """Enter `rune_run` once with `inputs` set; afterwards `written` holds every output
         tensor. Raises the first recorded import error, a trap, or a non-zero status."""
-        self.error = None
-        self.written[:] = self._nones
+        self._begin_run()
         watchdog = self._watchdog
         if watchdog is not None:
             watchdog.arm()
@@ -212,37 +171,7 @@ class Guest:
                     "stopped (limit deadline_s / --timeout)"
                 ) from None
             raise RuneRunError(f"the rune trapped: {trap_message(exc)}") from None
-        if self.error is not None:
-            raise self.error
-        if status != 0:
-            raise RuneRunError(f"the rune failed with status {status}")
-
-    def layout(self) -> list[OutputLayout]:
-        """Where each output stage's tensors are among the values `collect` returns."""
-        return [
-            (
-                spec.name,
-                spec.kind,
-                [
-                    (t.element_type, t.dimensions, t.dtype, key)
-                    for t, key in zip(spec.inputs, keys, strict=True)
-                ],
-            )
-            for spec, keys in zip(self.manifest.outputs, self._out_keys, strict=True)
-        ]
-
-    def collect(self) -> list[bytes | list[str]]:
-        """Every output tensor the last run wrote (see `layout`); an error if one is missing."""
-        values = self.written[:]
-        if None in values:
-            key = values.index(None)
-            for spec, keys in zip(self.manifest.outputs, self._out_keys, strict=True):
-                if key in keys:
-                    raise RuneRunError(
-                        f'rune_run returned without writing output "{spec.name}" slot '
-                        f"{keys.index(key)}"
-                    )
-        return values  # type: ignore[return-value]
+        self._finish_run(status)
 
     # -- the fast import bodies ---------------------------------------------------------------
 
@@ -351,117 +280,13 @@ class Guest:
             for slot, t in enumerate(tensors)
         ]
 
-    # -- the checked import implementations ---------------------------------------------------
-
-    def _checked(self, body: Callable[..., None], status: Status, *args: Any) -> int:
-        """Run a checked implementation; record its failure and return the status to report."""
-        try:
-            if not self._started:
-                raise RuneRunError("the rune called an import from its start function")
-            body(*args)
-            return 0
-        except RuneError as exc:
-            code = Status.MEMORY if isinstance(exc, GuestMemoryError) else status
-            error = exc
-        except Exception as exc:  # a bug in a handler or feeder must not escape as a trap
-            code = Status.INTERNAL
-            error = RuneRunError(f"internal error in import {body.__name__}: {exc!r}")
-            error.__cause__ = exc
-        if self.error is None:  # the first failure is the cause; later ones are fallout
-            self.error, self.status = error, code
-        return int(code)
-
-    def _span(self, ptr: int, length: int, what: str) -> tuple[int, int]:
-        """Bounds-check a guest (ptr, len), both unsigned 32-bit."""
-        start, size = ptr & 0xFFFFFFFF, length & 0xFFFFFFFF
-        if start + size > self._mem_len:
-            raise GuestMemoryError(
-                f"{what}: the rune passed ptr={start} len={size}, outside its memory "
-                f"({self._mem_len} bytes)"
-            )
-        return start, start + size
-
-    @staticmethod
-    def _pick(items: Sequence[Any], index: int, what: str) -> Any:
-        if not 0 <= index < len(items):
-            raise RuneRunError(f"the rune named {what} {index}, but the manifest has {len(items)}")
-        return items[index]
-
-    @staticmethod
-    def _check_size(tensor: TensorSpec, size: int, what: str) -> None:
-        if size != tensor.nbytes:
-            raise RuneRunError(
-                f"{what}: the rune passed {size} bytes but the manifest declares "
-                f"{tensor.describe()} ({tensor.nbytes} bytes)"
-            )
-
-    def _capability_read(self, cap: int, ptr: int, length: int) -> None:
-        spec = self._pick(self.manifest.capabilities, cap, "capability")
-        what = f'capability_read for stage "{spec.name}"'
-        start, end = self._span(ptr, length, what)
-        self._check_size(spec.tensor, end - start, what)
-        self._mem[start:end] = np.frombuffer(self.inputs[cap], np.uint8)  # type: ignore[arg-type]
-
-    def _model_set_input(self, model: int, slot: int, ptr: int, length: int) -> None:
-        spec = self._pick(self.manifest.models, model, "model")
-        tensor = self._pick(spec.inputs, slot, f'input slot of model "{spec.name}"')
-        what = f'model_set_input for model "{spec.name}" slot {slot}'
-        start, end = self._span(ptr, length, what)
-        self._check_size(tensor, end - start, what)
-        view = self._mem[start:end]
-        if tensor.element_type != "utf8":
-            view = view.view(tensor.dtype).reshape(tensor.dimensions)
-        self._models[model].set_input(slot, view)
+    # -- the checked import implementations (the rest are CheckedImports') ---------------------
 
     def _invoke_failed(self, model: int, exc: Exception) -> None:
         spec = self._pick(self.manifest.models, model, "model")
         if isinstance(exc, RuneError):
             raise exc
         raise RuneRunError(f'internal error in model "{spec.name}": {exc!r}') from exc
-
-    def _model_get_output(self, model: int, slot: int, ptr: int, length: int) -> None:
-        spec = self._pick(self.manifest.models, model, "model")
-        tensor = self._pick(spec.outputs, slot, f'output slot of model "{spec.name}"')
-        what = f'model_get_output for model "{spec.name}" slot {slot}'
-        start, end = self._span(ptr, length, what)
-        self._check_size(tensor, end - start, what)
-        data = as_u8(self._models[model].get_output(slot))
-        if data.size != end - start:
-            raise ModelError(
-                f'model "{spec.name}" output {slot} is {data.size} bytes but the manifest '
-                f"declares {tensor.describe()} ({tensor.nbytes} bytes)"
-            )
-        self._mem[start:end] = data
-
-    def _output_write(self, output: int, slot: int, ptr: int, length: int) -> None:
-        spec = self._pick(self.manifest.outputs, output, "output")
-        tensor = self._pick(spec.inputs, slot, f'input slot of output "{spec.name}"')
-        what = f'output_write for output "{spec.name}" slot {slot}'
-        start, end = self._span(ptr, length, what)
-        self._check_size(tensor, end - start, what)
-        key = self._out_keys[output][slot]
-        if tensor.element_type == "utf8":
-            self.written[key] = self._read_strings(start, end, what)
-        else:
-            self.written[key] = self._mem[start:end].tobytes()
-
-    def _read_strings(self, start: int, end: int, what: str) -> list[str]:
-        pairs = np.frombuffer(self._mem[start:end].tobytes(), dtype="<u4").reshape(-1, 2)
-        strings = []
-        for i, (sptr, slen) in enumerate(pairs.tolist()):
-            s0, s1 = self._span(sptr, slen, f"{what}, string {i}")
-            try:
-                strings.append(self._mem[s0:s1].tobytes().decode("utf-8"))
-            except UnicodeDecodeError as exc:
-                raise RuneRunError(f"{what}, string {i} is not valid UTF-8: {exc}") from None
-        return strings
-
-    def _log(self, level: int, ptr: int, length: int) -> None:
-        start, end = self._span(ptr, length, "log")
-        message = self._mem[start:end].tobytes().decode("utf-8", errors="replace")
-        logger.log(_LOG_LEVELS.get(level, logging.DEBUG), "%s: %s", self.manifest.name, message)
-        if self._on_log is not None:
-            self._on_log(level, message)
 
 
 def _timed(bodies: dict[str, ImportBody], timings: Timings) -> dict[str, ImportBody]:

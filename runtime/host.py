@@ -6,8 +6,8 @@
 
 Loading does all the setup once (manifest and limit checks, capability feeders, model handlers,
 the compiled module from the disk cache, the wasm instance), so `run` only feeds inputs, enters
-the guest and collects outputs. See guest.py for the wasm side and fastcall.py for how the
-boundary is crossed.
+the guest and collects outputs. See abi.py for what this host shares with the wasm3 host,
+guest.py for the wasm side and fastcall.py for how the boundary is crossed.
 """
 
 from __future__ import annotations
@@ -17,20 +17,19 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import wasmtime
 
 from . import capabilities as _caps
 from . import compiled, sound
-from . import handlers as _handlers
-from .capabilities import CapabilityRegistry, InputValue, check_length, input_error
-from .container import RuneContainer, read_rune
+from .abi import RuneHost, read_source
+from .capabilities import CapabilityRegistry, InputValue, input_error
+from .container import RuneContainer
 from .errors import CapabilityError, LimitError, RuneLoadError
 from .fastcall import call_path
 from .guest import Guest, Timings, trap_message
-from .handlers import HandlerRegistry, ModelHandler
+from .handlers import HandlerRegistry
 from .limits import Limits, keep_ticking
-from .manifest import CapabilitySpec, Manifest, parse_manifest
+from .manifest import CapabilitySpec
 from .results import Output, Outputs, TensorValue
 
 __all__ = ["Output", "Outputs", "Rune", "StreamResult", "TensorValue"]
@@ -46,7 +45,7 @@ class StreamResult:
     outputs: Outputs
 
 
-class Rune:
+class Rune(RuneHost):
     """A loaded rune, ready to `run` any number of times.
 
     Not thread-safe: one run at a time per instance (the guest memory is shared state).
@@ -66,22 +65,8 @@ class Rune:
         timings: Timings | None = None,
     ) -> None:
         """Prefer `Rune.load`; this takes an already parsed container."""
-        self._container = container
-        self._manifest = parse_manifest(container.manifest)
         self._limits = limits if limits is not None else Limits()
-        self._check_sizes()
-        self._rng = np.random.default_rng(seed)
-        registry = capabilities if capabilities is not None else _caps.default_registry
-        self._feeds = [
-            (spec, registry.feeder(spec, self._rng), spec.tensor.nbytes)
-            for spec in self._manifest.capabilities
-        ]
-        self._names = {c.name: i for i, c in enumerate(self._manifest.capabilities)}
-        handler_registry = handlers if handlers is not None else _handlers.default_registry
-        self._models: list[ModelHandler] = [
-            handler_registry.create(spec, container.blob(spec.blob.offset, spec.blob.length))
-            for spec in self._manifest.models
-        ]
+        super().__init__(container, seed, handlers, capabilities)
         if cache_dir is _DEFAULT_CACHE:
             cache = compiled.default_cache_dir()
         else:
@@ -99,7 +84,7 @@ class Rune:
         self._layout = self._guest.layout()
 
     @classmethod
-    def load(
+    def load(  # type: ignore[override]  # the constructor's options, spelled out
         cls,
         source: bytes | bytearray | memoryview | str | os.PathLike[str],
         *,
@@ -121,12 +106,8 @@ class Rune:
         path. Raises a RuneError subclass (RuneLoadError, ModelError, CapabilityError,
         LimitError) or OSError.
         """
-        if isinstance(source, (str, os.PathLike)):
-            data: bytes | bytearray | memoryview = Path(source).read_bytes()
-        else:
-            data = source
         return cls(
-            read_rune(data),
+            read_source(source),
             seed=seed,
             limits=limits,
             handlers=handlers,
@@ -136,7 +117,8 @@ class Rune:
             fast_path=fast_path,
         )
 
-    def _check_sizes(self) -> None:
+    def _check_manifest(self) -> None:
+        """The size limits, checked before anything is allocated."""
         limits, manifest = self._limits, self._manifest
         if limits.max_tensor_bytes is not None:
             for tensor in manifest.tensors:
@@ -155,15 +137,6 @@ class Rune:
                     )
 
     @property
-    def manifest(self) -> Manifest:
-        """Capabilities with their args and tensors, models, outputs, stages."""
-        return self._manifest
-
-    @property
-    def container(self) -> RuneContainer:
-        return self._container
-
-    @property
     def limits(self) -> Limits:
         return self._limits
 
@@ -173,36 +146,7 @@ class Rune:
         path = self._path
         return path.name if path.fast else f"{path.name} ({path.reason})"
 
-    # -- running ------------------------------------------------------------------------------
-
-    def _prepare(self, inputs: Mapping[str, InputValue]) -> None:
-        """Feed every capability before entering the guest, so input errors come first."""
-        names = self._names
-        for name in inputs:
-            if name not in names:
-                known = ", ".join(names) or "none"
-                raise CapabilityError(
-                    f'the rune has no capability stage named "{name}" (capability stages: {known})'
-                )
-        guest = self._guest
-        for index, (spec, feed, size) in enumerate(self._feeds):
-            data = feed(inputs.get(spec.name))
-            if type(data) is bytes:
-                if len(data) != size:
-                    check_length(spec, len(data))
-                guest.inputs[index] = data
-            else:
-                array = _caps.as_u8(data)
-                check_length(spec, array.size)
-                guest.inputs[index] = memoryview(array)
-
-    def run(self, inputs: Mapping[str, InputValue] | None = None) -> Outputs:
-        """Run the pipeline once. `inputs` maps capability stage names to a path, bytes or an
-        array (see rune.runtime.capabilities); returns one Output per output stage, in manifest
-        order, also indexable by name."""
-        self._prepare(inputs or {})
-        self._guest.run()
-        return Outputs.lazy(self._layout, self._guest.collect())
+    # -- running (`run` is RuneHost's) ------------------------------------------------------
 
     def stream(
         self,

@@ -17,6 +17,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from rune.runtime.container import check_header, wasm_sections_of
+
 REPO = Path(__file__).resolve().parents[2]
 PEER_SUITE = (REPO / ".." / "shared" / "peer-suite").resolve()
 INTEGRATION = PEER_SUITE / "hotg-rune" / "integration-tests"
@@ -163,29 +165,8 @@ def ir_dump_names(stderr: str) -> list[str]:
 
 
 def wasm_sections(data: bytes) -> list[tuple[int, str | None, int]]:
-    """(id, custom-section name or None, payload length) of every section of a wasm module."""
-    assert data[:4] == b"\0asm", data[:8]
-    assert data[4:8] == b"\x01\0\0\0", "wasm version 1"
-    pos, sections = 8, []
-    while pos < len(data):
-        section_id = data[pos]
-        size, pos = _leb128(data, pos + 1)
-        name = None
-        if section_id == 0:
-            length, start = _leb128(data, pos)
-            name = data[start:start + length].decode("utf-8")
-        sections.append((section_id, name, size))
-        pos += size
-    assert pos == len(data), "sections must fill the file exactly"
-    return sections
-
-
-def _leb128(data: bytes, pos: int) -> tuple[int, int]:
-    result = shift = 0
-    while True:
-        byte = data[pos]
-        pos += 1
-        result |= (byte & 0x7F) << shift
-        shift += 7
-        if not byte & 0x80:
-            return result, pos
+    """(id, custom-section name or None, payload length) of every section of a wasm module,
+    walked by the runtime's container reader (it checks the header and that the sections fill
+    the file exactly)."""
+    check_header(data)
+    return [(s.id, s.name, s.end - s.payload_start) for s in wasm_sections_of(data)]

@@ -45,6 +45,57 @@ class Normalize(ProcBlock):
 def _min_max(builder: KernelBuilder, source: Buffer) -> tuple[Scalar, Scalar]:
     """The original's fold: both bounds start at element 0 and move only on a strict `<`,
     so a NaN after the first element never becomes a bound."""
+    if source.element in ("f32", "f64"):
+        return _float_min_max(builder, source)
+    return _ordered_min_max(builder, source)
+
+
+def _float_min_max(builder: KernelBuilder, source: Buffer) -> tuple[Scalar, Scalar]:
+    """The same bounds as the fold, computed so that LLVM vectorises the scan: NaN elements
+    become +inf (for the min) and -inf (for the max) and the bounds are IEEE minimum/maximum.
+    Two cases still need the fold's own rules: a NaN first element makes both bounds NaN, and a
+    bound equal to zero is the first zero in order (minimum prefers -0 to +0; the fold keeps
+    whichever zero came first)."""
+    first = builder.load(source, builder.index(0))
+    positive = builder.constant(float("inf"), source.element)
+    negative = builder.constant(float("-inf"), source.element)
+
+    def step(i: SSAValue, carried: list[Scalar]) -> list[Scalar]:
+        low, high = carried
+        value = builder.load(source, i)
+        nan = builder.is_nan(value)
+        return [builder.minimum(low, builder.select(nan, positive, value)),
+                builder.maximum(high, builder.select(nan, negative, value))]
+
+    start = builder.select(builder.is_nan(first), positive, first)
+    low, high = builder.fold(source.count, [start, start], step, lower=1)
+    zero = builder.constant(0.0, source.element)
+    low, high = (
+        builder.if_else(builder.compare("eq", bound, zero),
+                        lambda: [_first_zero(builder, source)], lambda b=bound: [b])[0]
+        for bound in (low, high)
+    )
+    nan_first = builder.is_nan(first)
+    return builder.select(nan_first, first, low), builder.select(nan_first, first, high)
+
+
+def _first_zero(builder: KernelBuilder, source: Buffer) -> Scalar:
+    """The first element equal to zero (+0 or -0), scanning from the start; called only when a
+    bound is zero, so one exists."""
+    zero = builder.constant(0.0, source.element)
+
+    def step(i: SSAValue, carried: list[Scalar]) -> list[Scalar]:
+        (found,) = carried
+        value = builder.load(source, i)
+        take = builder.bool_and(builder.compare("eq", value, zero),
+                                builder.is_nan(found))
+        return [builder.select(take, value, found)]
+
+    nan = builder.constant(float("nan"), source.element)
+    return builder.fold(source.count, [nan], step)[0]
+
+
+def _ordered_min_max(builder: KernelBuilder, source: Buffer) -> tuple[Scalar, Scalar]:
     first = builder.load(source, builder.index(0))
 
     def step(i: SSAValue, carried: list[Scalar]) -> list[Scalar]:

@@ -121,3 +121,21 @@ def test_wrong_types_are_diagnosed(element, out_element, out_shape, message):
                            out_shape=out_shape)
     with pytest.raises(DiagnosticError, match=message):
         run_passes(module, CompileOptions())
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [0.0, -0.0, 1.0, 2.0, 0.5],        # min is +0 (first zero), so -0 - +0 gives -0
+        [-0.0, 0.0, 1.0, 2.0, 0.5],        # min is -0, so +0 - -0 gives +0
+        [3.0, 1.0, -0.0, 0.0, 2.0],        # the first zero found later is the bound
+        [-1.0, -2.0, 0.0, -0.0, -3.0],     # max is +0 (first zero)
+        [-1.0, -0.0, np.nan, 0.0, -3.0],   # max is -0; the NaN is skipped
+    ],
+)
+def test_zero_bounds_keep_the_first_zero_bit_for_bit(f32_five, values):
+    """The vectorised bounds must agree with the fold on the sign of a zero bound, which shows
+    in the sign of zero results."""
+    values = np.array(values, dtype=np.float32)
+    got = run_kernel(f32_five, values)
+    np.testing.assert_array_equal(got.view(np.uint32), reference(values).view(np.uint32))

@@ -133,7 +133,8 @@ class ProcBlock(ABC):
         outputs: Sequence[Buffer],
         args: Mapping[str, ArgValue],
     ) -> None:
-        """Emit the kernel's loops; inputs and outputs are flat buffers."""
+        """Emit the kernel's loops; inputs and outputs are flat buffers, `args` are already
+        typed with defaults filled (lower-pipeline parses them once, whoever wrote the IR)."""
 
 
 class ElementwiseProcBlock(ProcBlock):

@@ -25,7 +25,7 @@ class BinaryClassification(ProcBlock):
     def build(self, builder: KernelBuilder, inputs: Sequence[Buffer], outputs: Sequence[Buffer],
               args: Mapping[str, ArgValue]) -> None:
         (source,), (result,) = inputs, outputs
-        threshold = float(self.parse_args(args)["threshold"])  # type: ignore[arg-type]
+        threshold = float(args["threshold"])  # type: ignore[arg-type]
         if source.count == 0:
             builder.store(builder.constant(0, "u32"), result, builder.index(0))
             return

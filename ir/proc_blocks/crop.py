@@ -57,7 +57,6 @@ class Crop(ProcBlock):
 
     def build(self, builder: KernelBuilder, inputs: Sequence[Buffer],
               outputs: Sequence[Buffer], args: Mapping[str, ArgValue]) -> None:
-        args = self.parse_args(args)
         (source,), (result,) = inputs, outputs
         b = builder
         batch, height, width, channels = _nhwc(source.shape)

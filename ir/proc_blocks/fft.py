@@ -154,7 +154,6 @@ class Fft(ProcBlock):
               args: Mapping[str, ArgValue]) -> None:
         b = builder
         (audio,), (result,) = inputs, outputs
-        args = self.parse_args(args)  # the pipeline passes the Runefile's own arguments
         p = plan(audio.count, int(args["bins"]), float(args["window_overlap"]))  # type: ignore[arg-type]
         tables = fft_tables(b, p.fft_size, sonogram_twiddles)
         window = b.table("window", hann_window(p.fft_size), "f32")

@@ -67,7 +67,7 @@ class Label(ProcBlock):
     def build(self, builder: KernelBuilder, inputs: Sequence[Buffer], outputs: Sequence[Buffer],
               args: Mapping[str, ArgValue]) -> None:
         (source,), (result,) = inputs, outputs
-        labels = wordlist_lines(str(self.parse_args(args)["wordlist"]))
+        labels = wordlist_lines(str(args["wordlist"]))
         data, starts, lengths = pack_strings([*labels, MISSING])
         text = builder.table("labels", data, "u8")
         start_table = builder.table("label_starts", starts, "u32")

@@ -168,7 +168,6 @@ class MelSpectrogram(ProcBlock):
 
     def build(self, builder: KernelBuilder, inputs: Sequence[Buffer], outputs: Sequence[Buffer],
               args: Mapping[str, ArgValue]) -> None:
-        args = self.parse_args(args)  # the pipeline passes the Runefile's own arguments
         s = Spectrogram.from_args(args, inputs[0].shape)
         emit_mel_spectrogram(builder, s, inputs[0], outputs[0])
 
@@ -191,7 +190,6 @@ class Mfcc(ProcBlock):
     def build(self, builder: KernelBuilder, inputs: Sequence[Buffer], outputs: Sequence[Buffer],
               args: Mapping[str, ArgValue]) -> None:
         b = builder
-        args = self.parse_args(args)  # the pipeline passes the Runefile's own arguments
         s = Spectrogram.from_args(args, inputs[0].shape)
         mels = b.state("mels", s.batch * s.n_mels * s.frames, "f32")
         emit_mel_spectrogram(b, s, inputs[0], mels)

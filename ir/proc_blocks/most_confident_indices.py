@@ -54,7 +54,7 @@ class MostConfidentIndices(ProcBlock):
     def build(self, builder: KernelBuilder, inputs: Sequence[Buffer], outputs: Sequence[Buffer],
               args: Mapping[str, ArgValue]) -> None:
         (source,), (result,) = inputs, outputs
-        count = int(self.parse_args(args)["count"])  # type: ignore[arg-type]
+        count = int(args["count"])  # type: ignore[arg-type]
         select_top(builder, source, result, count)
 
 

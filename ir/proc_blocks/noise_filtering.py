@@ -99,7 +99,6 @@ class NoiseFiltering(ProcBlock):
               args: Mapping[str, ArgValue]) -> None:
         b = builder
         (signal,), (result,) = inputs, outputs
-        args = self.parse_args(args)  # the pipeline passes the Runefile's own arguments
         smoothing_bits = int(args["smoothing_bits"])  # type: ignore[arg-type]
         gain_args = (float(args["strength"]), float(args["offset"]),  # type: ignore[arg-type]
                      int(args["gain_bits"]))  # type: ignore[arg-type]

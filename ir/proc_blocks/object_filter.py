@@ -41,7 +41,7 @@ class ObjectFilter(ProcBlock):
     def build(self, builder: KernelBuilder, inputs: Sequence[Buffer], outputs: Sequence[Buffer],
               args: Mapping[str, ArgValue]) -> None:
         (source,), (result,) = inputs, outputs
-        threshold = float(self.parse_args(args)["threshold"])  # type: ignore[arg-type]
+        threshold = float(args["threshold"])  # type: ignore[arg-type]
         n = source.shape[1]
         scratch = _Candidates(
             row=builder.state("row", n, "u32"), confidence=builder.state("confidence", n, "f32"),

@@ -80,7 +80,6 @@ class Resize(ProcBlock):
 
     def build(self, builder: KernelBuilder, inputs: Sequence[Buffer],
               outputs: Sequence[Buffer], args: Mapping[str, ArgValue]) -> None:
-        args = self.parse_args(args)
         (source,), (result,) = inputs, outputs
         if args["method"] == "nearest":
             self._nearest(builder, source, result)

@@ -137,7 +137,6 @@ class Ssd(ProcBlock):
 
     def build(self, builder: KernelBuilder, inputs: Sequence[Buffer],
               outputs: Sequence[Buffer], args: Mapping[str, ArgValue]) -> None:
-        args = self.parse_args(args)
         _SsdKernel(builder, inputs, outputs, args).emit()
 
 

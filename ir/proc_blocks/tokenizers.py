@@ -93,7 +93,7 @@ class Tokenizers(ProcBlock):
     def build(self, builder: KernelBuilder, inputs: Sequence[Buffer], outputs: Sequence[Buffer],
               args: Mapping[str, ArgValue]) -> None:
         b = builder
-        tables = vocabulary_tables(str(self.parse_args(args)["vocab"]))
+        tables = vocabulary_tables(str(args["vocab"]))
         vocab = Vocabulary(b, tables)
         first, second = inputs
         text = b.state("text", max(first.count + second.count, 1), "u8")

@@ -62,7 +62,6 @@ class TopK(ProcBlock):
 
     def build(self, builder: KernelBuilder, inputs: Sequence[Buffer],
               outputs: Sequence[Buffer], args: Mapping[str, ArgValue]) -> None:
-        args = self.parse_args(args)
         (scores,), (indices, best) = inputs, outputs
         b = builder
         element = scores.element

@@ -170,26 +170,33 @@ def sound_factory(spec: CapabilitySpec, rng: np.random.Generator) -> Feeder:
     dtype = spec.tensor.dtype.newbyteorder("=")
 
     def feed(value: InputValue | None) -> ReadResult:
-        audio = _audio(spec, value)
-        if not isinstance(audio, sound.Audio):
-            return audio
+        audio, decoded = _media(spec, value, sound.is_wav, sound.read_wav, sound.WavError)
+        if not decoded:
+            return audio  # type: ignore[return-value]
         return sound.fit(audio, hz or audio.rate, count, dtype)
 
     return feed
 
 
-def _audio(spec: CapabilitySpec, value: InputValue | None) -> sound.Audio | ReadResult:
-    """Decoded audio from a path or WAV bytes; arrays and other bytes are the tensor itself."""
+def _media(
+    spec: CapabilitySpec,
+    value: InputValue | None,
+    recognise: Callable[[bytes], bool],
+    decode: Callable[[bytes], object],
+    failure: type[Exception],
+) -> tuple[object, bool]:
+    """(the decoded file, True) for a path or bytes in the file's format; (the tensor itself,
+    False) for arrays and other bytes. A file that fails to decode names the capability."""
     if value is None:
         raise _missing(spec)
     if isinstance(value, np.ndarray):
-        return value
+        return value, False
     data, where = read_source(spec, value)
-    if where is None and not sound.is_wav(data):
-        return data
+    if where is None and not recognise(data):
+        return data, False
     try:
-        return sound.read_wav(data)
-    except sound.WavError as exc:
+        return decode(data), True
+    except failure as exc:
         raise input_error(spec, str(exc), where or "bytes") from None
 
 
@@ -221,17 +228,9 @@ def image_factory(spec: CapabilitySpec, rng: np.random.Generator) -> Feeder:
         )
 
     def feed(value: InputValue | None) -> ReadResult:
-        if value is None:
-            raise _missing(spec)
-        if isinstance(value, np.ndarray):
-            return value
-        data, where = read_source(spec, value)
-        if where is None and not image.is_image(data):
-            return data
-        try:
-            pixels = image.decode(data)
-        except image.ImageError as exc:
-            raise input_error(spec, str(exc), where or "bytes") from None
+        pixels, decoded = _media(spec, value, image.is_image, image.decode, image.ImageError)
+        if not decoded:
+            return pixels  # type: ignore[return-value]
         out = image.convert(image.resize_exact(pixels, width, height), pixel_format)
         return out.astype(np.float32) / np.float32(255.0) if floats else out
 

@@ -59,13 +59,17 @@ def _check_target(runefile: Runefile, stage: Stage, errors: ErrorCollector) -> N
     if stage.target.startswith("$"):
         _check_resource_reference(runefile, stage.target[1:], stage.target_span, errors)
         return
-    path = Path(runefile.directory) / stage.target
-    if not path.exists():
-        errors.error(
-            f'Unable to find the model "{stage.target}" for "{stage.name}"',
-            stage.target_span,
-            Note(f"looked for {path}"),
-        )
+    _require_path(runefile, stage.target, f'Unable to find the model "{stage.target}" for '
+                  f'"{stage.name}"', stage.target_span, errors)
+
+
+def _require_path(runefile: Runefile, relative: str, message: str, span: Span,
+                  errors: ErrorCollector, *, file_only: bool = False) -> None:
+    """An error at `span` when `relative` (to the Runefile) does not exist, saying where we
+    looked."""
+    path = Path(runefile.directory) / relative
+    if not (path.is_file() if file_only else path.exists()):
+        errors.error(message, span, Note(f"looked for {path}"))
 
 
 def _check_resource_reference(
@@ -160,13 +164,8 @@ def _check_conversion_args(runefile: Runefile, stage: Stage, errors: ErrorCollec
     if data.resource is not None or not isinstance(data.value, str):
         errors.error("`representative-data` must be the path of an .npy file", data.span)
         return
-    path = Path(runefile.directory) / data.value
-    if not path.is_file():
-        errors.error(
-            f'Unable to find the representative data "{data.value}" for "{stage.name}"',
-            data.span,
-            Note(f"looked for {path}"),
-        )
+    _require_path(runefile, data.value, f'Unable to find the representative data '
+                  f'"{data.value}" for "{stage.name}"', data.span, errors, file_only=True)
 
 
 def _check_arity(stage: Stage, errors: ErrorCollector) -> None:
@@ -184,15 +183,9 @@ def _check_arity(stage: Stage, errors: ErrorCollector) -> None:
 
 def _check_resource_files(runefile: Runefile, errors: ErrorCollector) -> None:
     for resource in runefile.resources.values():
-        if resource.path is None:
-            continue
-        path = Path(runefile.directory) / resource.path
-        if not path.exists():
-            errors.error(
-                f'Unable to find "{resource.path}" for resource "{resource.name}"',
-                resource.span,
-                Note(f"looked for {path}"),
-            )
+        if resource.path is not None:
+            _require_path(runefile, resource.path, f'Unable to find "{resource.path}" for '
+                          f'resource "{resource.name}"', resource.span, errors)
 
 
 def _report_cycle(runefile: Runefile, cycle: Cycle, errors: ErrorCollector) -> None:

@@ -42,6 +42,11 @@ test: lint lit unit-O0 unit
 clean:
 	rm -rf build .pytest_cache
 
+# docs/manifest.schema.json is generated from rune.abi's dataclasses (a test keeps it current).
+.PHONY: schema
+schema: setup
+	$(BIN)/python -m rune.abi.schema docs/manifest.schema.json
+
 bench: setup
 	$(BIN)/python benchmarks/bench_fusion.py
 	$(BIN)/python benchmarks/bench_memory.py

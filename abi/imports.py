@@ -37,10 +37,14 @@ class Status(IntEnum):
 
 @dataclass(frozen=True)
 class Param:
-    """One i32 argument of an import."""
+    """One i32 argument of an import; `c_decl` is its declaration in the native C hook."""
 
     name: str
     meaning: str
+    c_decl: str = ""
+
+    def c(self) -> str:
+        return self.c_decl or f"int32_t {self.name}"
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,7 @@ class Import:
     failure: Status
     meaning: str
     native_hook: bool = True
+    c_note: str = ""  # a comment after the C hook's declaration
 
     @property
     def symbol(self) -> str:
@@ -73,6 +78,12 @@ class Import:
         """wasm3's notation, e.g. `i(iii)`."""
         return ("i" if self.returns_status else "v") + "(" + "i" * len(self.params) + ")"
 
+    def c_declaration(self) -> str:
+        """The native hook's C prototype (docs/abi.md, "The native form")."""
+        params = ", ".join(p.c() for p in self.params)
+        note = f" /* {self.c_note} */" if self.c_note else ""
+        return f"{'int32_t' if self.returns_status else 'void'} {self.symbol}({params});{note}"
+
     def signature(self) -> str:
         """The documented form, e.g. `(capability: i32, ptr: i32, len: i32) -> i32`."""
         params = ", ".join(f"{p.name}: i32" for p in self.params)
@@ -83,30 +94,34 @@ _CAPABILITY = Param("capability", "index into the manifest's `capabilities`")
 _MODEL = Param("model", "index into the manifest's `models`")
 _OUTPUT = Param("output", "index into the manifest's `outputs`")
 _SLOT = Param("slot", "index into that entry's `inputs` or `outputs` list")
-_PTR = Param("ptr", "offset of the tensor's first byte in the rune's `memory`")
+_PTR_IN = Param("ptr", "offset in the rune's `memory` of the bytes the host writes",
+                "uint8_t *dest")
+_PTR_OUT = Param("ptr", "offset in the rune's `memory` of the bytes the host reads",
+                 "const uint8_t *src")
 _LEN = Param("len", "the tensor's length in bytes")
 
 #: The imports of module `rune`, in documentation order.
 IMPORTS: tuple[Import, ...] = (
     Import(
-        "capability_read", (_CAPABILITY, _PTR, _LEN), True, Status.CAPABILITY,
+        "capability_read", (_CAPABILITY, _PTR_IN, _LEN), True, Status.CAPABILITY,
         "fill `len` bytes at `ptr` with capability `capability`'s input for this run (its one "
         "tensor, little-endian); reading it again in the same run gives the same bytes",
     ),
     Import(
-        "model_set_input", (_MODEL, _SLOT, _PTR, _LEN), True, Status.MODEL,
+        "model_set_input", (_MODEL, _SLOT, _PTR_OUT, _LEN), True, Status.MODEL,
         "copy input tensor `slot` of model `model` from the rune",
     ),
     Import(
         "model_invoke", (_MODEL,), True, Status.MODEL,
         "run model `model` on the inputs set since its last invocation",
+        c_note="e.g. TFLite Micro's Invoke()",
     ),
     Import(
-        "model_get_output", (_MODEL, _SLOT, _PTR, _LEN), True, Status.MODEL,
+        "model_get_output", (_MODEL, _SLOT, _PTR_IN, _LEN), True, Status.MODEL,
         "copy output tensor `slot` of model `model` into the rune",
     ),
     Import(
-        "output_write", (_OUTPUT, _SLOT, _PTR, _LEN), True, Status.OUTPUT,
+        "output_write", (_OUTPUT, _SLOT, _PTR_OUT, _LEN), True, Status.OUTPUT,
         "hand input `slot` of output stage `output` to the host",
     ),
     Import(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from math import prod
 
+from rune.abi.imports import IMPORTS
 from rune.ir.dialect import element_bytes
 
 _HOOKS = """\
@@ -15,12 +16,7 @@ int32_t rune_run(void);
 /* Supplied by the firmware (the same imports a wasm host gives, as C functions). Each returns 0
    on success; any other value stops the run and comes back out of rune_run. Pointers are valid
    only during the call. */
-int32_t rune_capability_read(int32_t capability, uint8_t *dest, int32_t len);
-int32_t rune_model_set_input(int32_t model, int32_t slot, const uint8_t *src, int32_t len);
-int32_t rune_model_invoke(int32_t model); /* e.g. TFLite Micro's Invoke() */
-int32_t rune_model_get_output(int32_t model, int32_t slot, uint8_t *dest, int32_t len);
-int32_t rune_output_write(int32_t output, int32_t slot, const uint8_t *src, int32_t len);
-"""
+""" + "".join(imp.c_declaration() + "\n" for imp in IMPORTS if imp.native_hook)
 
 
 def _macro(text: str) -> str:

@@ -39,7 +39,11 @@ def _tensor_ids(text: str) -> dict[str, Any]:
     return _doc(text, tensor_ids=True)
 
 
-@dataclass(frozen=True)
+# Field order is the order the compiler's IR prints (`rune.manifest` attribute); the JSON a rune
+# carries has its keys sorted.
+
+
+@dataclass(frozen=True, kw_only=True)
 class Tensor:
     """One pipeline edge; the other entries refer to tensors by `id`."""
 
@@ -48,7 +52,7 @@ class Tensor:
     dimensions: tuple[int, ...] = field(metadata=_doc("shape, row-major"))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Blob:
     """A byte range of the `rune.blobs` section's payload."""
 
@@ -56,22 +60,26 @@ class Blob:
     length: int = field(metadata=_doc("length in bytes"))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Capability:
     """A capability stage; `capability_read` has no slot, so it fills exactly one tensor."""
 
     index: int = field(metadata=_doc("position in `capabilities`; the import's index"))
     name: str = field(metadata=_doc("the stage's name in the Runefile"))
     kind: str = field(metadata=_doc("the Runefile's capability, upper case (RAW, SOUND, ...)"))
-    outputs: tuple[int, ...] = field(metadata=_tensor_ids("the one tensor it fills"))
     args: JsonObject = field(
         default_factory=dict, metadata=_doc("the Runefile's arguments, resources resolved")
     )
+    outputs: tuple[int, ...] = field(metadata=_tensor_ids("the one tensor it fills"))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Model:
-    """A model stage; `inputs` and `outputs` follow the model's own tensor order."""
+    """A model stage; `inputs` and `outputs` follow the model's own tensor order.
+
+    Until packaging (in the compiler's IR) a model names its `source` file and has no `blob`;
+    packaging swaps one for the other, so a rune's manifest always has `blob` and never
+    `source`."""
 
     index: int = field(metadata=_doc("position in `models`; the imports' index"))
     name: str = field(metadata=_doc("the stage's name in the Runefile"))
@@ -79,36 +87,39 @@ class Model:
         metadata=_doc("tensorflow-lite, tensorflow, tensorflow-js or onnx (a model given as a "
                       "directory is a zip archive of it)")
     )
-    blob: Blob = field(metadata=_doc("the model's bytes in `rune.blobs`"))
+    source: str | None = field(default=None, metadata={"compiler_only": True})
     inputs: tuple[int, ...] = field(default=(), metadata=_tensor_ids("input tensors, by slot"))
     outputs: tuple[int, ...] = field(default=(), metadata=_tensor_ids("output tensors, by slot"))
     args: JsonObject | None = field(default=None, metadata=_doc("the Runefile's arguments"))
+    blob: Blob | None = field(
+        default=None, metadata=_doc("the model's bytes in `rune.blobs`", packaged=True)
+    )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Output:
     """An output stage; `output_write` hands the host one tensor per input slot."""
 
     index: int = field(metadata=_doc("position in `outputs`; the import's index"))
     name: str = field(metadata=_doc("the stage's name in the Runefile"))
     kind: str = field(metadata=_doc("the Runefile's output kind, lower case (serial)"))
-    inputs: tuple[int, ...] = field(default=(), metadata=_tensor_ids("tensors, by slot"))
     args: JsonObject = field(default_factory=dict, metadata=_doc("the Runefile's arguments"))
+    inputs: tuple[int, ...] = field(default=(), metadata=_tensor_ids("tensors, by slot"))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Stage:
     """Any stage left after optimisation, in execution order; for tools, not for the imports."""
 
     name: str = field(metadata=_doc("the stage's name in the Runefile"))
-    kind: str = field(metadata=_doc("capability, proc-block, model or out"))
     inputs: tuple[int, ...] = field(default=(), metadata=_tensor_ids("input tensors"))
     outputs: tuple[int, ...] = field(default=(), metadata=_tensor_ids("output tensors"))
+    kind: str = field(metadata=_doc("capability, proc-block, model or out"))
     proc_block: str | None = field(default=None, metadata=_doc("the kernel, for a proc block"))
     args: JsonObject | None = field(default=None, metadata=_doc("the stage's arguments"))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TensorSlot:
     """Where one tensor lives in the arena, and the stage steps it is live for."""
 
@@ -119,12 +130,12 @@ class TensorSlot:
     last: int = field(metadata=_doc("last stage step it is live"))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class MemoryPlan:
     """The static memory plan (`plan-memory`; `runec --memory-report` prints it)."""
 
-    arena_bytes: int | None = field(default=None, metadata=_doc("the arena's size"))
     strategy: str | None = field(default=None, metadata=_doc("the planner's strategy"))
+    arena_bytes: int | None = field(default=None, metadata=_doc("the arena's size"))
     naive_bytes: int | None = field(
         default=None, metadata=_doc("every tensor in its own bytes")
     )
@@ -136,7 +147,7 @@ class MemoryPlan:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Manifest:
     """Everything a host needs to know about a rune besides its code and model bytes."""
 
@@ -178,10 +189,12 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _decode_value(hint: Any, value: Any, path: str, meta: Mapping[str, Any]) -> Any:
+def _decode_value(
+    hint: Any, value: Any, path: str, meta: Mapping[str, Any], draft: bool
+) -> Any:
     inner = optional_inner(hint)
     if inner is not None:
-        return _decode_value(inner, value, path, meta)
+        return _decode_value(inner, value, path, meta, draft)
     if hint is int:
         if not _is_int(value) or value < 0:
             _fail(path, "a non-negative integer", value)
@@ -199,7 +212,7 @@ def _decode_value(hint: Any, value: Any, path: str, meta: Mapping[str, Any]) -> 
             _fail(path, "an object", value)
         return value
     if dataclasses.is_dataclass(hint):
-        return _decode_object(hint, value, path)
+        return _decode_object(hint, value, path, draft)
     if typing.get_origin(hint) is tuple:
         if not isinstance(value, list):
             _fail(path, "a list", value)
@@ -209,24 +222,41 @@ def _decode_value(hint: Any, value: Any, path: str, meta: Mapping[str, Any]) -> 
                 if not _is_int(tid):
                     _fail(f"{path}[{i}]", "a tensor id (integer)", tid)
             return tuple(value)
-        return tuple(_decode_value(item, v, f"{path}[{i}]", {}) for i, v in enumerate(value))
+        return tuple(
+            _decode_value(item, v, f"{path}[{i}]", {}, draft) for i, v in enumerate(value)
+        )
     raise TypeError(f"rune.abi cannot decode {hint!r}")  # a field type this codec lacks
 
 
-def _decode_object(cls: type, value: Any, path: str) -> Any:
+def is_required(f: dataclasses.Field, draft: bool = False) -> bool:
+    """Whether a manifest must have field `f` (a draft, the compiler's IR form, need not have
+    the fields only packaging fills in)."""
+    if f.metadata.get("packaged"):
+        return not draft
+    return f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+
+
+def is_wire_field(f: dataclasses.Field) -> bool:
+    """False for what only the compiler's IR carries (a model's source file)."""
+    return not f.metadata.get("compiler_only")
+
+
+def _decode_object(cls: type, value: Any, path: str, draft: bool) -> Any:
     if not isinstance(value, dict):
         _fail(path, "an object", value)
     hints = field_types(cls)
     kwargs = {}
     for f in dataclasses.fields(cls):
+        if not (draft or is_wire_field(f)):
+            continue  # an unknown field to a host
         where = f"{path}.{f.name}"
-        required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        required = is_required(f, draft)
         present = f.name in value and (value[f.name] is not None or required)
         if not present:
             if required:
                 raise RuneLoadError(f"bad manifest: {where} is missing")
             continue
-        kwargs[f.name] = _decode_value(hints[f.name], value[f.name], where, f.metadata)
+        kwargs[f.name] = _decode_value(hints[f.name], value[f.name], where, f.metadata, draft)
     return cls(**kwargs)
 
 
@@ -273,9 +303,10 @@ def _check_unique(key: str, names: list[str]) -> None:
         seen.add(name)
 
 
-def decode(raw: Any) -> Manifest:
+def decode(raw: Any, *, draft: bool = False) -> Manifest:
     """Check and type a manifest parsed from JSON. The ABI version is checked before anything
-    else, so a future manifest gives a version message rather than a confusing field error."""
+    else, so a future manifest gives a version message rather than a confusing field error.
+    `draft` reads the compiler's IR form: models name a `source` and need no `blob` yet."""
     if not isinstance(raw, dict):
         raise RuneLoadError(f"bad manifest: expected a JSON object, got {type(raw).__name__}")
     version = raw.get("abi_version")
@@ -286,7 +317,7 @@ def decode(raw: Any) -> Manifest:
             f"unsupported rune ABI version {version!r}: this runtime implements ABI version "
             f"{ABI_VERSION}"
         )
-    manifest: Manifest = _decode_object(Manifest, raw, "manifest")
+    manifest: Manifest = _decode_object(Manifest, raw, "manifest", draft)
     for key in ("capabilities", "models", "outputs"):
         _check_entries(key, getattr(manifest, key))
     _check_references(manifest)
@@ -306,7 +337,8 @@ def decode_json(data: bytes | str) -> Manifest:
 
 
 def to_json_value(value: Any) -> Any:
-    """A manifest (or any part of it) as plain JSON values; None fields are left out."""
+    """A manifest (or any part of it) as plain JSON values, fields in declaration order; None
+    fields are left out."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {
             f.name: to_json_value(getattr(value, f.name))
@@ -321,7 +353,13 @@ def to_json_value(value: Any) -> Any:
 
 
 def encode(manifest: Manifest | JsonObject) -> bytes:
-    """The canonical encoding: compact, sorted keys, strict JSON (no NaN), UTF-8."""
+    """The canonical encoding: compact, sorted keys, strict JSON (no NaN), UTF-8. A Manifest
+    must be packaged (every model has its blob and no source)."""
+    if isinstance(manifest, Manifest):
+        for model in manifest.models:
+            if model.blob is None or model.source is not None:
+                raise ValueError(f"model {model.name!r} is not packaged: it needs a blob and "
+                                 "no source")
     return json.dumps(
         to_json_value(manifest), separators=(",", ":"), sort_keys=True, ensure_ascii=False,
         allow_nan=False,

@@ -8,6 +8,7 @@ current. Regenerate it with `python -m rune.abi.schema` (or `make schema`).
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import json
 import sys
 import typing
@@ -15,7 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from .imports import ABI_VERSION
-from .manifest import JsonObject, Manifest, field_types, optional_inner
+from .manifest import (
+    JsonObject,
+    Manifest,
+    field_types,
+    is_required,
+    is_wire_field,
+    optional_inner,
+)
 
 SCHEMA_ID = "https://rune.dev/schemas/manifest.schema.json"
 
@@ -45,16 +53,16 @@ def _object_schema(cls: type, defs: dict[str, Any]) -> dict[str, Any]:
     hints = field_types(cls)
     properties: dict[str, Any] = {}
     required: list[str] = []
-    for f in dataclasses.fields(cls):
+    for f in filter(is_wire_field, dataclasses.fields(cls)):
         prop = _type_schema(hints[f.name], f.metadata, defs)
         if "doc" in f.metadata:
             prop = {"description": f.metadata["doc"], **prop}
         properties[f.name] = prop
-        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+        if is_required(f):
             required.append(f.name)
     return {
         "type": "object",
-        "description": (cls.__doc__ or "").strip(),
+        "description": inspect.cleandoc(cls.__doc__ or "").split("\n\n")[0],
         "properties": properties,
         "required": required,
     }

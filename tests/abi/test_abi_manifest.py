@@ -32,16 +32,25 @@ SINE = Manifest(
     name="sine",
     image="runicos/base",
     compiler="rune-compiler 0.1.0",
-    tensors=(Tensor(0, "f32", (1, 1)), Tensor(1, "f32", (1, 1))),
-    capabilities=(Capability(0, "rand", "RAW", (0,), {"length": 4}),),
-    models=(Model(0, "sine", "tensorflow-lite", Blob(0, 2640), (0,), (1,)),),
-    outputs=(Output(0, "serial", "serial", (1,), {}),),
-    stages=(
-        Stage("rand", "capability", (), (0,)),
-        Stage("sine", "model", (0,), (1,)),
-        Stage("serial", "out", (1,), ()),
+    tensors=(
+        Tensor(id=0, element_type="f32", dimensions=(1, 1)),
+        Tensor(id=1, element_type="f32", dimensions=(1, 1)),
     ),
-    memory=MemoryPlan(16, "greedy-by-size", 16, 8, (TensorSlot(0, 0, 4, 0, 1),)),
+    capabilities=(Capability(index=0, name="rand", kind="RAW", args={"length": 4}, outputs=(0,)),),
+    models=(
+        Model(index=0, name="sine", format="tensorflow-lite", inputs=(0,), outputs=(1,),
+              blob=Blob(offset=0, length=2640)),
+    ),
+    outputs=(Output(index=0, name="serial", kind="serial", inputs=(1,)),),
+    stages=(
+        Stage(name="rand", kind="capability", outputs=(0,)),
+        Stage(name="sine", kind="model", inputs=(0,), outputs=(1,)),
+        Stage(name="serial", kind="out", inputs=(1,)),
+    ),
+    memory=MemoryPlan(
+        strategy="greedy-by-size", arena_bytes=16, naive_bytes=16, lower_bound_bytes=8,
+        tensors=(TensorSlot(id=0, offset=0, bytes=4, first=0, last=1),),
+    ),
 )
 
 
@@ -115,3 +124,19 @@ def test_schema_follows_the_dataclasses() -> None:
 def test_schema_command_writes_the_file(tmp_path: Path) -> None:
     assert schema_main([str(tmp_path / "s.json")]) == 0
     assert json.loads((tmp_path / "s.json").read_text()) == manifest_schema()
+
+
+def test_draft_names_a_source_until_packaged() -> None:
+    """The compiler's IR form: a model's source file, no blob yet; a host never reads source."""
+    raw = json.loads(encode(SINE))
+    del raw["models"][0]["blob"]
+    with pytest.raises(RuneLoadError, match=r"models\[0\]\.blob is missing"):
+        decode(raw)
+    raw["models"][0]["source"] = "sine.tflite"
+    draft = decode(raw, draft=True)
+    assert draft.models[0].source == "sine.tflite" and draft.models[0].blob is None
+    with pytest.raises(ValueError, match="'sine' is not packaged"):
+        encode(draft)
+    raw["models"][0]["blob"] = {"offset": 0, "length": 2640}
+    assert decode(raw).models[0].source is None  # unknown to a host, so ignored
+    assert '"source"' not in json.dumps(manifest_schema())

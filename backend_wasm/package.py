@@ -6,7 +6,7 @@ import io
 import zipfile
 from pathlib import Path
 
-from rune.runtime.container import write_rune
+from rune.abi.container import write_rune
 
 COMPILER = "rune-compiler 0.1.0"
 

@@ -57,8 +57,8 @@ def _check_model(stage: rd.ModelOp) -> None:
     path = Path(stage.source.data)
     if not path.is_file():
         raise StageError(stage.stage_name, f"model file {path} does not exist")
-    from rune.runtime.models.errors import ModelFormatError
-    from rune.runtime.models.tflite_format import read_tflite
+    from rune.abi.models.errors import ModelFormatError
+    from rune.abi.models.tflite_format import read_tflite
 
     try:
         model = read_tflite(path.read_bytes())

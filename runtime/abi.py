@@ -24,12 +24,12 @@ from pathlib import Path
 from typing import Any, Self
 
 import numpy as np
+from rune.abi.container import RuneContainer, read_rune
 from rune.abi.imports import IMPORT_MODULE, IMPORT_NAMES, Status
 
 from . import capabilities as _caps
 from . import handlers as _handlers
 from .capabilities import CapabilityRegistry, InputValue, as_u8, check_length
-from .container import RuneContainer, read_rune
 from .errors import (
     CapabilityError,
     GuestMemoryError,

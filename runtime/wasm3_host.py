@@ -26,11 +26,11 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+from rune.abi.container import RuneContainer, read_u32, wasm_sections_of
 from rune.abi.imports import IMPORT_MODULE, IMPORTS, IMPORTS_BY_NAME, Status
 
 from .abi import CheckedImports, RuneHost, abi_import
 from .capabilities import CapabilityRegistry
-from .container import RuneContainer, read_u32, wasm_sections_of
 from .errors import ModelError, RuneError, RuneLoadError, RuneRunError
 from .handlers import HandlerRegistry, ModelHandler
 from .manifest import Manifest

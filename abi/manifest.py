@@ -39,8 +39,8 @@ def _tensor_ids(text: str) -> dict[str, Any]:
     return _doc(text, tensor_ids=True)
 
 
-# Field order is the order the compiler's IR prints (`rune.manifest` attribute); the JSON a rune
-# carries has its keys sorted.
+# Fields are keyword-only, in the order lower-pipeline writes the IR's `rune.manifest` attribute;
+# the JSON a rune carries has its keys sorted.
 
 
 @dataclass(frozen=True, kw_only=True)

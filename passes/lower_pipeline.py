@@ -13,9 +13,7 @@ from dataclasses import dataclass
 from functools import partial
 from math import prod
 
-from rune.abi import manifest as abi
 from rune.abi.imports import ABI_VERSION, IMPORTS_BY_NAME, PIPELINE_IMPORTS
-from rune.abi.manifest import to_json_value
 from rune.ir import dialect as rd
 from rune.ir.attr_values import from_attr, to_attr
 from rune.ir.dialect import tensor_bytes, tensor_sig
@@ -101,10 +99,10 @@ class LowerPipelinePass(ModulePass):
         op.body.block.erase_op(pipeline)
         for new_op in lowered:
             op.body.block.add_op(new_op)
-        op.attributes[MANIFEST_ATTR] = to_attr(to_json_value(manifest))
+        op.attributes[MANIFEST_ATTR] = to_attr(manifest)
 
 
-def _lower(pipeline: rd.PipelineOp) -> tuple[list, abi.Manifest]:
+def _lower(pipeline: rd.PipelineOp) -> tuple[list, dict]:
     values = tensors_of(pipeline)
     tensors = {value: tid for tid, value in enumerate(values)}
     memory = plan_of(pipeline)
@@ -119,7 +117,7 @@ def _lower(pipeline: rd.PipelineOp) -> tuple[list, abi.Manifest]:
     manifest_tensors = []
     for tid, value in enumerate(values):
         element, shape = tensor_sig(value.type)
-        manifest_tensors.append(abi.Tensor(id=tid, element_type=element, dimensions=shape))
+        manifest_tensors.append({"id": tid, "element_type": element, "dimensions": list(shape)})
 
     run = _RunBuilder()
     buffers: dict[SSAValue, SSAValue] = {}
@@ -138,30 +136,37 @@ def _lower(pipeline: rd.PipelineOp) -> tuple[list, abi.Manifest]:
         return buffers[value]
 
     kernels: list[func.FuncOp] = []
-    capabilities: list[abi.Capability] = []
-    models: list[abi.Model] = []
-    outputs: list[abi.Output] = []
-    stages: list[abi.Stage] = []
+    manifest: dict = {
+        "abi_version": ABI_VERSION,
+        "name": pipeline.sym_name.data,
+        "image": pipeline.image.data,
+        "tensors": manifest_tensors,
+        "capabilities": [],
+        "models": [],
+        "outputs": [],
+        "stages": [],
+        "memory": memory,
+    }
     for stage in pipeline.body.ops:
-        ins = tuple(tensors[v] for v in stage.operands)
-        outs = tuple(tensors[v] for v in stage.results)
-        proc_block = None
+        ins = [tensors[v] for v in stage.operands]
+        outs = [tensors[v] for v in stage.results]
+        entry = {"name": stage.stage_name, "inputs": ins, "outputs": outs}
         if isinstance(stage, rd.CapabilityOp):
-            index = len(capabilities)
-            capabilities.append(abi.Capability(
-                index=index, name=stage.stage_name, kind=stage.kind.data,
-                args=_args(stage.args), outputs=outs,
-            ))
+            index = len(manifest["capabilities"])
+            manifest["capabilities"].append(
+                {"index": index, "name": stage.stage_name, "kind": stage.kind.data,
+                 "args": _args(stage.args), "outputs": outs}
+            )
             value = stage.output
             run.call_host("capability_read", run.const(index), run.pointer(buffer(value)),
                           run.const(tensor_bytes(value.type)))
-            kind = "capability"
+            entry["kind"] = "capability"
         elif isinstance(stage, rd.ModelOp):
-            index = len(models)
-            models.append(abi.Model(
-                index=index, name=stage.stage_name, format=stage.format.data,
-                source=stage.source.data, inputs=ins, outputs=outs,
-            ))
+            index = len(manifest["models"])
+            manifest["models"].append(
+                {"index": index, "name": stage.stage_name, "format": stage.format.data,
+                 "source": stage.source.data, "inputs": ins, "outputs": outs}
+            )
             for slot, value in enumerate(stage.inputs):
                 run.call_host("model_set_input", run.const(index), run.const(slot),
                               run.pointer(buffer(value)), run.const(tensor_bytes(value.type)))
@@ -169,17 +174,17 @@ def _lower(pipeline: rd.PipelineOp) -> tuple[list, abi.Manifest]:
             for slot, value in enumerate(stage.outputs):
                 run.call_host("model_get_output", run.const(index), run.const(slot),
                               run.pointer(buffer(value)), run.const(tensor_bytes(value.type)))
-            kind = "model"
+            entry["kind"] = "model"
         elif isinstance(stage, rd.OutputOp):
-            index = len(outputs)
-            outputs.append(abi.Output(
-                index=index, name=stage.stage_name, kind=stage.kind.data,
-                args=_args(stage.args), inputs=ins,
-            ))
+            index = len(manifest["outputs"])
+            manifest["outputs"].append(
+                {"index": index, "name": stage.stage_name, "kind": stage.kind.data,
+                 "args": _args(stage.args), "inputs": ins}
+            )
             for slot, value in enumerate(stage.inputs):
                 run.call_host("output_write", run.const(index), run.const(slot),
                               run.pointer(buffer(value)), run.const(tensor_bytes(value.type)))
-            kind = "out"
+            entry["kind"] = "out"
         else:
             assert isinstance(stage, rd.ProcBlockOp)
             kernel, kernel_globals = _kernel(stage, len(kernels))
@@ -187,27 +192,16 @@ def _lower(pipeline: rd.PipelineOp) -> tuple[list, abi.Manifest]:
             globals_.extend(kernel_globals)
             operands = [buffer(v) for v in (*stage.inputs, *stage.outputs)]
             run.emit(func.CallOp(kernel.sym_name.data, operands, []))
-            kind = "proc-block"
-            proc_block = stage.kernel.data
-        stages.append(abi.Stage(name=stage.stage_name, inputs=ins, outputs=outs, kind=kind,
-                                proc_block=proc_block))
+            entry["kind"] = "proc-block"
+            entry["proc_block"] = stage.kernel.data
+        manifest["stages"].append(entry)
 
     run_func = func.FuncOp("rune_run", ([], [i32]), run.finish())
     imports = [
         func.FuncOp.external(imp.symbol, [i32] * len(imp.params), [i32])
         for imp in PIPELINE_IMPORTS
     ]
-    manifest = abi.Manifest(
-        abi_version=ABI_VERSION, name=pipeline.sym_name.data, image=pipeline.image.data,
-        tensors=tuple(manifest_tensors), capabilities=tuple(capabilities), models=tuple(models),
-        outputs=tuple(outputs), stages=tuple(stages), memory=_memory_plan(memory),
-    )
     return [*globals_, *imports, *kernels, run_func], manifest
-
-
-def _memory_plan(memory: dict) -> abi.MemoryPlan:
-    slots = tuple(abi.TensorSlot(**slot) for slot in memory["tensors"])
-    return abi.MemoryPlan(**{**memory, "tensors": slots})
 
 
 def _args(attr) -> dict:

@@ -17,8 +17,7 @@ from rune.ir import dialect as rd
 from rune.ir.dialect import tensor_sig
 from rune.ir.proc_blocks import lookup
 from rune.ir.proc_blocks.base import ProcBlockError, TensorSig, args_from_attr
-from rune.passes.fuse_elementwise import input_sigs
-from rune.passes.lower_pipeline import StageError
+from rune.passes.common import StageError, input_sigs
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass

@@ -20,8 +20,7 @@ from rune.ir.dialect import tensor_bytes, tensor_sig
 from rune.ir.kernel_builder import FusedStep, buffer_type, kernel_function
 from rune.ir.proc_blocks import lookup
 from rune.ir.proc_blocks.base import ProcBlock, ProcBlockError
-from rune.passes.fuse_elementwise import fused_chains, input_sigs
-from rune.passes.plan_memory import plan_of, tensors_of
+from rune.passes.common import StageError, fused_chains, input_sigs, plan_of, tensors_of
 from xdsl.context import Context
 from xdsl.dialects import arith, cf, func, memref
 from xdsl.dialects.builtin import (
@@ -39,14 +38,6 @@ from xdsl.passes import ModulePass
 
 ARENA = "rune.arena"
 MANIFEST_ATTR = "rune.manifest"
-
-
-class StageError(Exception):
-    """A stage cannot be lowered; names the stage so the driver can point at it."""
-
-    def __init__(self, stage: str, message: str) -> None:
-        super().__init__(message)
-        self.stage = stage
 
 
 class _RunBuilder:

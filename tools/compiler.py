@@ -29,8 +29,9 @@ from rune.frontend.semantics import check_runefile
 from rune.ir.attr_values import from_attr
 from rune.ir.dialect import Rune
 from rune.ir.llvm_ext import LLVMExt
+from rune.passes.common import StageError
 from rune.passes.instrumentation import Instrumentation, PassFailure, run_pipeline
-from rune.passes.lower_pipeline import MANIFEST_ATTR, StageError
+from rune.passes.lower_pipeline import MANIFEST_ATTR
 from rune.passes.registry import default_pipeline, parse_pipeline
 from xdsl.context import Context
 from xdsl.dialects import arith, builtin, cf, func, llvm, math, memref, scf

@@ -26,7 +26,7 @@ EXAMPLES = REPO / "examples"
 
 TOOLS = {
     "runec": "rune.tools.runec",
-    "rune": "rune.tools.rune",
+    "rune": "rune.runtime.cli",
     "rune-opt": "rune.tools.rune_opt",
 }
 

@@ -73,7 +73,7 @@ def test_read_onnx_summary() -> None:
 
 
 def test_model_info_on_onnx(capsys, tmp_path) -> None:
-    from rune.tools.rune import main
+    from rune.runtime.cli import main
 
     path = tmp_path / "affine.onnx"
     path.write_bytes(affine_model("batch"))

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from functools import partial
 from math import prod
 
+from rune.abi import manifest as abi
 from rune.abi.imports import ABI_VERSION, IMPORTS_BY_NAME, PIPELINE_IMPORTS
+from rune.abi.manifest import to_json_value
 from rune.ir import dialect as rd
 from rune.ir.attr_values import from_attr, to_attr
 from rune.ir.dialect import tensor_bytes, tensor_sig
@@ -90,10 +92,10 @@ class LowerPipelinePass(ModulePass):
         op.body.block.erase_op(pipeline)
         for new_op in lowered:
             op.body.block.add_op(new_op)
-        op.attributes[MANIFEST_ATTR] = to_attr(manifest)
+        op.attributes[MANIFEST_ATTR] = to_attr(to_json_value(manifest))
 
 
-def _lower(pipeline: rd.PipelineOp) -> tuple[list, dict]:
+def _lower(pipeline: rd.PipelineOp) -> tuple[list, abi.Manifest]:
     values = tensors_of(pipeline)
     tensors = {value: tid for tid, value in enumerate(values)}
     memory = plan_of(pipeline)
@@ -108,7 +110,7 @@ def _lower(pipeline: rd.PipelineOp) -> tuple[list, dict]:
     manifest_tensors = []
     for tid, value in enumerate(values):
         element, shape = tensor_sig(value.type)
-        manifest_tensors.append({"id": tid, "element_type": element, "dimensions": list(shape)})
+        manifest_tensors.append(abi.Tensor(id=tid, element_type=element, dimensions=shape))
 
     run = _RunBuilder()
     buffers: dict[SSAValue, SSAValue] = {}
@@ -127,37 +129,30 @@ def _lower(pipeline: rd.PipelineOp) -> tuple[list, dict]:
         return buffers[value]
 
     kernels: list[func.FuncOp] = []
-    manifest: dict = {
-        "abi_version": ABI_VERSION,
-        "name": pipeline.sym_name.data,
-        "image": pipeline.image.data,
-        "tensors": manifest_tensors,
-        "capabilities": [],
-        "models": [],
-        "outputs": [],
-        "stages": [],
-        "memory": memory,
-    }
+    capabilities: list[abi.Capability] = []
+    models: list[abi.Model] = []
+    outputs: list[abi.Output] = []
+    stages: list[abi.Stage] = []
     for stage in pipeline.body.ops:
-        ins = [tensors[v] for v in stage.operands]
-        outs = [tensors[v] for v in stage.results]
-        entry = {"name": stage.stage_name, "inputs": ins, "outputs": outs}
+        ins = tuple(tensors[v] for v in stage.operands)
+        outs = tuple(tensors[v] for v in stage.results)
+        proc_block = None
         if isinstance(stage, rd.CapabilityOp):
-            index = len(manifest["capabilities"])
-            manifest["capabilities"].append(
-                {"index": index, "name": stage.stage_name, "kind": stage.kind.data,
-                 "args": _args(stage.args), "outputs": outs}
-            )
+            index = len(capabilities)
+            capabilities.append(abi.Capability(
+                index=index, name=stage.stage_name, kind=stage.kind.data,
+                args=_args(stage.args), outputs=outs,
+            ))
             value = stage.output
             run.call_host("capability_read", run.const(index), run.pointer(buffer(value)),
                           run.const(tensor_bytes(value.type)))
-            entry["kind"] = "capability"
+            kind = "capability"
         elif isinstance(stage, rd.ModelOp):
-            index = len(manifest["models"])
-            manifest["models"].append(
-                {"index": index, "name": stage.stage_name, "format": stage.format.data,
-                 "source": stage.source.data, "inputs": ins, "outputs": outs}
-            )
+            index = len(models)
+            models.append(abi.Model(
+                index=index, name=stage.stage_name, format=stage.format.data,
+                source=stage.source.data, inputs=ins, outputs=outs,
+            ))
             for slot, value in enumerate(stage.inputs):
                 run.call_host("model_set_input", run.const(index), run.const(slot),
                               run.pointer(buffer(value)), run.const(tensor_bytes(value.type)))
@@ -165,17 +160,17 @@ def _lower(pipeline: rd.PipelineOp) -> tuple[list, dict]:
             for slot, value in enumerate(stage.outputs):
                 run.call_host("model_get_output", run.const(index), run.const(slot),
                               run.pointer(buffer(value)), run.const(tensor_bytes(value.type)))
-            entry["kind"] = "model"
+            kind = "model"
         elif isinstance(stage, rd.OutputOp):
-            index = len(manifest["outputs"])
-            manifest["outputs"].append(
-                {"index": index, "name": stage.stage_name, "kind": stage.kind.data,
-                 "args": _args(stage.args), "inputs": ins}
-            )
+            index = len(outputs)
+            outputs.append(abi.Output(
+                index=index, name=stage.stage_name, kind=stage.kind.data,
+                args=_args(stage.args), inputs=ins,
+            ))
             for slot, value in enumerate(stage.inputs):
                 run.call_host("output_write", run.const(index), run.const(slot),
                               run.pointer(buffer(value)), run.const(tensor_bytes(value.type)))
-            entry["kind"] = "out"
+            kind = "out"
         else:
             assert isinstance(stage, rd.ProcBlockOp)
             kernel, kernel_globals = _kernel(stage, len(kernels))
@@ -183,16 +178,27 @@ def _lower(pipeline: rd.PipelineOp) -> tuple[list, dict]:
             globals_.extend(kernel_globals)
             operands = [buffer(v) for v in (*stage.inputs, *stage.outputs)]
             run.emit(func.CallOp(kernel.sym_name.data, operands, []))
-            entry["kind"] = "proc-block"
-            entry["proc_block"] = stage.kernel.data
-        manifest["stages"].append(entry)
+            kind = "proc-block"
+            proc_block = stage.kernel.data
+        stages.append(abi.Stage(name=stage.stage_name, inputs=ins, outputs=outs, kind=kind,
+                                proc_block=proc_block))
 
     run_func = func.FuncOp("rune_run", ([], [i32]), run.finish())
     imports = [
         func.FuncOp.external(imp.symbol, [i32] * len(imp.params), [i32])
         for imp in PIPELINE_IMPORTS
     ]
+    manifest = abi.Manifest(
+        abi_version=ABI_VERSION, name=pipeline.sym_name.data, image=pipeline.image.data,
+        tensors=tuple(manifest_tensors), capabilities=tuple(capabilities), models=tuple(models),
+        outputs=tuple(outputs), stages=tuple(stages), memory=_memory_plan(memory),
+    )
     return [*globals_, *imports, *kernels, run_func], manifest
+
+
+def _memory_plan(memory: dict) -> abi.MemoryPlan:
+    slots = tuple(abi.TensorSlot(**slot) for slot in memory["tensors"])
+    return abi.MemoryPlan(**{**memory, "tensors": slots})
 
 
 def _args(attr) -> dict:

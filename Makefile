@@ -56,10 +56,12 @@ wheels: setup
 install-sizes: setup
 	$(BIN)/python dist/wheels.py sizes
 
-# docs/manifest.schema.json is generated from rune.abi's dataclasses (a test keeps it current).
+# docs/manifest.schema.json and docs/abi-imports.json are generated from rune.abi, as is the import
+# table in docs/abi.md (rune.abi.imports.markdown_table); tests keep all three current.
 .PHONY: schema
 schema: setup
 	$(BIN)/python -m rune.abi.schema docs/manifest.schema.json
+	$(BIN)/python -m rune.abi.schema --imports docs/abi-imports.json
 
 bench: setup
 	$(BIN)/python benchmarks/bench_fusion.py

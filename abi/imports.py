@@ -2,8 +2,8 @@
 
 Everything that declares, links or documents the imports reads this table: the compiler's
 lowering (`lower-pipeline` declares one bodiless function per import), the wasmtime and wasm3
-hosts, the C header for native firmware, and `python -m rune.abi.schema` (which writes the
-table's JSON form beside the manifest schema).
+hosts, the C header for native firmware, docs/abi.md's table and docs/abi-imports.json (for
+hosts in other languages; `make schema` writes it, a test keeps both current).
 """
 
 from __future__ import annotations
@@ -130,8 +130,8 @@ IMPORTS: tuple[Import, ...] = (
          Param("ptr", "offset of the UTF-8 message in the rune's `memory`"),
          Param("len", "the message's length in bytes")),
         False, Status.INTERNAL,
-        "a UTF-8 message. A bad pointer here cannot abort the call; the host fails the run "
-        "once `rune_run` returns",
+        "a UTF-8 message at `level` (0 error, 1 warning, 2 info, 3 debug). A bad pointer here "
+        "cannot abort the call; the host fails the run once `rune_run` returns",
         native_hook=False,
     ),
 )
@@ -147,3 +147,36 @@ PIPELINE_IMPORTS: tuple[Import, ...] = tuple(imp for imp in IMPORTS if imp.nativ
 #: to LLVM, read by the backend's translation).
 IMPORT_MODULE_ATTR = "wasm.import_module"
 IMPORT_NAME_ATTR = "wasm.import_name"
+
+
+# -- derived forms: docs/abi.md's table and docs/abi-imports.json ------------------------------
+
+
+def as_json() -> dict:
+    """The table as JSON data, for hosts in other languages (docs/abi-imports.json)."""
+    return {
+        "abi_version": ABI_VERSION,
+        "module": IMPORT_MODULE,
+        "entry_point": ENTRY_POINT,
+        "status": {s.name.lower(): int(s) for s in Status},
+        "imports": [
+            {
+                "name": imp.name,
+                "params": [{"name": p.name, "type": "i32", "meaning": p.meaning}
+                           for p in imp.params],
+                "results": list(imp.wasm_results),
+                "failure_status": int(imp.failure),
+                "native_hook": imp.native_hook,
+                "meaning": imp.meaning,
+            }
+            for imp in IMPORTS
+        ],
+    }
+
+
+def markdown_table() -> str:
+    """The imports table of docs/abi.md."""
+    rows = ["| import | type | meaning |", "| --- | --- | --- |"]
+    rows += [f"| `{imp.name}` | `{imp.signature()}` | {imp.meaning} |" for imp in IMPORTS]
+    return "\n".join(rows) + "\n"
+

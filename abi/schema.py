@@ -2,7 +2,8 @@
 
 `docs/manifest.schema.json` is this module's output, checked in so that hosts in other languages
 (the browser host, firmware tools) validate and type the manifest without Python; a test keeps it
-current. Regenerate it with `python -m rune.abi.schema` (or `make schema`).
+current. Regenerate it with `python -m rune.abi.schema` (or `make schema`, which also writes the
+import table as docs/abi-imports.json).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .imports import ABI_VERSION
+from .imports import as_json as imports_json
 from .manifest import (
     JsonObject,
     Manifest,
@@ -94,13 +96,22 @@ def schema_text() -> str:
     return json.dumps(manifest_schema(), indent=2, ensure_ascii=False) + "\n"
 
 
+def imports_text() -> str:
+    """The import table as checked in (docs/abi-imports.json)."""
+    return json.dumps(imports_json(), indent=2, ensure_ascii=False) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
-    """`python -m rune.abi.schema [PATH]`: write the schema (default: stdout)."""
+    """`python -m rune.abi.schema [--imports] [PATH]`: write the manifest schema (or, with
+    --imports, the import table as JSON) to PATH (default: stdout)."""
     args = sys.argv[1:] if argv is None else argv
+    text = schema_text
+    if args[:1] == ["--imports"]:
+        text, args = imports_text, args[1:]
     if not args:
-        sys.stdout.write(schema_text())
+        sys.stdout.write(text())
         return 0
-    Path(args[0]).write_text(schema_text(), encoding="utf-8")
+    Path(args[0]).write_text(text(), encoding="utf-8")
     return 0
 
 

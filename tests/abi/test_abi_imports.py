@@ -3,7 +3,17 @@ forms all come from it."""
 
 from __future__ import annotations
 
-from rune.abi.imports import IMPORT_NAMES, IMPORTS, IMPORTS_BY_NAME, PIPELINE_IMPORTS, Status
+from pathlib import Path
+
+from rune.abi.imports import (
+    IMPORT_NAMES,
+    IMPORTS,
+    IMPORTS_BY_NAME,
+    PIPELINE_IMPORTS,
+    Status,
+    markdown_table,
+)
+from rune.abi.schema import imports_text
 
 
 def test_table_in_documentation_order() -> None:
@@ -33,3 +43,10 @@ def test_status_codes() -> None:
         "model_invoke": Status.MODEL, "model_get_output": Status.MODEL,
         "output_write": Status.OUTPUT, "log": Status.INTERNAL,
     }  # fmt: skip
+
+
+def test_documented_forms_are_current() -> None:
+    """docs/abi.md's import table and docs/abi-imports.json are generated (`make schema`)."""
+    docs = Path(__file__).resolve().parents[2] / "docs"
+    assert markdown_table() in (docs / "abi.md").read_text(encoding="utf-8")
+    assert (docs / "abi-imports.json").read_text(encoding="utf-8") == imports_text()

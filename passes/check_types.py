@@ -13,8 +13,8 @@ from pathlib import Path
 
 from rune.ir import dialect as rd
 from rune.ir.dialect import tensor_sig
-from rune.ir.proc_blocks import lookup
-from rune.ir.proc_blocks.base import ProcBlockError, TensorSig, args_from_attr
+from rune.kernels import lookup
+from rune.kernels.base import ProcBlockError, TensorSig, args_from_attr
 from rune.passes.fuse_elementwise import input_sigs
 from rune.passes.lower_pipeline import StageError
 from xdsl.context import Context

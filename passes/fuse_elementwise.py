@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rune.ir import dialect as rd
-from rune.ir.proc_blocks import lookup
-from rune.ir.proc_blocks.base import ElementwiseProcBlock
+from rune.kernels import lookup
+from rune.kernels.base import ElementwiseProcBlock
 from xdsl.context import Context
 from xdsl.dialects.builtin import ArrayAttr, DictionaryAttr, ModuleOp, StringAttr
 from xdsl.passes import ModulePass

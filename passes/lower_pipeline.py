@@ -17,8 +17,8 @@ from rune.ir import dialect as rd
 from rune.ir.attr_values import from_attr, to_attr
 from rune.ir.dialect import tensor_bytes, tensor_sig
 from rune.ir.kernel_builder import FusedStep, buffer_type, kernel_function
-from rune.ir.proc_blocks import lookup
-from rune.ir.proc_blocks.base import ProcBlock, ProcBlockError
+from rune.kernels import lookup
+from rune.kernels.base import ProcBlock, ProcBlockError
 from rune.passes.fuse_elementwise import fused_chains, input_sigs
 from rune.passes.plan_memory import plan_of, tensors_of
 from xdsl.context import Context

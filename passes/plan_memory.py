@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from rune.ir import dialect as rd
 from rune.ir.attr_values import from_attr, to_attr
 from rune.ir.dialect import tensor_bytes
-from rune.ir.proc_blocks import lookup
+from rune.kernels import lookup
 from rune.passes.memory.planner import (
     STRATEGIES,
     Interval,

@@ -14,7 +14,16 @@ from functools import partial
 from math import prod
 
 from rune.ir import dialect as rd
-from rune.ir.attr_values import from_attr, to_attr
+from rune.ir.attr_values import from_attr
+from rune.ir.attrs import (
+    ManifestAttr,
+    ManifestCapabilityAttr,
+    ManifestModelAttr,
+    ManifestOutputAttr,
+    ManifestStageAttr,
+    ManifestTensorAttr,
+    ints,
+)
 from rune.ir.dialect import tensor_bytes, tensor_sig
 from rune.ir.kernel_builder import FusedStep, buffer_type, kernel_function
 from rune.kernels import lookup
@@ -24,11 +33,14 @@ from rune.passes.plan_memory import plan_of, tensors_of
 from xdsl.context import Context
 from xdsl.dialects import arith, cf, func, memref
 from xdsl.dialects.builtin import (
+    ArrayAttr,
     IndexType,
+    IntAttr,
     IntegerAttr,
     IntegerType,
     MemRefType,
     ModuleOp,
+    NoneAttr,
     StringAttr,
     UnitAttr,
     i32,
@@ -107,14 +119,14 @@ class LowerPipelinePass(ModulePass):
         op.body.block.erase_op(pipeline)
         for new_op in lowered:
             op.body.block.add_op(new_op)
-        op.attributes[MANIFEST_ATTR] = to_attr(manifest)
+        op.attributes[MANIFEST_ATTR] = manifest
 
 
-def _lower(pipeline: rd.PipelineOp) -> tuple[list, dict]:
+def _lower(pipeline: rd.PipelineOp) -> tuple[list, ManifestAttr]:
     values = tensors_of(pipeline)
     tensors = {value: tid for tid, value in enumerate(values)}
     memory = plan_of(pipeline)
-    arena_bytes = max(memory["arena_bytes"], 1)
+    arena_bytes = max(memory.arena_bytes.data, 1)
     arena_type = MemRefType(IntegerType(8), [arena_bytes])
     globals_: list = [
         memref.GlobalOp.get(
@@ -125,7 +137,7 @@ def _lower(pipeline: rd.PipelineOp) -> tuple[list, dict]:
     manifest_tensors = []
     for tid, value in enumerate(values):
         element, shape = tensor_sig(value.type)
-        manifest_tensors.append({"id": tid, "element_type": element, "dimensions": list(shape)})
+        manifest_tensors.append(ManifestTensorAttr(IntAttr(tid), StringAttr(element), ints(shape)))
 
     run = _RunBuilder()
     buffers: dict[SSAValue, SSAValue] = {}
@@ -137,44 +149,33 @@ def _lower(pipeline: rd.PipelineOp) -> tuple[list, dict]:
             tid = tensors[value]
             element, shape = tensor_sig(value.type)
             offset = run.emit(
-                arith.ConstantOp(IntegerAttr(memory["tensors"][tid]["offset"], IndexType()))
+                arith.ConstantOp(IntegerAttr(memory.tensors.data[tid].offset.data, IndexType()))
             ).results[0]
             view = memref.ViewOp(arena, offset, [], buffer_type(element, prod(shape)))
             buffers[value] = run.emit(view).results[0]
         return buffers[value]
 
     kernels: list[func.FuncOp] = []
-    manifest: dict = {
-        "abi_version": ABI_VERSION,
-        "name": pipeline.sym_name.data,
-        "image": pipeline.image.data,
-        "tensors": manifest_tensors,
-        "capabilities": [],
-        "models": [],
-        "outputs": [],
-        "stages": [],
-        "memory": memory,
-    }
+    capabilities: list[ManifestCapabilityAttr] = []
+    models: list[ManifestModelAttr] = []
+    outputs: list[ManifestOutputAttr] = []
+    stages: list[ManifestStageAttr] = []
     for stage in pipeline.body.ops:
-        ins = [tensors[v] for v in stage.operands]
-        outs = [tensors[v] for v in stage.results]
-        entry = {"name": stage.stage_name, "inputs": ins, "outputs": outs}
+        ins = ints([tensors[v] for v in stage.operands])
+        outs = ints([tensors[v] for v in stage.results])
+        proc_block: StringAttr | NoneAttr = NoneAttr()
         if isinstance(stage, rd.CapabilityOp):
-            index = len(manifest["capabilities"])
-            manifest["capabilities"].append(
-                {"index": index, "name": stage.stage_name, "kind": stage.kind.data,
-                 "args": _args(stage.args), "outputs": outs}
-            )
+            index = len(capabilities)
+            capabilities.append(ManifestCapabilityAttr(
+                IntAttr(index), stage.stage, stage.kind, stage.args, outs))
             value = stage.output
             run.call_host("capability_read", run.const(index), run.pointer(buffer(value)),
                           run.const(tensor_bytes(value.type)))
-            entry["kind"] = "capability"
+            kind = "capability"
         elif isinstance(stage, rd.ModelOp):
-            index = len(manifest["models"])
-            manifest["models"].append(
-                {"index": index, "name": stage.stage_name, "format": stage.format.data,
-                 "source": stage.source.data, "inputs": ins, "outputs": outs}
-            )
+            index = len(models)
+            models.append(ManifestModelAttr(
+                IntAttr(index), stage.stage, stage.format, stage.source, ins, outs))
             for slot, value in enumerate(stage.inputs):
                 run.call_host("model_set_input", run.const(index), run.const(slot),
                               run.pointer(buffer(value)), run.const(tensor_bytes(value.type)))
@@ -182,17 +183,15 @@ def _lower(pipeline: rd.PipelineOp) -> tuple[list, dict]:
             for slot, value in enumerate(stage.outputs):
                 run.call_host("model_get_output", run.const(index), run.const(slot),
                               run.pointer(buffer(value)), run.const(tensor_bytes(value.type)))
-            entry["kind"] = "model"
+            kind = "model"
         elif isinstance(stage, rd.OutputOp):
-            index = len(manifest["outputs"])
-            manifest["outputs"].append(
-                {"index": index, "name": stage.stage_name, "kind": stage.kind.data,
-                 "args": _args(stage.args), "inputs": ins}
-            )
+            index = len(outputs)
+            outputs.append(ManifestOutputAttr(
+                IntAttr(index), stage.stage, stage.kind, stage.args, ins))
             for slot, value in enumerate(stage.inputs):
                 run.call_host("output_write", run.const(index), run.const(slot),
                               run.pointer(buffer(value)), run.const(tensor_bytes(value.type)))
-            entry["kind"] = "out"
+            kind = "out"
         else:
             assert isinstance(stage, rd.ProcBlockOp)
             kernel, kernel_globals = _kernel(stage, len(kernels))
@@ -200,15 +199,18 @@ def _lower(pipeline: rd.PipelineOp) -> tuple[list, dict]:
             globals_.extend(kernel_globals)
             operands = [buffer(v) for v in (*stage.inputs, *stage.outputs)]
             run.emit(func.CallOp(kernel.sym_name.data, operands, []))
-            entry["kind"] = "proc-block"
-            entry["proc_block"] = stage.kernel.data
-        manifest["stages"].append(entry)
+            kind = "proc-block"
+            proc_block = stage.kernel
+        stages.append(ManifestStageAttr(stage.stage, ins, outs, StringAttr(kind), proc_block))
 
     run_func = func.FuncOp("rune_run", ([], [i32]), run.finish())
     imports = [
         func.FuncOp.external(IMPORT_PREFIX + name, [i32] * arity, [i32])
         for name, arity in IMPORTS.items()
     ]
+    manifest = ManifestAttr(
+        IntAttr(ABI_VERSION), pipeline.sym_name, pipeline.image, ArrayAttr(manifest_tensors),
+        ArrayAttr(capabilities), ArrayAttr(models), ArrayAttr(outputs), ArrayAttr(stages), memory)
     return [*globals_, *imports, *kernels, run_func], manifest
 
 
@@ -251,12 +253,11 @@ def _typed_args(block: ProcBlock, stage: str, raw: dict) -> dict:
 def _fused_steps(chain: list) -> tuple[FusedStep, ...]:
     """The loads-time functions of a fused chain (see fuse-elementwise)."""
     steps = []
-    for attr in chain:
-        step = from_attr(attr)
-        block = _library_block(step["stage"], step["kernel"])
-        args = _typed_args(block, step["stage"], step["args"])
-        steps.append(FusedStep(partial(_apply_step, block, args, step["to"]),
-                               step["from"]))
+    for step in chain:
+        block = _library_block(step.stage.data, step.kernel.data)
+        args = _typed_args(block, step.stage.data, _args(step.args))
+        steps.append(FusedStep(partial(_apply_step, block, args, step.makes.data),
+                               step.reads.data))
     return tuple(steps)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rune.ir import dialect as rd
-from rune.ir.attr_values import from_attr, to_attr
+from rune.ir.attrs import MemoryPlanAttr, TensorSlotAttr
 from rune.ir.dialect import tensor_bytes
 from rune.kernels import lookup
 from rune.passes.memory.planner import (
@@ -24,7 +24,7 @@ from rune.passes.memory.planner import (
     plan,
 )
 from xdsl.context import Context
-from xdsl.dialects.builtin import ModuleOp
+from xdsl.dialects.builtin import ArrayAttr, IntAttr, ModuleOp, StringAttr
 from xdsl.ir import SSAValue
 from xdsl.passes import ModulePass
 
@@ -36,8 +36,8 @@ def tensors_of(pipeline: rd.PipelineOp) -> list[SSAValue]:
     return [value for stage in pipeline.body.ops for value in stage.results]
 
 
-def memory_plan(pipeline: rd.PipelineOp, strategy: str) -> dict:
-    """The plan as plain data: arena size, naive sum, lower bound, and each tensor's slot."""
+def memory_plan(pipeline: rd.PipelineOp, strategy: str) -> MemoryPlanAttr:
+    """The plan: arena size, naive sum, lower bound, and each tensor's slot."""
     stages = list(pipeline.body.ops)
     step = {op: i for i, op in enumerate(stages)}
     values = tensors_of(pipeline)
@@ -61,17 +61,18 @@ def memory_plan(pipeline: rd.PipelineOp, strategy: str) -> dict:
     check_plan(intervals, offsets)
     slot_offset = dict(zip(slots, offsets, strict=True))
     singles = [Interval(tensor_bytes(v.type), first[i], last[i]) for i, v in enumerate(values)]
-    return {
-        "strategy": strategy,
-        "arena_bytes": arena_size(intervals, offsets),
-        "naive_bytes": arena_size(singles, plan(singles, "naive")),
-        "lower_bound_bytes": lower_bound(intervals),
-        "tensors": [
-            {"id": i, "offset": slot_offset[group[i]], "bytes": singles[i].size,
-             "first": first[i], "last": last[i]}
-            for i in range(len(values))
-        ],
-    }
+    slots_by_tensor = [
+        TensorSlotAttr(IntAttr(i), IntAttr(slot_offset[group[i]]), IntAttr(singles[i].size),
+                       IntAttr(first[i]), IntAttr(last[i]))
+        for i in range(len(values))
+    ]
+    return MemoryPlanAttr(
+        StringAttr(strategy),
+        IntAttr(arena_size(intervals, offsets)),
+        IntAttr(arena_size(singles, plan(singles, "naive"))),
+        IntAttr(lower_bound(intervals)),
+        ArrayAttr(slots_by_tensor),
+    )
 
 
 def _reuses_input(op, ids: dict, last: list[int], step: dict) -> bool:
@@ -102,12 +103,14 @@ def format_report(name: str, memory: dict) -> str:
     return "\n".join(lines)
 
 
-def plan_of(pipeline: rd.PipelineOp) -> dict:
+def plan_of(pipeline: rd.PipelineOp) -> MemoryPlanAttr:
     """The pipeline's plan, or a naive one when plan-memory did not run (-O0)."""
     attr = pipeline.attributes.get(PLAN_ATTR)
     if attr is None:
         return memory_plan(pipeline, "naive")
-    return from_attr(attr)  # type: ignore[return-value]
+    if not isinstance(attr, MemoryPlanAttr):
+        raise ValueError(f"{PLAN_ATTR} must be a #rune.memory_plan, got {attr}")
+    return attr
 
 
 @dataclass(frozen=True)
@@ -124,4 +127,4 @@ class PlanMemoryPass(ModulePass):
                              f"expected one of {', '.join(STRATEGIES)}")
         for pipeline in op.walk():
             if isinstance(pipeline, rd.PipelineOp):
-                pipeline.attributes[PLAN_ATTR] = to_attr(memory_plan(pipeline, self.strategy))
+                pipeline.attributes[PLAN_ATTR] = memory_plan(pipeline, self.strategy)

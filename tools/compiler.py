@@ -24,7 +24,7 @@ from rune.frontend.diagnostics import DiagnosticEngine, error
 from rune.frontend.irgen import emit_ir
 from rune.frontend.parser import load_runefile
 from rune.frontend.semantics import check_runefile
-from rune.ir.attr_values import from_attr
+from rune.ir.attrs import ManifestAttr, plain_value
 from rune.ir.dialect import Rune
 from rune.ir.llvm_ext import LLVMExt
 from rune.passes.instrumentation import Instrumentation, PassFailure, run_pipeline
@@ -32,7 +32,7 @@ from rune.passes.lower_pipeline import MANIFEST_ATTR, StageError
 from rune.passes.registry import default_pipeline, parse_pipeline
 from xdsl.context import Context
 from xdsl.dialects import arith, builtin, cf, func, llvm, math, memref, scf
-from xdsl.dialects.builtin import DictionaryAttr, ModuleOp
+from xdsl.dialects.builtin import ModuleOp
 from xdsl.parser import Parser
 from xdsl.utils.exceptions import ParseError, VerifyException
 
@@ -138,10 +138,12 @@ def lower_to_llvm_ir(module: ModuleOp, target: Target):
 
 
 def manifest_of(module: ModuleOp) -> dict:
+    """The module's typed `#rune.manifest` as the plain manifest the packager writes: the one
+    place the IR's form becomes the ABI's."""
     manifest = module.attributes.get(MANIFEST_ATTR)
-    if not isinstance(manifest, DictionaryAttr):
+    if not isinstance(manifest, ManifestAttr):
         raise error(f"the module has no {MANIFEST_ATTR} attribute; was lower-pipeline run?")
-    return from_attr(manifest)  # type: ignore[return-value]
+    return plain_value(manifest)  # type: ignore[return-value]
 
 
 def compile_runefile(path: str | Path, emit: str = "rune",

@@ -2,6 +2,8 @@
 // leave alone a producer with two users, and a consumer that does not read through loads only
 // (most_confident_indices).
 // RUN: rune-opt %s --passes=fuse-elementwise | filecheck %s
+// The printed chains parse back and lower-pipeline applies them on load, in order.
+// RUN: rune-opt %s --passes=fuse-elementwise | rune-opt --passes=lower-pipeline | filecheck %s --check-prefix=REPLAY
 
 builtin.module {
   rune.pipeline @p image "img" {
@@ -30,3 +32,11 @@ builtin.module {
 // most_confident_indices does not take fused inputs: "wrapped" stays a stage.
 // CHECK:      %[[W:.*]] = rune.proc_block "wrapped" kernel "modulo"
 // CHECK:      rune.proc_block "top" kernel "most_confident_indices" args {count = 1 : i64}(%[[W]])
+
+// REPLAY:      func.func private @kernel.0.best(%0: memref<8xi16>, %1: memref<1xi32>) {
+// REPLAY:        %[[L:.*]] = memref.load %0[%{{.*}}] : memref<8xi16>
+// REPLAY-NEXT:   %[[F:.*]] = arith.sitofp %[[L]] : i16 to f32
+// REPLAY-NEXT:   %[[S:.*]] = arith.constant 2.000000e+00 : f32
+// REPLAY-NEXT:   %[[O:.*]] = arith.constant 1.000000e+00 : f32
+// REPLAY-NEXT:   %[[M:.*]] = arith.mulf %[[F]], %[[S]] : f32
+// REPLAY-NEXT:   arith.addf %[[M]], %[[O]] : f32

@@ -2,6 +2,9 @@
 // in-place kernel shares its input's slot, and strategy=naive shares nothing.
 // RUN: rune-opt %s --passes=plan-memory | filecheck %s
 // RUN: rune-opt %s --passes='plan-memory{strategy=naive}' | filecheck %s --check-prefix=NAIVE
+// The printed plan parses back, and lower-pipeline follows it: the arena is the plan's 416 bytes
+// and the plan moves into the manifest.
+// RUN: rune-opt %s --passes=plan-memory | rune-opt --passes=lower-pipeline | filecheck %s --check-prefix=REPLAY
 
 builtin.module {
   rune.pipeline @p image "img" {
@@ -21,3 +24,6 @@ builtin.module {
 
 // Naive: every tensor its own bytes; the lower bound (no in-place sharing) is 400 + 400.
 // NAIVE: rune.memory_plan = #rune.memory_plan<strategy "naive", arena_bytes 832, naive_bytes 832, lower_bound_bytes 800, tensors [#rune.tensor_slot<id 0, offset 0, {{[^>]*}}>, #rune.tensor_slot<id 1, offset 400, {{[^>]*}}>, #rune.tensor_slot<id 2, offset 800, {{[^>]*}}>, #rune.tensor_slot<id 3, offset 816, {{[^>]*}}>]>
+
+// REPLAY: memory #rune.memory_plan<strategy "greedy-by-size", arena_bytes 416, naive_bytes 832, lower_bound_bytes 416, tensors [#rune.tensor_slot<id 0, offset 0, {{[^>]*}}>, #rune.tensor_slot<id 1, offset 0, {{[^>]*}}>, #rune.tensor_slot<id 2, offset 400, {{[^>]*}}>, #rune.tensor_slot<id 3, offset 400, {{[^>]*}}>]>>}
+// REPLAY: "memref.global"() <{sym_name = "rune.arena", type = memref<416xi8>

@@ -110,6 +110,16 @@ def plan_of(pipeline: rd.PipelineOp) -> MemoryPlanAttr:
         return memory_plan(pipeline, "naive")
     if not isinstance(attr, MemoryPlanAttr):
         raise ValueError(f"{PLAN_ATTR} must be a #rune.memory_plan, got {attr}")
+    values = tensors_of(pipeline)
+    slots = attr.tensors.data
+    if [slot.id.data for slot in slots] != list(range(len(values))):
+        raise ValueError(f"{PLAN_ATTR} must give tensors 0 to {len(values) - 1} a slot each, "
+                         "in order")
+    for slot, value in zip(slots, values, strict=True):
+        end = slot.offset.data + tensor_bytes(value.type)
+        if slot.bytes.data != tensor_bytes(value.type) or end > attr.arena_bytes.data:
+            raise ValueError(f"{PLAN_ATTR}: tensor {slot.id.data} ({tensor_bytes(value.type)} "
+                             f"bytes at {slot.offset.data}) does not fit its slot or the arena")
     return attr
 
 

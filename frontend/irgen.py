@@ -6,11 +6,11 @@ from pathlib import Path
 
 from rune.frontend.ast import Argument, Resource, ResourceType, Runefile, Stage, StageKind
 from rune.frontend.diagnostics import DiagnosticEngine, DiagnosticError, error
+from rune.frontend.resolve import resolve
 from rune.frontend.semantics import execution_order
 from rune.ir import dialect as rd
 from rune.ir.attr_values import to_attr
-from rune.ir.proc_blocks.base import ProcBlockError
-from rune.ir.proc_blocks.resolve import resolve
+from rune.kernels.base import ProcBlockError
 from xdsl.dialects.builtin import DictionaryAttr, ModuleOp
 from xdsl.ir import Block, Region, SSAValue
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from math import prod
 
+from rune.ir.attrs import ATTRIBUTES, FusedStepAttr
 from xdsl.dialects.builtin import (
     ArrayAttr,
     DictionaryAttr,
@@ -187,15 +188,15 @@ class ProcBlockOp(StageOp):
     """A pre/post-processing kernel from the proc-block library, with its typed arguments.
 
     `fused` (after fuse-elementwise) holds, per input, the elementwise stages applied to each
-    element as the kernel reads it: a list of {stage, kernel, args, from, to} in order, so the
-    producers' tensors never exist in memory.
+    element as the kernel reads it (`#rune.fused_step`s, in order), so the producers' tensors
+    never exist in memory.
     """
 
     name = "rune.proc_block"
 
     kernel = prop_def(StringAttr)
     args = prop_def(DictionaryAttr)
-    fused = opt_prop_def(ArrayAttr)
+    fused = opt_prop_def(ArrayAttr[ArrayAttr[FusedStepAttr]])
     inputs = var_operand_def(TensorType)
     outputs = var_result_def(TensorType)
 
@@ -311,5 +312,5 @@ class OutputOp(StageOp):
 Rune = Dialect(
     "rune",
     [PipelineOp, CapabilityOp, ProcBlockOp, ModelOp, OutputOp],
-    [Utf8Type],
+    [Utf8Type, *ATTRIBUTES],
 )

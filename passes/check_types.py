@@ -15,8 +15,8 @@ from rune.abi.models.errors import ModelFormatError
 from rune.abi.models.tflite_format import read_tflite
 from rune.ir import dialect as rd
 from rune.ir.dialect import tensor_sig
-from rune.ir.proc_blocks import lookup
-from rune.ir.proc_blocks.base import ProcBlockError, TensorSig, args_from_attr
+from rune.kernels import lookup
+from rune.kernels.base import ProcBlockError, TensorSig, args_from_attr
 from rune.passes.common import StageError, input_sigs
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp

@@ -10,9 +10,9 @@
 from __future__ import annotations
 
 from rune.ir import dialect as rd
-from rune.ir.attr_values import from_attr
+from rune.ir.attrs import FusedStepAttr, MemoryPlanAttr
+from rune.ir.dialect import tensor_bytes
 from rune.passes.memory.lifetimes import memory_plan, tensors_of
-from xdsl.dialects.builtin import DictionaryAttr, StringAttr
 
 __all__ = ["PLAN_ATTR", "StageError", "fused_chains", "input_sigs", "plan_of", "tensors_of"]
 
@@ -27,7 +27,7 @@ class StageError(Exception):
         self.stage = stage
 
 
-def fused_chains(op: rd.ProcBlockOp) -> list[list[DictionaryAttr]]:
+def fused_chains(op: rd.ProcBlockOp) -> list[list[FusedStepAttr]]:
     """Per input, the steps already fused into it."""
     if op.fused is None:
         return [[] for _ in op.inputs]
@@ -39,14 +39,25 @@ def input_sigs(op: rd.ProcBlockOp) -> list[tuple[str, tuple[int, ...]]]:
     sigs = []
     for value, chain in zip(op.inputs, fused_chains(op), strict=True):
         element, shape = rd.tensor_sig(value.type)
-        to = chain[-1].data["to"] if chain else None
-        sigs.append((to.data if isinstance(to, StringAttr) else element, shape))
+        sigs.append((chain[-1].makes.data if chain else element, shape))
     return sigs
 
 
-def plan_of(pipeline: rd.PipelineOp) -> dict:
+def plan_of(pipeline: rd.PipelineOp) -> MemoryPlanAttr:
     """The pipeline's plan, or a naive one when plan-memory did not run (-O0)."""
     attr = pipeline.attributes.get(PLAN_ATTR)
     if attr is None:
         return memory_plan(pipeline, "naive")
-    return from_attr(attr)  # type: ignore[return-value]
+    if not isinstance(attr, MemoryPlanAttr):
+        raise ValueError(f"{PLAN_ATTR} must be a #rune.memory_plan, got {attr}")
+    values = tensors_of(pipeline)
+    slots = attr.tensors.data
+    if [slot.id.data for slot in slots] != list(range(len(values))):
+        raise ValueError(f"{PLAN_ATTR} must give tensors 0 to {len(values) - 1} a slot each, "
+                         "in order")
+    for slot, value in zip(slots, values, strict=True):
+        end = slot.offset.data + tensor_bytes(value.type)
+        if slot.bytes.data != tensor_bytes(value.type) or end > attr.arena_bytes.data:
+            raise ValueError(f"{PLAN_ATTR}: tensor {slot.id.data} ({tensor_bytes(value.type)} "
+                             f"bytes at {slot.offset.data}) does not fit its slot or the arena")
+    return attr

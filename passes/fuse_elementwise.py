@@ -14,11 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rune.ir import dialect as rd
-from rune.ir.proc_blocks import lookup
-from rune.ir.proc_blocks.base import ElementwiseProcBlock
+from rune.ir.attrs import FusedStepAttr
+from rune.kernels import lookup
+from rune.kernels.base import ElementwiseProcBlock
 from rune.passes.common import fused_chains, input_sigs
 from xdsl.context import Context
-from xdsl.dialects.builtin import ArrayAttr, DictionaryAttr, ModuleOp, StringAttr
+from xdsl.dialects.builtin import ArrayAttr, ModuleOp, StringAttr
 from xdsl.passes import ModulePass
 from xdsl.rewriter import Rewriter
 
@@ -40,13 +41,13 @@ def _can_fuse(producer, consumer: rd.ProcBlockOp) -> bool:
 def _fuse_into(consumer: rd.ProcBlockOp, slot: int) -> None:
     producer = consumer.inputs[slot].owner
     assert isinstance(producer, rd.ProcBlockOp)
-    step = DictionaryAttr({
-        "stage": producer.stage,
-        "kernel": producer.kernel,
-        "args": producer.args,
-        "from": StringAttr(input_sigs(producer)[0][0]),  # after the producer's own chain
-        "to": StringAttr(rd.tensor_sig(producer.outputs[0].type)[0]),
-    })
+    step = FusedStepAttr(
+        producer.stage,
+        producer.kernel,
+        producer.args,
+        StringAttr(input_sigs(producer)[0][0]),  # reads: after the producer's own chain
+        StringAttr(rd.tensor_sig(producer.outputs[0].type)[0]),
+    )
     chains = fused_chains(consumer)
     chains[slot] = [*fused_chains(producer)[0], step, *chains[slot]]
     consumer.operands[slot] = producer.inputs[0]

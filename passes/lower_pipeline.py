@@ -13,24 +13,34 @@ from dataclasses import dataclass
 from functools import partial
 from math import prod
 
-from rune.abi import manifest as abi
 from rune.abi.imports import ABI_VERSION, IMPORTS_BY_NAME, PIPELINE_IMPORTS
-from rune.abi.manifest import to_json_value
 from rune.ir import dialect as rd
-from rune.ir.attr_values import from_attr, to_attr
+from rune.ir.attr_values import from_attr
+from rune.ir.attrs import (
+    ManifestAttr,
+    ManifestCapabilityAttr,
+    ManifestModelAttr,
+    ManifestOutputAttr,
+    ManifestStageAttr,
+    ManifestTensorAttr,
+    ints,
+)
 from rune.ir.dialect import tensor_bytes, tensor_sig
 from rune.ir.kernel_builder import FusedStep, buffer_type, kernel_function
-from rune.ir.proc_blocks import lookup
-from rune.ir.proc_blocks.base import ProcBlock, ProcBlockError
+from rune.kernels import lookup
+from rune.kernels.base import ProcBlock, ProcBlockError
 from rune.passes.common import StageError, fused_chains, input_sigs, plan_of, tensors_of
 from xdsl.context import Context
 from xdsl.dialects import arith, cf, func, memref
 from xdsl.dialects.builtin import (
+    ArrayAttr,
     IndexType,
+    IntAttr,
     IntegerAttr,
     IntegerType,
     MemRefType,
     ModuleOp,
+    NoneAttr,
     StringAttr,
     UnitAttr,
     i32,
@@ -92,14 +102,14 @@ class LowerPipelinePass(ModulePass):
         op.body.block.erase_op(pipeline)
         for new_op in lowered:
             op.body.block.add_op(new_op)
-        op.attributes[MANIFEST_ATTR] = to_attr(to_json_value(manifest))
+        op.attributes[MANIFEST_ATTR] = manifest
 
 
-def _lower(pipeline: rd.PipelineOp) -> tuple[list, abi.Manifest]:
+def _lower(pipeline: rd.PipelineOp) -> tuple[list, ManifestAttr]:
     values = tensors_of(pipeline)
     tensors = {value: tid for tid, value in enumerate(values)}
     memory = plan_of(pipeline)
-    arena_bytes = max(memory["arena_bytes"], 1)
+    arena_bytes = max(memory.arena_bytes.data, 1)
     arena_type = MemRefType(IntegerType(8), [arena_bytes])
     globals_: list = [
         memref.GlobalOp.get(
@@ -110,7 +120,7 @@ def _lower(pipeline: rd.PipelineOp) -> tuple[list, abi.Manifest]:
     manifest_tensors = []
     for tid, value in enumerate(values):
         element, shape = tensor_sig(value.type)
-        manifest_tensors.append(abi.Tensor(id=tid, element_type=element, dimensions=shape))
+        manifest_tensors.append(ManifestTensorAttr(IntAttr(tid), StringAttr(element), ints(shape)))
 
     run = _RunBuilder()
     buffers: dict[SSAValue, SSAValue] = {}
@@ -122,37 +132,33 @@ def _lower(pipeline: rd.PipelineOp) -> tuple[list, abi.Manifest]:
             tid = tensors[value]
             element, shape = tensor_sig(value.type)
             offset = run.emit(
-                arith.ConstantOp(IntegerAttr(memory["tensors"][tid]["offset"], IndexType()))
+                arith.ConstantOp(IntegerAttr(memory.tensors.data[tid].offset.data, IndexType()))
             ).results[0]
             view = memref.ViewOp(arena, offset, [], buffer_type(element, prod(shape)))
             buffers[value] = run.emit(view).results[0]
         return buffers[value]
 
     kernels: list[func.FuncOp] = []
-    capabilities: list[abi.Capability] = []
-    models: list[abi.Model] = []
-    outputs: list[abi.Output] = []
-    stages: list[abi.Stage] = []
+    capabilities: list[ManifestCapabilityAttr] = []
+    models: list[ManifestModelAttr] = []
+    outputs: list[ManifestOutputAttr] = []
+    stages: list[ManifestStageAttr] = []
     for stage in pipeline.body.ops:
-        ins = tuple(tensors[v] for v in stage.operands)
-        outs = tuple(tensors[v] for v in stage.results)
-        proc_block = None
+        ins = ints([tensors[v] for v in stage.operands])
+        outs = ints([tensors[v] for v in stage.results])
+        proc_block: StringAttr | NoneAttr = NoneAttr()
         if isinstance(stage, rd.CapabilityOp):
             index = len(capabilities)
-            capabilities.append(abi.Capability(
-                index=index, name=stage.stage_name, kind=stage.kind.data,
-                args=_args(stage.args), outputs=outs,
-            ))
+            capabilities.append(ManifestCapabilityAttr(
+                IntAttr(index), stage.stage, stage.kind, stage.args, outs))
             value = stage.output
             run.call_host("capability_read", run.const(index), run.pointer(buffer(value)),
                           run.const(tensor_bytes(value.type)))
             kind = "capability"
         elif isinstance(stage, rd.ModelOp):
             index = len(models)
-            models.append(abi.Model(
-                index=index, name=stage.stage_name, format=stage.format.data,
-                source=stage.source.data, inputs=ins, outputs=outs,
-            ))
+            models.append(ManifestModelAttr(
+                IntAttr(index), stage.stage, stage.format, stage.source, ins, outs))
             for slot, value in enumerate(stage.inputs):
                 run.call_host("model_set_input", run.const(index), run.const(slot),
                               run.pointer(buffer(value)), run.const(tensor_bytes(value.type)))
@@ -163,10 +169,8 @@ def _lower(pipeline: rd.PipelineOp) -> tuple[list, abi.Manifest]:
             kind = "model"
         elif isinstance(stage, rd.OutputOp):
             index = len(outputs)
-            outputs.append(abi.Output(
-                index=index, name=stage.stage_name, kind=stage.kind.data,
-                args=_args(stage.args), inputs=ins,
-            ))
+            outputs.append(ManifestOutputAttr(
+                IntAttr(index), stage.stage, stage.kind, stage.args, ins))
             for slot, value in enumerate(stage.inputs):
                 run.call_host("output_write", run.const(index), run.const(slot),
                               run.pointer(buffer(value)), run.const(tensor_bytes(value.type)))
@@ -179,26 +183,18 @@ def _lower(pipeline: rd.PipelineOp) -> tuple[list, abi.Manifest]:
             operands = [buffer(v) for v in (*stage.inputs, *stage.outputs)]
             run.emit(func.CallOp(kernel.sym_name.data, operands, []))
             kind = "proc-block"
-            proc_block = stage.kernel.data
-        stages.append(abi.Stage(name=stage.stage_name, inputs=ins, outputs=outs, kind=kind,
-                                proc_block=proc_block))
+            proc_block = stage.kernel
+        stages.append(ManifestStageAttr(stage.stage, ins, outs, StringAttr(kind), proc_block))
 
     run_func = func.FuncOp("rune_run", ([], [i32]), run.finish())
     imports = [
         func.FuncOp.external(imp.symbol, [i32] * len(imp.params), [i32])
         for imp in PIPELINE_IMPORTS
     ]
-    manifest = abi.Manifest(
-        abi_version=ABI_VERSION, name=pipeline.sym_name.data, image=pipeline.image.data,
-        tensors=tuple(manifest_tensors), capabilities=tuple(capabilities), models=tuple(models),
-        outputs=tuple(outputs), stages=tuple(stages), memory=_memory_plan(memory),
-    )
+    manifest = ManifestAttr(
+        IntAttr(ABI_VERSION), pipeline.sym_name, pipeline.image, ArrayAttr(manifest_tensors),
+        ArrayAttr(capabilities), ArrayAttr(models), ArrayAttr(outputs), ArrayAttr(stages), memory)
     return [*globals_, *imports, *kernels, run_func], manifest
-
-
-def _memory_plan(memory: dict) -> abi.MemoryPlan:
-    slots = tuple(abi.TensorSlot(**slot) for slot in memory["tensors"])
-    return abi.MemoryPlan(**{**memory, "tensors": slots})
 
 
 def _args(attr) -> dict:
@@ -240,12 +236,11 @@ def _typed_args(block: ProcBlock, stage: str, raw: dict) -> dict:
 def _fused_steps(chain: list) -> tuple[FusedStep, ...]:
     """The loads-time functions of a fused chain (see fuse-elementwise)."""
     steps = []
-    for attr in chain:
-        step = from_attr(attr)
-        block = _library_block(step["stage"], step["kernel"])
-        args = _typed_args(block, step["stage"], step["args"])
-        steps.append(FusedStep(partial(_apply_step, block, args, step["to"]),
-                               step["from"]))
+    for step in chain:
+        block = _library_block(step.stage.data, step.kernel.data)
+        args = _typed_args(block, step.stage.data, _args(step.args))
+        steps.append(FusedStep(partial(_apply_step, block, args, step.makes.data),
+                               step.reads.data))
     return tuple(steps)
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rune.ir import dialect as rd
-from rune.ir.attr_values import to_attr
 from rune.passes.common import PLAN_ATTR
 from rune.passes.memory.lifetimes import memory_plan
 from rune.passes.memory.planner import STRATEGIES
@@ -50,4 +49,4 @@ class PlanMemoryPass(ModulePass):
                              f"expected one of {', '.join(STRATEGIES)}")
         for pipeline in op.walk():
             if isinstance(pipeline, rd.PipelineOp):
-                pipeline.attributes[PLAN_ATTR] = to_attr(memory_plan(pipeline, self.strategy))
+                pipeline.attributes[PLAN_ATTR] = memory_plan(pipeline, self.strategy)

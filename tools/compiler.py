@@ -26,7 +26,7 @@ from rune.frontend.diagnostics import DiagnosticEngine, error
 from rune.frontend.irgen import emit_ir
 from rune.frontend.parser import load_runefile
 from rune.frontend.semantics import check_runefile
-from rune.ir.attr_values import from_attr
+from rune.ir.attrs import ManifestAttr, plain_value
 from rune.ir.dialect import Rune
 from rune.ir.llvm_ext import LLVMExt
 from rune.passes.common import StageError
@@ -35,7 +35,7 @@ from rune.passes.lower_pipeline import MANIFEST_ATTR
 from rune.passes.registry import default_pipeline, parse_pipeline
 from xdsl.context import Context
 from xdsl.dialects import arith, builtin, cf, func, llvm, math, memref, scf
-from xdsl.dialects.builtin import DictionaryAttr, ModuleOp
+from xdsl.dialects.builtin import ModuleOp
 from xdsl.parser import Parser
 from xdsl.utils.exceptions import ParseError, VerifyException
 
@@ -141,13 +141,13 @@ def lower_to_llvm_ir(module: ModuleOp, target: Target):
 
 
 def manifest_of(module: ModuleOp) -> Manifest:
-    """The manifest lower-pipeline attached, read (and checked) once: hand-edited IR may be
-    wrong."""
+    """The module's typed `#rune.manifest` as the ABI's manifest, read (and checked) once: the one
+    place the IR's form becomes the ABI's, and hand-edited IR may be wrong."""
     manifest = module.attributes.get(MANIFEST_ATTR)
-    if not isinstance(manifest, DictionaryAttr):
+    if not isinstance(manifest, ManifestAttr):
         raise error(f"the module has no {MANIFEST_ATTR} attribute; was lower-pipeline run?")
     try:
-        return decode(from_attr(manifest), draft=True)
+        return decode(plain_value(manifest), draft=True)
     except RuneLoadError as exc:
         raise error(f"the {MANIFEST_ATTR} attribute is not a valid manifest: {exc}") from None
 

@@ -7,8 +7,9 @@ computes a naive plan when that pass did not run, at -O0).
 from __future__ import annotations
 
 from rune.ir import dialect as rd
+from rune.ir.attrs import MemoryPlanAttr, TensorSlotAttr
 from rune.ir.dialect import tensor_bytes
-from rune.ir.proc_blocks import lookup
+from rune.kernels import lookup
 from rune.passes.memory.planner import (
     Interval,
     arena_size,
@@ -16,6 +17,7 @@ from rune.passes.memory.planner import (
     lower_bound,
     plan,
 )
+from xdsl.dialects.builtin import ArrayAttr, IntAttr, StringAttr
 from xdsl.ir import SSAValue
 
 
@@ -24,8 +26,8 @@ def tensors_of(pipeline: rd.PipelineOp) -> list[SSAValue]:
     return [value for stage in pipeline.body.ops for value in stage.results]
 
 
-def memory_plan(pipeline: rd.PipelineOp, strategy: str) -> dict:
-    """The plan as plain data: arena size, naive sum, lower bound, and each tensor's slot."""
+def memory_plan(pipeline: rd.PipelineOp, strategy: str) -> MemoryPlanAttr:
+    """The plan: arena size, naive sum, lower bound, and each tensor's slot."""
     stages = list(pipeline.body.ops)
     step = {op: i for i, op in enumerate(stages)}
     values = tensors_of(pipeline)
@@ -49,17 +51,18 @@ def memory_plan(pipeline: rd.PipelineOp, strategy: str) -> dict:
     check_plan(intervals, offsets)
     slot_offset = dict(zip(slots, offsets, strict=True))
     singles = [Interval(tensor_bytes(v.type), first[i], last[i]) for i, v in enumerate(values)]
-    return {
-        "strategy": strategy,
-        "arena_bytes": arena_size(intervals, offsets),
-        "naive_bytes": arena_size(singles, plan(singles, "naive")),
-        "lower_bound_bytes": lower_bound(intervals),
-        "tensors": [
-            {"id": i, "offset": slot_offset[group[i]], "bytes": singles[i].size,
-             "first": first[i], "last": last[i]}
-            for i in range(len(values))
-        ],
-    }
+    slots_by_tensor = [
+        TensorSlotAttr(IntAttr(i), IntAttr(slot_offset[group[i]]), IntAttr(singles[i].size),
+                       IntAttr(first[i]), IntAttr(last[i]))
+        for i in range(len(values))
+    ]
+    return MemoryPlanAttr(
+        StringAttr(strategy),
+        IntAttr(arena_size(intervals, offsets)),
+        IntAttr(arena_size(singles, plan(singles, "naive"))),
+        IntAttr(lower_bound(intervals)),
+        ArrayAttr(slots_by_tensor),
+    )
 
 
 def _reuses_input(op, ids: dict, last: list[int], step: dict) -> bool:

@@ -21,6 +21,7 @@ from rune.ir.proc_blocks import lookup
 from rune.ir.proc_blocks.base import ProcBlock, ProcBlockError
 from rune.passes.fuse_elementwise import fused_chains, input_sigs
 from rune.passes.plan_memory import plan_of, tensors_of
+from rune.runtime.bounded import MAX_TENSOR_BYTES
 from xdsl.context import Context
 from xdsl.dialects import arith, cf, func, memref
 from xdsl.dialects.builtin import (
@@ -115,6 +116,11 @@ def _lower(pipeline: rd.PipelineOp) -> tuple[list, dict]:
     tensors = {value: tid for tid, value in enumerate(values)}
     memory = plan_of(pipeline)
     arena_bytes = max(memory["arena_bytes"], 1)
+    if arena_bytes > MAX_TENSOR_BYTES:  # LLVM aborts on a data section past 4 GiB
+        largest = max(values, key=lambda v: tensor_bytes(v.type))
+        raise StageError(largest.owner.stage_name,
+                         f"the pipeline needs {arena_bytes} bytes of tensor memory at once, more "
+                         f"than the {MAX_TENSOR_BYTES} (2 GiB) a wasm32 rune may use")
     arena_type = MemRefType(IntegerType(8), [arena_bytes])
     globals_: list = [
         memref.GlobalOp.get(

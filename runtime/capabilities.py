@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from . import accel, image, sound
+from .bounded import MAX_INT_DIGITS
 from .errors import CapabilityError
 from .manifest import CapabilitySpec, Manifest
 
@@ -88,8 +89,10 @@ def int_arg(spec: CapabilitySpec, *names: str) -> int | None:
     for name in names:
         if name in spec.args:
             value = spec.args[name]
-            if isinstance(value, str) and value.strip().isdigit():
-                return int(value)
+            text = value.strip() if isinstance(value, str) else ""
+            # ASCII only ("²" is a digit to isdigit, not to int) and bounded before int()
+            if text.isascii() and text.isdigit() and len(text) <= MAX_INT_DIGITS:
+                return int(text)
             if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
                 return value
             raise CapabilityError(

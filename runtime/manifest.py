@@ -15,6 +15,7 @@ from typing import Any, NoReturn
 
 import numpy as np
 
+from .bounded import BoundsError, tensor_bytes
 from .errors import RuneLoadError
 
 ABI_VERSION = 1
@@ -253,6 +254,10 @@ class _Parser:
             for j, d in enumerate(dims):
                 if not isinstance(d, int) or isinstance(d, bool) or d < 0:
                     _fail(f"{f.path}.dimensions[{j}]", "a non-negative integer", d)
+            try:
+                tensor_bytes(dims, ELEMENT_DTYPES[etype].itemsize, f.path)
+            except BoundsError as exc:
+                raise RuneLoadError(f"bad manifest: {exc}") from None
             if tid in self.tensors:
                 raise RuneLoadError(f"bad manifest: tensor id {tid} is declared twice")
             self.tensors[tid] = TensorSpec(tid, etype, tuple(dims))

@@ -60,9 +60,12 @@ def _check_model(stage: rd.ModelOp) -> None:
     from rune.frontend import confine
     from rune.runtime.models.errors import ModelFormatError
     from rune.runtime.models.tflite_format import read_tflite
+    from rune.runtime.models.tflite_graph import verify_tflite_graph
 
     try:
-        model = read_tflite(confine.current().read_bytes(path))
+        data = confine.current().read_bytes(path)
+        model = read_tflite(data)
+        verify_tflite_graph(data)  # refused here, not first on the device
     except confine.ConfinementError as exc:
         raise StageError(stage.stage_name, str(exc)) from None
     except ModelFormatError as exc:

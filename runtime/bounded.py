@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
+import stat
 from collections.abc import Iterable
 from typing import Any
 
@@ -20,6 +22,7 @@ INT_MIN, INT_MAX = -(2**63), 2**64 - 1  # i64 and u64 values both occur (seeds, 
 MAX_TENSOR_BYTES = 2**31  # half of wasm32's 4 GiB address space: no tensor can be larger
 MAX_MANIFEST_BYTES = 16 * 1024 * 1024
 MAX_DIMENSIONS = 32
+MAX_ANY_BYTES = 2**62  # a manifest's tensors: sizes past this are corrupt, not just too big
 
 
 class BoundsError(ValueError):
@@ -47,8 +50,9 @@ def check_float(value: float, what: str = "number") -> float:
     return value
 
 
-def tensor_bytes(dimensions: Iterable[int], itemsize: int, what: str = "tensor") -> int:
-    """The byte size of a tensor, refused as soon as the running product passes the bound
+def tensor_bytes(dimensions: Iterable[int], itemsize: int, what: str = "tensor",
+                 limit: int = MAX_TENSOR_BYTES) -> int:
+    """The byte size of a tensor, refused as soon as the running product passes `limit`
     (never a product of huge numbers)."""
     dims = list(dimensions)
     if len(dims) > MAX_DIMENSIONS:
@@ -60,10 +64,50 @@ def tensor_bytes(dimensions: Iterable[int], itemsize: int, what: str = "tensor")
     total = itemsize
     for d in dims:
         total *= d
-        if total > MAX_TENSOR_BYTES:
-            raise BoundsError(f"{what} {_dims(dims)} needs more than {MAX_TENSOR_BYTES} bytes "
-                              "(2 GiB), which no wasm32 rune can hold")
+        if total > limit:
+            what_fits = "(2 GiB), which no wasm32 rune can hold" if limit == MAX_TENSOR_BYTES \
+                else "(a size no machine has)"
+            raise BoundsError(f"{what} {_dims(dims)} needs more than {limit} bytes {what_fits}")
     return total
+
+
+MAX_FILE_BYTES = 2**31  # a rune or an input file the runtime reads
+
+
+def read_regular_file(path: str | os.PathLike[str], max_bytes: int = MAX_FILE_BYTES,
+                      what: str | None = None) -> bytes:
+    """The bytes of one regular file, checked before a byte is read: not a device, FIFO or
+    directory (/dev/zero would stream forever), at most `max_bytes`, and never more than the
+    size fstat gave (a /proc pseudo-file says 0 and streams). BoundsError or OSError."""
+    name = what or os.fspath(path)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(path, flags)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise BoundsError(f"`{name}` is {file_kind(info.st_mode)}, not a regular file")
+        if info.st_size > max_bytes:
+            raise BoundsError(f"`{name}` is larger than the {max_bytes}-byte limit on a file "
+                              "read")
+        chunks, total = [], 0
+        while chunk := os.read(fd, min(1 << 20, info.st_size + 1 - total)):
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > info.st_size:
+                raise BoundsError(f"`{name}` holds more than the {info.st_size} bytes it "
+                                  "reports: a pseudo-file or one being written")
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def file_kind(mode: int) -> str:
+    for test, label in ((stat.S_ISDIR, "a directory"), (stat.S_ISCHR, "a character device"),
+                        (stat.S_ISBLK, "a block device"), (stat.S_ISFIFO, "a FIFO"),
+                        (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return label
+    return "not a regular file"
 
 
 def load_json(data: bytes | str, what: str = "document",

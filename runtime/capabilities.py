@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from . import accel, image, sound
-from .bounded import MAX_INT_DIGITS
+from .bounded import MAX_INT_DIGITS, BoundsError, read_regular_file
 from .errors import CapabilityError
 from .manifest import CapabilitySpec, Manifest
 
@@ -74,7 +74,9 @@ def read_source(spec: CapabilitySpec, value: InputValue) -> tuple[bytes, str | N
     if isinstance(value, (str, os.PathLike)):
         where = os.fspath(value)
         try:
-            return Path(value).read_bytes(), where
+            return read_regular_file(value), where
+        except BoundsError as exc:
+            raise input_error(spec, str(exc), where) from None
         except OSError as exc:
             raise input_error(spec, exc.strerror or str(exc), where) from None
     raise input_error(
@@ -176,7 +178,10 @@ def sound_factory(spec: CapabilitySpec, rng: np.random.Generator) -> Feeder:
         audio, decoded = _media(spec, value, sound.is_wav, sound.read_wav, sound.WavError)
         if not decoded:
             return audio  # type: ignore[return-value]
-        return sound.fit(audio, hz or audio.rate, count, dtype)
+        try:
+            return sound.fit(audio, hz or audio.rate, count, dtype)
+        except sound.WavError as exc:  # the rates cannot be bridged within the bounds
+            raise input_error(spec, str(exc)) from None
 
     return feed
 

@@ -15,7 +15,7 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-from .bounded import BoundsError, tensor_bytes
+from .bounded import MAX_ANY_BYTES, BoundsError, tensor_bytes
 from .errors import RuneLoadError
 
 ABI_VERSION = 1
@@ -255,7 +255,7 @@ class _Parser:
                 if not isinstance(d, int) or isinstance(d, bool) or d < 0:
                     _fail(f"{f.path}.dimensions[{j}]", "a non-negative integer", d)
             try:
-                tensor_bytes(dims, ELEMENT_DTYPES[etype].itemsize, f.path)
+                tensor_bytes(dims, ELEMENT_DTYPES[etype].itemsize, f.path, MAX_ANY_BYTES)
             except BoundsError as exc:
                 raise RuneLoadError(f"bad manifest: {exc}") from None
             if tid in self.tensors:

@@ -116,7 +116,7 @@ def _manifests(rune: bytes) -> dict[str, tuple[bytes, str]]:
     text = encode_manifest(dict(manifest, abi_version=12345)).decode()
     digits_text = text.replace('"abi_version":12345', f'"abi_version":{"9" * 4301}')
     caps = [dict(c, args={"length": "²"}) for c in manifest["capabilities"]]
-    huge = [dict(t, dimensions=[10**12, 10**12]) for t in manifest["tensors"]]
+    huge = [dict(t, dimensions=[10**12, 10**12, 10**12]) for t in manifest["tensors"]]
     return {
         "deep": (encode_manifest(dict(manifest, extra=json.loads("[" * 60 + "]" * 60)))
                  .replace(b"[[", b"[" * 500 + b"[[").replace(b"]]", b"]" * 500 + b"]]"),
@@ -126,7 +126,7 @@ def _manifests(rune: bytes) -> dict[str, tuple[bytes, str]]:
         "superscript-length": (encode_manifest(dict(manifest, capabilities=caps)),
                                "argument length='²' is not a non-negative integer"),
         "huge-dimensions": (encode_manifest(dict(manifest, tensors=huge)),
-                            "needs more than 2147483648 bytes"),
+                            "needs more than 4611686018427387904 bytes (a size no machine has)"),
     }
 
 

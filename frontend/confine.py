@@ -31,6 +31,7 @@ from rune.runtime.bounded import BoundsError, file_kind, read_regular_file
 
 DEFAULT_MAX_FILE_SIZE = 256 * 1024 * 1024
 MAX_DIRECTORY_FILES = 10_000  # a model directory (SavedModel) packed whole
+MAX_RUNEFILE_BYTES = 16 * 1024 * 1024  # YAML parses slowly: a Runefile is kilobytes
 HINT = "runec reads only files under the Runefile's folder; widen with --root or --allow-path"
 
 

@@ -27,9 +27,9 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
+from rune.runtime.abi import read_source
 from rune.runtime.bounded import int_text
 from rune.runtime.capabilities import InputValue, assign_sources, group_of
-from rune.runtime.container import read_rune
 from rune.runtime.errors import RuneError
 from rune.runtime.limits import MAX_SECONDS, Limits, parse_seconds, parse_size
 from rune.runtime.manifest import Manifest, TensorSpec, parse_manifest
@@ -267,7 +267,7 @@ def _cmd_run(args: argparse.Namespace, out: TextIO) -> None:
 def _cmd_bench(args: argparse.Namespace, out: TextIO) -> None:
     from rune.runtime.bench import bench
 
-    container = read_rune(Path(args.rune).read_bytes())
+    container = read_source(args.rune)
     manifest = parse_manifest(container.manifest)
     with _quiet_native_stderr():
         report = bench(
@@ -331,7 +331,7 @@ def describe_manifest(manifest: Manifest) -> str:
 
 
 def _cmd_inspect(args: argparse.Namespace, out: TextIO) -> None:
-    container = read_rune(Path(args.rune).read_bytes())
+    container = read_source(args.rune)
     manifest = parse_manifest(container.manifest)
     if args.json:
         print(
@@ -344,7 +344,7 @@ def _cmd_inspect(args: argparse.Namespace, out: TextIO) -> None:
 def _cmd_graph(args: argparse.Namespace, out: TextIO) -> None:
     from rune.runtime.graph import render, to_dot
 
-    manifest = parse_manifest(read_rune(Path(args.rune).read_bytes()).manifest)
+    manifest = parse_manifest(read_source(args.rune).manifest)
     fmt = args.format
     if fmt is None:
         suffix = Path(args.output).suffix.lower().lstrip(".") if args.output else ""

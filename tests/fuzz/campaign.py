@@ -42,6 +42,7 @@ class Result:
     inputs: int = 0
     workers: int = 0
     findings: list[dict] = field(default_factory=list)
+    corpus: dict[str, int] = field(default_factory=dict)  # outcome -> inputs, replayed
 
 
 def run_target(name: str, seconds: float) -> Result:
@@ -74,7 +75,23 @@ def run_target(name: str, seconds: float) -> Result:
                                     "inputs": [p.name for p in new], "log": log.name,
                                     "message": _message(text)})
     result.seconds = round(time.monotonic() - start, 1)
+    result.corpus = _outcomes(name, sorted(corpus.iterdir()), home / "replay")
     return result
+
+
+def _outcomes(name: str, inputs: list[Path], work: Path) -> dict[str, int]:
+    """How the grown corpus fares when replayed (refused, accepted and run, ...): how deep the
+    campaign reached, not just how many inputs it tried."""
+    counts: dict[str, int] = {}
+    for batch in range(0, len(inputs), 200):
+        proc = subprocess.run([sys.executable, str(HERE / "replay.py"), name, str(work),
+                               *map(str, inputs[batch:batch + 200])],
+                              capture_output=True, text=True, timeout=3600, check=False)
+        for line in proc.stdout.splitlines():
+            if line.startswith(("ok ", "finding ")):
+                key = line.split(": ", 1)[1] if line.startswith("ok ") else "finding"
+                counts[key] = counts.get(key, 0) + 1
+    return counts
 
 
 def _executed(text: str) -> int:
@@ -116,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     for r in results:
         kinds = ", ".join(f["kind"] for f in r.findings) or "none"
         print(f"{r.target}: {r.inputs} inputs in {r.seconds} s, {r.workers} worker(s), "
-              f"findings: {kinds}")
+              f"findings: {kinds}; grown corpus replayed: {r.corpus}")
     return 1 if any(r.findings for r in results) else 0
 
 

@@ -1,7 +1,8 @@
 """Replay inputs through one target without a fuzzer: `python replay.py TARGET WORKDIR FILE...`.
 
-Prints `ok FILE` or `finding FILE: ...` per input (flushed before the next starts, so a native
-crash leaves the last `running FILE` line as the culprit) and exits 1 if any input was a finding.
+Prints `ok FILE: OUTCOME` or `finding FILE: ...` per input (flushed before the next starts, so
+a native crash leaves the last `running FILE` line as the culprit) and exits 1 if any input was
+a finding.
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ def main() -> int:
     for path in paths:
         print(f"running {path.name}", flush=True)
         try:
-            targets.TARGETS[name](path.read_bytes())
-            print(f"ok {path.name}", flush=True)
+            outcome = targets.TARGETS[name](path.read_bytes())
+            print(f"ok {path.name}: {outcome}", flush=True)
         except BaseException as exc:  # noqa: BLE001 (a finding of any kind, even SystemExit)
             failed += 1
             print(f"finding {path.name}: {type(exc).__name__}: {exc}"[:500], flush=True)

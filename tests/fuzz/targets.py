@@ -1,6 +1,7 @@
 """Fuzz targets: each takes bytes and either succeeds or fails the clean way (the error a user
-sees as one `error:` line). Anything else it raises is a finding; so is a native crash, a hang
-or a memory overrun, which the driver (campaign.py) sees from outside the worker process.
+sees as one `error:` line), and returns which ("refused", "compiled", "ran", ...). Anything else
+it raises is a finding; so is a native crash, a hang or a memory overrun, which the driver
+(campaign.py) sees from outside the worker process.
 
 Targets run in a scratch working directory the driver chooses (never the repository), which
 holds a copy of the sine model for Runefiles to name and a `secret.txt` no model may read.
@@ -31,7 +32,7 @@ def setup_workdir(directory: Path) -> None:
     (directory / "secret.txt").write_bytes(SECRET)
 
 
-def runefile(data: bytes) -> None:
+def runefile(data: bytes) -> str:
     """The compiler from Runefile text to the lowered module (no LLVM: throughput)."""
     from rune.frontend.diagnostics import DiagnosticError
     from rune.tools.compiler import CompileOptions, compile_runefile
@@ -47,10 +48,11 @@ def runefile(data: bytes) -> None:
         compile_runefile(path, "llvm-dialect",
                          CompileOptions(opt_level="0", allow_custom_blocks=False))
     except DiagnosticError:
-        pass
+        return "refused"
+    return "compiled"
 
 
-def rune_loader(data: bytes) -> None:
+def rune_loader(data: bytes) -> str:
     """`Rune.load` and one run, under small limits, with zero-filled inputs."""
     from rune.runtime.errors import RuneError
     from rune.runtime.host import Rune
@@ -60,13 +62,17 @@ def rune_loader(data: bytes) -> None:
                     max_tensor_bytes=16 << 20)
     try:
         rune = Rune.load(data, limits=limits, cache_dir=None)
+    except RuneError:
+        return "refused"
+    try:
         inputs = {c.name: np.zeros(c.tensor.nbytes, np.uint8) for c in rune.manifest.capabilities}
         rune.run(inputs)
     except RuneError:
-        pass
+        return "loaded, run refused"
+    return "ran"
 
 
-def tflite(data: bytes) -> None:
+def tflite(data: bytes) -> str:
     """The graph verifier, and LiteRT on whatever it accepts: an error is fine, a crash not."""
     from ai_edge_litert.interpreter import Interpreter
     from rune.runtime.models.errors import ModelFormatError
@@ -75,7 +81,7 @@ def tflite(data: bytes) -> None:
     try:
         verify_tflite_graph(data)
     except ModelFormatError:
-        return
+        return "refused"
     try:
         interpreter = Interpreter(model_content=data, num_threads=1)
         interpreter.allocate_tensors()
@@ -88,11 +94,13 @@ def tflite(data: bytes) -> None:
         if "Tensor data is null" in str(exc):
             raise Finding(f"the verifier accepted a model whose output is never written: {exc}") \
                 from None
+        return "accepted, LiteRT refused"
     except RuntimeError:
-        pass  # LiteRT refused it cleanly
+        return "accepted, LiteRT refused"
+    return "accepted, ran on LiteRT"
 
 
-def onnx(data: bytes) -> None:
+def onnx(data: bytes) -> str:
     """The ONNX checks, and onnxruntime on whatever they accept; no file of ours may leak."""
     import onnxruntime as ort
     from rune.runtime.models.errors import ModelFormatError
@@ -101,7 +109,7 @@ def onnx(data: bytes) -> None:
     try:
         check_onnx(data)
     except ModelFormatError:
-        return
+        return "refused"
     options = ort.SessionOptions()
     options.intra_op_num_threads = 1
     options.log_severity_level = 4
@@ -114,27 +122,32 @@ def onnx(data: bytes) -> None:
             feeds[i.name] = np.zeros(shape, dtype)
         outputs = session.run(None, feeds)
     except Exception:  # onnxruntime's own exception types: a clean refusal
-        return
+        return "accepted, onnxruntime refused"
     for value in outputs:
         if isinstance(value, np.ndarray) and SECRET[:8] in value.tobytes():
             raise Finding("a model read secret.txt from the working directory")
+    return "accepted, ran on onnxruntime"
 
 
-def decoders(data: bytes) -> None:
+def decoders(data: bytes) -> str:
     """WAV, PNG/JPEG and CSV inputs as `rune run` decodes them: header checks before any
     allocation, then the decoded array."""
     from rune.runtime import accel, image, sound
     from rune.runtime.errors import RuneError
 
     clean = (sound.WavError, image.ImageError, accel.CsvError, RuneError)
-    for decode in (sound.read_wav, image.decode, accel.read_csv):
+    decoded = []
+    for name, decode in (("wav", sound.read_wav), ("image", image.decode),
+                         ("csv", accel.read_csv)):
         try:
             decode(data)
+            decoded.append(name)
         except clean:
             pass
+    return f"decoded as {'+'.join(decoded)}" if decoded else "refused"
 
 
-TARGETS: dict[str, Callable[[bytes], None]] = {
+TARGETS: dict[str, Callable[[bytes], str]] = {
     "runefile": runefile, "rune": rune_loader, "tflite": tflite, "onnx": onnx,
     "decoders": decoders,
 }

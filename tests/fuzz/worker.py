@@ -35,7 +35,7 @@ def main() -> None:
     with atheris.instrument_imports(include=["rune"]):
         _import_target_modules(name)
     target = targets.TARGETS[name]
-    atheris.Setup([sys.argv[0], *flags], target)
+    atheris.Setup([sys.argv[0], *flags], lambda data: target(data) and None)
     atheris.Fuzz()
 
 

@@ -84,7 +84,12 @@ def _tensor(value: Any, onnx: Any) -> OnnxTensor:
     tensor_type = value.type.tensor_type
     elem = tensor_type.elem_type
     dtype = ONNX_DTYPES.get(elem)
-    name = dtype.name if dtype is not None else onnx.TensorProto.DataType.Name(elem).lower()
+    if dtype is not None:
+        name = dtype.name
+    elif elem in onnx.TensorProto.DataType.values():
+        name = onnx.TensorProto.DataType.Name(elem).lower()
+    else:  # a type code newer than (or unknown to) this onnx package: not an error here
+        name = f"type {elem}"
     shape = tuple(
         d.dim_value if d.HasField("dim_value") else (d.dim_param or None)
         for d in tensor_type.shape.dim

@@ -46,8 +46,11 @@ def _import_target_modules(name: str) -> None:
     elif name == "rune":
         import rune.runtime.host  # noqa: F401
     elif name == "tflite":
+        import ai_edge_litert.interpreter  # noqa: F401 (not instrumented: not rune's)
         import rune.runtime.models.tflite_graph  # noqa: F401
     elif name == "onnx":
+        import onnx  # noqa: F401 (the first input must not pay for these imports)
+        import onnxruntime  # noqa: F401
         import rune.runtime.models.onnx_rules  # noqa: F401
     else:
         import rune.runtime.accel  # noqa: F401

@@ -70,9 +70,9 @@ class Confinement:
     # --- paths ---------------------------------------------------------------------------
 
     def resolve(self, name: str | Path, base: str | Path | None = None) -> Path:
-        """The real path of `name` (relative to `base`, default the root, or the working
-        directory when unconfined), or ConfinementError
-        when it leaves the root and every allowed folder. Existence is not checked here."""
+        """The real path of `name` (relative to `base`: by default the root, or the working
+        directory when unconfined), or ConfinementError when it leaves the root and every
+        allowed folder. Existence is not checked here."""
         path = Path(os.path.expanduser(name)) if str(name).startswith("~") else Path(name)
         if base is None:
             base = self.root if self.confined else Path.cwd()

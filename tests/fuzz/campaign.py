@@ -42,6 +42,7 @@ class Result:
     inputs: int = 0
     workers: int = 0
     findings: list[dict] = field(default_factory=list)
+    outcomes: dict[str, int] = field(default_factory=dict)  # how the inputs tried ended
     corpus: dict[str, int] = field(default_factory=dict)  # outcome -> inputs, replayed
 
 
@@ -75,6 +76,9 @@ def run_target(name: str, seconds: float) -> Result:
                                     "inputs": [p.name for p in new], "log": log.name,
                                     "message": _message(text)})
     result.seconds = round(time.monotonic() - start, 1)
+    for tally in home.glob("outcomes-*.json"):  # each worker's, last written up to 2 s early
+        for outcome, count in json.loads(tally.read_text()).items():
+            result.outcomes[outcome] = result.outcomes.get(outcome, 0) + count
     result.corpus = _outcomes(name, sorted(corpus.iterdir()), home / "replay")
     return result
 
@@ -133,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     for r in results:
         kinds = ", ".join(f["kind"] for f in r.findings) or "none"
         print(f"{r.target}: {r.inputs} inputs in {r.seconds} s, {r.workers} worker(s), "
-              f"findings: {kinds}; grown corpus replayed: {r.corpus}")
+              f"findings: {kinds}; outcomes: {r.outcomes}")
     return 1 if any(r.findings for r in results) else 0
 
 

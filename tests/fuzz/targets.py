@@ -154,3 +154,64 @@ TARGETS: dict[str, Callable[[bytes], str]] = {
 #: Seconds one input may take, and RSS (MiB) the worker may reach, per target.
 TIMEOUTS = {"runefile": 20, "rune": 20, "tflite": 10, "onnx": 10, "decoders": 10}
 RSS_LIMIT_MB = 2048
+
+
+def tflite_mutator(data: bytes, max_size: int, seed: int) -> bytes:
+    """A structure-aware mutation for the tflite target: one change to the graph that keeps the
+    FlatBuffer well formed (an operand index, an opcode, a dimension, a type, weight bytes, a
+    stride, a graph output, an operator dropped), so inputs reach the verifier's graph rules and,
+    when it accepts them, LiteRT. Every other time libFuzzer's byte-level mutation."""
+    import random
+
+    import atheris
+    import flatbuffers
+    from ai_edge_litert import schema_py_generated as schema
+
+    rng = random.Random(seed)
+    if rng.random() < 0.5:
+        return atheris.Mutate(data, max_size)
+    try:
+        model = schema.ModelT.InitFromPackedBuf(bytearray(data), 0)
+        graph = model.subgraphs[0]
+        _mutate_graph(rng, model, graph)
+        builder = flatbuffers.Builder(len(data) + 1024)
+        builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
+        out = bytes(builder.Output())
+    except Exception:  # not a model the object API reads: mutate the bytes instead
+        return atheris.Mutate(data, max_size)
+    return out if len(out) <= max_size else data
+
+
+def _mutate_graph(rng, model, graph) -> None:
+    tensors, ops = graph.tensors or [], graph.operators or []
+    choice = rng.randrange(8)
+    if choice == 0 and ops:
+        op = rng.choice(ops)
+        operands = op.inputs if rng.random() < 0.7 or op.outputs is None else op.outputs
+        if operands is not None and len(operands):
+            operands[rng.randrange(len(operands))] = rng.randrange(-1, len(tensors))
+    elif choice == 1 and ops:
+        rng.choice(ops).opcodeIndex = rng.randrange(len(model.operatorCodes))
+    elif choice == 2 and tensors:
+        tensor = rng.choice(tensors)
+        if tensor.shape is not None and len(tensor.shape):
+            i = rng.randrange(len(tensor.shape))
+            tensor.shape[i] = rng.choice([0, 1, 2, 3, tensor.shape[i] * 2, tensor.shape[i] // 2])
+    elif choice == 3 and tensors:
+        rng.choice(tensors).type = rng.choice([0, 1, 2, 3, 4, 6, 7, 9])
+    elif choice == 4:
+        full = [b for b in model.buffers if b.data is not None and len(b.data)]
+        if full:
+            buffer = rng.choice(full)
+            for _ in range(rng.randint(1, 8)):
+                buffer.data[rng.randrange(len(buffer.data))] = rng.randrange(256)
+    elif choice == 5 and ops:
+        options = rng.choice(ops).builtinOptions
+        for name in ("strideW", "strideH", "dilationWFactor", "dilationHFactor", "filterWidth",
+                     "filterHeight", "padding", "axis", "depthMultiplier", "keepNumDims"):
+            if options is not None and hasattr(options, name) and rng.random() < 0.5:
+                setattr(options, name, rng.choice([0, 1, 2, 3, -1, 7]))
+    elif choice == 6 and graph.outputs is not None and len(graph.outputs):
+        graph.outputs[rng.randrange(len(graph.outputs))] = rng.randrange(len(tensors) or 1)
+    elif ops:
+        ops.pop(rng.randrange(len(ops)))

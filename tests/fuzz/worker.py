@@ -8,6 +8,7 @@ atheris, a plain mutation loop over the corpus does the same job more slowly.
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import sys
@@ -34,9 +35,28 @@ def main() -> None:
         return
     with atheris.instrument_imports(include=["rune"]):
         _import_target_modules(name)
-    target = targets.TARGETS[name]
-    atheris.Setup([sys.argv[0], *flags], lambda data: target(data) and None)
+    mutator = {"tflite": targets.tflite_mutator}.get(name)
+    atheris.Setup([sys.argv[0], *flags], _counted(targets.TARGETS[name], Path(workdir)),
+                  custom_mutator=mutator)
     atheris.Fuzz()
+
+
+def _counted(target, workdir: Path):
+    """The target, tallying how inputs ended ("refused", "accepted, ran on LiteRT", ...) into
+    outcomes-PID.json beside the work directory every few seconds, for the campaign's figures
+    (libFuzzer ends the process without running Python's exit handlers)."""
+    counts: dict[str, int] = {}
+    sink = workdir.parent / f"outcomes-{os.getpid()}.json"
+    last = [time.monotonic()]
+
+    def run(data: bytes) -> None:
+        outcome = target(data)
+        counts[outcome] = counts.get(outcome, 0) + 1
+        if time.monotonic() - last[0] > 2:
+            last[0] = time.monotonic()
+            sink.write_text(json.dumps(counts))
+
+    return run
 
 
 def _import_target_modules(name: str) -> None:

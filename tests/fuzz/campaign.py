@@ -46,9 +46,9 @@ class Result:
     corpus: dict[str, int] = field(default_factory=dict)  # outcome -> inputs, replayed
 
 
-def run_target(name: str, seconds: float) -> Result:
+def run_target(name: str, seconds: float, out: Path = OUT) -> Result:
     """Fuzz one target for `seconds`, restarting the worker after every finding."""
-    home = OUT / name
+    home = out / name
     corpus, findings, work = home / "corpus", home / "findings", home / "work"
     for folder in (corpus, findings):
         folder.mkdir(parents=True, exist_ok=True)
@@ -122,15 +122,16 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"targets to fuzz (default: all of {', '.join(TARGETS)})")
     parser.add_argument("--seconds", type=float, default=180, help="budget per target")
     parser.add_argument("--jobs", type=int, default=1, help="targets fuzzed at once")
+    parser.add_argument("--out", type=Path, default=OUT, help=f"results (default: {OUT})")
     args = parser.parse_args(argv)
     names = args.targets or list(TARGETS)
     unknown = [n for n in names if n not in TARGETS]
     if unknown:
         parser.error(f"unknown target(s) {', '.join(unknown)}")
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        results = list(pool.map(lambda n: run_target(n, args.seconds), names))
-    OUT.mkdir(parents=True, exist_ok=True)
-    summary = OUT / "summary.json"
+        results = list(pool.map(lambda n: run_target(n, args.seconds, args.out.resolve()),
+                                names))
+    summary = args.out / "summary.json"
     old = json.loads(summary.read_text()) if summary.is_file() else {}
     old.update({r.target: asdict(r) for r in results})
     summary.write_text(json.dumps(old, indent=2) + "\n")

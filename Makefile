@@ -63,6 +63,18 @@ schema: setup
 	$(BIN)/python -m rune.abi.schema docs/manifest.schema.json
 	$(BIN)/python -m rune.abi.schema --imports docs/abi-imports.json
 
+# Fuzzing (tests/fuzz): every target for FUZZ_SECONDS each, FUZZ_JOBS targets at once, each in a
+# worker process with a per-input timeout and an RSS cap that is restarted after any finding.
+# Findings and the grown corpus go to build/fuzz/; `make test` replays the checked-in corpus.
+FUZZ_SECONDS ?= 180
+FUZZ_JOBS ?= 2
+FUZZ_TARGETS ?=
+.PHONY: fuzz
+
+fuzz: setup
+	$(BIN)/python -m pip install --quiet 'atheris==2.3.0'
+	$(BIN)/python tests/fuzz/campaign.py --seconds $(FUZZ_SECONDS) --jobs $(FUZZ_JOBS) $(FUZZ_TARGETS)
+
 bench: setup
 	$(BIN)/python benchmarks/bench_fusion.py
 	$(BIN)/python benchmarks/bench_memory.py

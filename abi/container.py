@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .bounded import BoundsError, load_json
 from .errors import RuneLoadError
 from .manifest import Manifest, encode
 
@@ -203,7 +204,9 @@ def read_rune(data: bytes | bytearray | memoryview) -> RuneContainer:
             )
     msec, bsec = found[MANIFEST_SECTION], found[BLOBS_SECTION]
     try:
-        manifest = json.loads(bytes(view[msec.content_start : msec.end]).decode("utf-8"))
+        manifest = load_json(bytes(view[msec.content_start : msec.end]), "rune.manifest")
+    except BoundsError as exc:
+        raise RuneLoadError(f"bad manifest: {exc}") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise RuneLoadError(f"bad manifest: rune.manifest is not valid UTF-8 JSON: {exc}") from exc
     if not isinstance(manifest, dict):

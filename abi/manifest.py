@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
+from .bounded import MAX_ANY_BYTES, BoundsError, tensor_bytes
 from .errors import RuneLoadError
 from .imports import ABI_VERSION
 
@@ -272,7 +273,12 @@ def _check_entries(key: str, entries: tuple[Any, ...]) -> None:
 
 def _check_references(manifest: Manifest) -> None:
     ids: set[int] = set()
-    for tensor in manifest.tensors:
+    for i, tensor in enumerate(manifest.tensors):
+        try:  # sizes past any machine's are corrupt: no size arithmetic may run away on them
+            tensor_bytes(tensor.dimensions, ELEMENT_BYTES[tensor.element_type],
+                         f"manifest.tensors[{i}]", MAX_ANY_BYTES)
+        except BoundsError as exc:
+            raise RuneLoadError(f"bad manifest: {exc}") from None
         if tensor.id in ids:
             raise RuneLoadError(f"bad manifest: tensor id {tensor.id} is declared twice")
         ids.add(tensor.id)

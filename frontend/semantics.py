@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rune.frontend.ast import Argument, Runefile, Stage, StageKind
+from rune.abi.bounded import MAX_INT_DIGITS, BoundsError, tensor_bytes
+from rune.frontend import confine
+from rune.frontend.ast import Argument, ResourceType, Runefile, Stage, StageKind
 from rune.frontend.diagnostics import DiagnosticEngine, ErrorCollector, Note, suggestion
 from rune.frontend.graph import Cycle, execution_order, find_cycles
 from rune.frontend.source import Span
+from rune.ir.dialect import CAPABILITY_COUNT_ARGS, CAPABILITY_KINDS, OUTPUT_KINDS, element_bytes
 
 __all__ = [
     "DEFAULT_MODEL_FORMAT",
@@ -41,9 +44,11 @@ def check_runefile(runefile: Runefile, engine: DiagnosticEngine) -> None:
         _check_inputs(runefile, stage, errors)
         _check_args(runefile, stage, errors, engine)
         _check_arity(stage, errors)
-    _check_resource_files(runefile, errors)
+        _check_output_sizes(stage, errors)
     for cycle in find_cycles(runefile):
         _report_cycle(runefile, cycle, errors)
+    _check_model_files(runefile, errors)
+    _check_resource_files(runefile, errors)
     errors.raise_if_any()
 
 
@@ -54,22 +59,45 @@ def model_format(stage: Stage) -> str:
 
 
 def _check_target(runefile: Runefile, stage: Stage, errors: ErrorCollector) -> None:
+    kinds = {StageKind.CAPABILITY: (CAPABILITY_KINDS, "capability"),
+             StageKind.OUT: (OUTPUT_KINDS, "output kind")}.get(stage.kind)
+    if kinds is not None and stage.target not in kinds[0]:
+        errors.error(f'unknown {kinds[1]} "{stage.target}" for "{stage.name}"; expected one of '
+                     f"{', '.join(kinds[0])}", stage.target_span,
+                     *suggestion(stage.target.strip(), kinds[0]))
     if stage.kind is not StageKind.MODEL:
         return
     if stage.target.startswith("$"):
         _check_resource_reference(runefile, stage.target[1:], stage.target_span, errors)
-        return
-    _require_path(runefile, stage.target, f'Unable to find the model "{stage.target}" for '
-                  f'"{stage.name}"', stage.target_span, errors)
+
+
+def _check_model_files(runefile: Runefile, errors: ErrorCollector) -> None:
+    """After the structural checks, so a Runefile's first error is still its first mistake."""
+    for stage in runefile.stages.values():
+        if stage.kind is StageKind.MODEL and not stage.target.startswith("$"):
+            _require_path(runefile, stage.target, f'Unable to find the model "{stage.target}" '
+                          f'for "{stage.name}"', stage.target_span, errors, directory=True)
 
 
 def _require_path(runefile: Runefile, relative: str, message: str, span: Span,
-                  errors: ErrorCollector, *, file_only: bool = False) -> None:
+                  errors: ErrorCollector, *, directory: bool = False,
+                  path_span: Span | None = None) -> None:
     """An error at `span` when `relative` (to the Runefile) does not exist, saying where we
-    looked."""
+    looked; at `path_span` when it may not be read (confine.py)."""
+    confinement = confine.current(runefile.directory)
+    try:
+        confinement.resolve(relative, runefile.directory)
+    except confine.ConfinementError as exc:
+        errors.error(str(exc), path_span or span)
+        return
     path = Path(runefile.directory) / relative
-    if not (path.is_file() if file_only else path.exists()):
+    if not path.exists():
         errors.error(message, span, Note(f"looked for {path}"))
+        return
+    try:
+        confinement.check_file(relative, runefile.directory, directory=directory)
+    except confine.ConfinementError as exc:
+        errors.error(str(exc), path_span or span)
 
 
 def _check_resource_reference(
@@ -111,6 +139,8 @@ def _check_args(
     for arg in stage.args.values():
         if arg.resource is not None:
             _check_resource_reference(runefile, arg.resource, arg.span, errors)
+    if stage.kind is StageKind.CAPABILITY:
+        _check_count_args(stage, errors)
     if stage.kind is not StageKind.MODEL:
         return
     if model_format(stage) not in MODEL_FORMATS:
@@ -165,7 +195,36 @@ def _check_conversion_args(runefile: Runefile, stage: Stage, errors: ErrorCollec
         errors.error("`representative-data` must be the path of an .npy file", data.span)
         return
     _require_path(runefile, data.value, f'Unable to find the representative data '
-                  f'"{data.value}" for "{stage.name}"', data.span, errors, file_only=True)
+                  f'"{data.value}" for "{stage.name}"', data.span, errors)
+
+
+def _check_count_args(stage: Stage, errors: ErrorCollector) -> None:
+    """A capability's counts (`length`, `hz`, ...) are non-negative integers, or strings of ASCII
+    digits (`"²"` is a digit to `str.isdigit`, not to `int`)."""
+    for name in CAPABILITY_COUNT_ARGS:
+        arg = stage.args.get(name)
+        if arg is None or arg.resource is not None:
+            continue
+        value = arg.value
+        text = value.strip() if isinstance(value, str) else None
+        if text is not None and text.isascii() and text.isdigit() \
+                and len(text) <= MAX_INT_DIGITS:
+            continue
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            continue
+        errors.error(f"argument `{name}` of capability {stage.target} must be a non-negative "
+                     f"integer, found {value!r}", arg.span)
+
+
+def _check_output_sizes(stage: Stage, errors: ErrorCollector) -> None:
+    """Every tensor is some stage's declared output: bound its bytes here, before any pass or
+    kernel does arithmetic on its dimensions."""
+    for tensor in stage.outputs:
+        try:
+            tensor_bytes(tensor.dimensions, element_bytes(tensor.element_type),
+                         f'output of "{stage.name}"')
+        except BoundsError as exc:
+            errors.error(str(exc), tensor.span)
 
 
 def _check_arity(stage: Stage, errors: ErrorCollector) -> None:
@@ -185,7 +244,9 @@ def _check_resource_files(runefile: Runefile, errors: ErrorCollector) -> None:
     for resource in runefile.resources.values():
         if resource.path is not None:
             _require_path(runefile, resource.path, f'Unable to find "{resource.path}" for '
-                          f'resource "{resource.name}"', resource.span, errors)
+                          f'resource "{resource.name}"', resource.span, errors,
+                          directory=resource.type is ResourceType.BINARY,
+                          path_span=resource.path_span)
 
 
 def _report_cycle(runefile: Runefile, cycle: Cycle, errors: ErrorCollector) -> None:

@@ -42,6 +42,10 @@ from xdsl.utils.exceptions import VerifyException
 CAPABILITY_KINDS = ("RAW", "RAND", "SOUND", "IMAGE", "FLOAT_IMAGE", "ACCEL")
 MODEL_FORMATS = ("tensorflow-lite", "tensorflow", "tensorflow-js", "onnx")
 OUTPUT_KINDS = ("serial",)
+# Capability arguments that are counts (the host reads them as non-negative integers; a Runefile
+# may write them as numbers or digit strings).
+CAPABILITY_COUNT_ARGS = ("length", "hz", "frequency", "sample_duration_ms", "width", "height",
+                         "samples", "source")
 
 
 @irdl_attr_definition

@@ -6,6 +6,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from rune.abi.bounded import BoundsError, check_float, int_text
 from rune.ir.attr_values import from_attr
 from rune.ir.kernel_builder import Buffer, KernelBuilder, Scalar
 from xdsl.dialects.builtin import DictionaryAttr
@@ -38,12 +39,15 @@ class ArgSpec:
         try:
             if self.type is bool:
                 value: ArgValue = raw if isinstance(raw, bool) else _parse_bool(str(raw))
-            elif self.type is int:
-                value = int(str(raw).strip()) if not isinstance(raw, bool) else int(raw)
-            elif self.type is float:
-                value = float(str(raw).strip()) if not isinstance(raw, bool) else float(raw)
+            elif self.type is int:  # bounded to 64 bits before int() sees the text
+                value = int_text(str(raw)) if not isinstance(raw, bool) else int(raw)
+            elif self.type is float:  # finite: the manifest is strict JSON
+                value = check_float(float(str(raw).strip()) if not isinstance(raw, bool)
+                                    else float(raw))
             else:
                 value = str(raw)
+        except BoundsError as exc:
+            raise ProcBlockError(f"argument `{self.name}`: {exc}") from None
         except ValueError:
             raise ProcBlockError(
                 f"argument `{self.name}` expects {self.type.__name__}, got {raw!r}"

@@ -47,15 +47,11 @@ def plan(samples: int, bins: int, overlap: float) -> Plan:
     if step < 1:
         raise ProcBlockError(
             f"fft: bins={bins} with window_overlap={overlap} gives a hop of 0 samples")
-    padded = 0
-    while padded + bins < samples:
-        padded += step
+    # The original's two stepping loops in closed form: O(1) for any input length.
+    padded = step * max(0, -(-(samples - bins) // step))  # first hop with padded + bins >= samples
     padded = padded + bins if padded != samples else samples
-    chunks, position = 0, 0
-    while position + bins <= padded:
-        position += step
-        chunks += 1
-    if position == padded:
+    chunks = (padded - bins) // step + 1 if padded >= bins else 0
+    if chunks * step == padded:
         chunks -= 1
     # The original advanced an f32 counter by chunks/49 and took one frame per step.
     ratio = np.float32(np.float32(chunks) / np.float32(FRAMES))

@@ -13,6 +13,8 @@ from pathlib import Path
 
 from rune.abi.models.errors import ModelFormatError
 from rune.abi.models.tflite_format import read_tflite
+from rune.abi.models.tflite_graph import verify_tflite_graph
+from rune.frontend import confine
 from rune.ir import dialect as rd
 from rune.ir.dialect import tensor_sig
 from rune.kernels import lookup
@@ -59,7 +61,11 @@ def _check_model(stage: rd.ModelOp) -> None:
     if not path.is_file():
         raise StageError(stage.stage_name, f"model file {path} does not exist")
     try:
-        model = read_tflite(path.read_bytes())
+        data = confine.current().read_bytes(path)
+        model = read_tflite(data)
+        verify_tflite_graph(data)  # refused here, not first on the device
+    except confine.ConfinementError as exc:
+        raise StageError(stage.stage_name, str(exc)) from None
     except ModelFormatError as exc:
         raise StageError(
             stage.stage_name, f"{path.name} is not a valid TFLite model: {exc}"

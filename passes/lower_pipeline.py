@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import partial
 from math import prod
 
+from rune.abi.bounded import MAX_TENSOR_BYTES
 from rune.abi.imports import ABI_VERSION, IMPORTS_BY_NAME, PIPELINE_IMPORTS
 from rune.ir import dialect as rd
 from rune.ir.attr_values import from_attr
@@ -110,6 +111,11 @@ def _lower(pipeline: rd.PipelineOp) -> tuple[list, ManifestAttr]:
     tensors = {value: tid for tid, value in enumerate(values)}
     memory = plan_of(pipeline)
     arena_bytes = max(memory.arena_bytes.data, 1)
+    if arena_bytes > MAX_TENSOR_BYTES:  # LLVM aborts on a data section past 4 GiB
+        largest = max(values, key=lambda v: tensor_bytes(v.type))
+        raise StageError(largest.owner.stage_name,
+                         f"the pipeline needs {arena_bytes} bytes of tensor memory at once, more "
+                         f"than the {MAX_TENSOR_BYTES} (2 GiB) a wasm32 rune may use")
     arena_type = MemRefType(IntegerType(8), [arena_bytes])
     globals_: list = [
         memref.GlobalOp.get(

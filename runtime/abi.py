@@ -20,10 +20,10 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
 from typing import Any, Self
 
 import numpy as np
+from rune.abi.bounded import BoundsError, read_regular_file
 from rune.abi.container import RuneContainer, read_rune
 from rune.abi.imports import IMPORT_MODULE, IMPORT_NAMES, Status
 
@@ -61,7 +61,10 @@ def abi_import(module: str, name: str) -> str:
 def read_source(source: bytes | bytearray | memoryview | str | os.PathLike[str]) -> RuneContainer:
     """The container of a `.rune` given as a path or as its bytes."""
     if isinstance(source, (str, os.PathLike)):
-        data: bytes | bytearray | memoryview = Path(source).read_bytes()
+        try:  # a regular file of bounded size: /dev/zero would stream forever
+            data: bytes | bytearray | memoryview = read_regular_file(source)
+        except BoundsError as exc:
+            raise RuneLoadError(str(exc)) from None
     else:
         data = source
     return read_rune(data)

@@ -27,10 +27,11 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
-from rune.abi.container import read_rune
+from rune.abi.bounded import int_text
+from rune.runtime.abi import read_source
 from rune.runtime.capabilities import InputValue, assign_sources, group_of
 from rune.runtime.errors import RuneError
-from rune.runtime.limits import Limits, parse_seconds, parse_size
+from rune.runtime.limits import MAX_SECONDS, Limits, parse_seconds, parse_size
 from rune.runtime.manifest import Manifest, TensorSpec, parse_manifest
 
 PROG = "rune"
@@ -67,9 +68,30 @@ def _typed(parse: Any) -> Any:
 
 
 def _positive_int(text: str) -> int:
-    value = int(text)
+    value = int_text(text)
     if value < 1:
         raise ValueError(f"must be at least 1, got {value}")
+    return value
+
+
+def _count(text: str) -> int:
+    value = int_text(text)
+    if value < 0:
+        raise ValueError(f"must be at least 0, got {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    value = int_text(text, "seed")
+    if not 0 <= value < 2**64:
+        raise ValueError(f"a seed runs from 0 to 2**64 - 1, got {value}")
+    return value
+
+
+def _milliseconds(text: str) -> float:
+    value = float(text)
+    if not 0 < value <= MAX_SECONDS * 1000:
+        raise ValueError(f"must be a positive, finite number of milliseconds, got {text!r}")
     return value
 
 
@@ -93,7 +115,8 @@ def _inputs_parser() -> _Parser:
         "--input", metavar="NAME=FILE", action="append", default=[], type=_name_value,
         help="input file for the capability stage NAME (any kind)",
     )  # fmt: skip
-    common.add_argument("--seed", type=int, default=0, help="seed for RAND capabilities (0)")
+    common.add_argument("--seed", type=_typed(_seed), default=0,
+                        help="seed for RAND capabilities (0)")
     limits = common.add_argument_group("limits (`none` turns one off)")
     limits.add_argument(
         "--timeout", type=_typed(parse_seconds), default=_DEFAULT_LIMITS.deadline_s,
@@ -122,7 +145,7 @@ def _build_parser() -> tuple[_Parser, dict[str, _Parser]]:
     run = sub.add_parser("run", parents=[common], help="run a rune once and print its outputs")
     run.add_argument("--pretty", action="store_true", help="print a table instead of JSON")
     run.add_argument(
-        "--hop-ms", type=float, metavar="MS",
+        "--hop-ms", type=_typed(_milliseconds), metavar="MS",
         help="stream: slide the SOUND window over the whole recording, MS at a time, and "
         "print one JSON line per window",
     )  # fmt: skip
@@ -130,7 +153,8 @@ def _build_parser() -> tuple[_Parser, dict[str, _Parser]]:
     bench = sub.add_parser("bench", parents=[common], help="time many runs of a rune")
     bench.add_argument("-n", "--runs", type=_typed(_positive_int), default=10_000,
                        help="timed runs (10000)")  # fmt: skip
-    bench.add_argument("--warmup", type=int, default=1_000, help="untimed runs first (1000)")
+    bench.add_argument("--warmup", type=_typed(_count), default=1_000,
+                       help="untimed runs first (1000)")
     bench.add_argument("--json", action="store_true", help="print the report as JSON")
     bench.add_argument(
         "--public-calls", action="store_true",
@@ -243,7 +267,7 @@ def _cmd_run(args: argparse.Namespace, out: TextIO) -> None:
 def _cmd_bench(args: argparse.Namespace, out: TextIO) -> None:
     from rune.runtime.bench import bench
 
-    container = read_rune(Path(args.rune).read_bytes())
+    container = read_source(args.rune)
     manifest = parse_manifest(container.manifest)
     with _quiet_native_stderr():
         report = bench(
@@ -307,7 +331,7 @@ def describe_manifest(manifest: Manifest) -> str:
 
 
 def _cmd_inspect(args: argparse.Namespace, out: TextIO) -> None:
-    container = read_rune(Path(args.rune).read_bytes())
+    container = read_source(args.rune)
     manifest = parse_manifest(container.manifest)
     if args.json:
         print(
@@ -320,7 +344,7 @@ def _cmd_inspect(args: argparse.Namespace, out: TextIO) -> None:
 def _cmd_graph(args: argparse.Namespace, out: TextIO) -> None:
     from rune.runtime.graph import render, to_dot
 
-    manifest = parse_manifest(read_rune(Path(args.rune).read_bytes()).manifest)
+    manifest = parse_manifest(read_source(args.rune).manifest)
     fmt = args.format
     if fmt is None:
         suffix = Path(args.output).suffix.lower().lstrip(".") if args.output else ""
@@ -362,7 +386,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = _parse(list(sys.argv[1:] if argv is None else argv))
     except _UsageError as exc:
-        print(f"{PROG}: error: {exc} (see '{PROG} --help')", file=sys.stderr)
+        print(f"{PROG}: error: {_one_line(exc)} (see '{PROG} --help')", file=sys.stderr)
         return 2
     except SystemExit as exc:  # --help / --version
         return exc.code if isinstance(exc.code, int) else 0
@@ -370,18 +394,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         _COMMANDS[args.command](args, sys.stdout)
         sys.stdout.flush()
     except _UsageError as exc:
-        print(f"{PROG}: error: {exc} (see '{PROG} --help')", file=sys.stderr)
+        print(f"{PROG}: error: {_one_line(exc)} (see '{PROG} --help')", file=sys.stderr)
         return 2
     except RuneError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        print(f"{PROG}: error: {_one_line(exc)}", file=sys.stderr)
         return 1
     except BrokenPipeError:  # `rune ... | head`: the reader left; not an error of ours
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except OSError as exc:
-        print(f"{PROG}: error: {_os_message(exc)}", file=sys.stderr)
+        print(f"{PROG}: error: {_one_line(_os_message(exc))}", file=sys.stderr)
         return 1
+    except Exception as exc:  # a bug of ours: say so in one line, not a traceback
+        print(f"{PROG}: internal error: {type(exc).__name__}: {_one_line(exc)}\n"
+              f"{PROG}: note: this is a bug in rune; please report it with the rune",
+              file=sys.stderr)
+        return 70
     return 0
+
+
+def _one_line(message: object) -> str:
+    """A handler's (or LiteRT's) multi-line message as one `rune: error:` line."""
+    return "; ".join(line.strip() for line in str(message).splitlines() if line.strip())
 
 
 if __name__ == "__main__":

@@ -154,6 +154,7 @@ class Guest(CheckedImports):
         watchdog = self._watchdog
         if watchdog is not None:
             watchdog.arm()
+        started = time.perf_counter()
         try:
             status = self._call()
         except (wasmtime.Trap, wasmtime.WasmtimeError) as exc:
@@ -165,6 +166,13 @@ class Guest(CheckedImports):
                     "stopped (limit deadline_s / --timeout)"
                 ) from None
             raise RuneRunError(f"the rune trapped: {trap_message(exc)}") from None
+        deadline = self._limits.deadline_s
+        if deadline is not None and time.perf_counter() - started > deadline:
+            # a host call (a model's invoke, say) ran past the deadline and the rune then
+            # returned before wasm code could be interrupted: the run still does not count
+            raise LimitError(
+                f"the rune ran past its deadline of {deadline:g} s, in a host call "
+                "(limit deadline_s / --timeout)")
         self._finish_run(status)
 
     # -- the fast import bodies ---------------------------------------------------------------

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import wasmtime
 from rune.abi.container import RuneContainer
+from rune.abi.models.errors import ModelFormatError
+from rune.abi.models.tflite_graph import verify_tflite_graph
 
 from . import capabilities as _caps
 from . import compiled, sound
@@ -66,6 +68,7 @@ class Rune(RuneHost):
     ) -> None:
         """Prefer `Rune.load`; this takes an already parsed container."""
         self._limits = limits if limits is not None else Limits()
+        self._guest_limits = self._limits  # less what the models' tensors take (_charge_models)
         super().__init__(container, seed, handlers, capabilities)
         if cache_dir is _DEFAULT_CACHE:
             cache = compiled.default_cache_dir()
@@ -76,11 +79,11 @@ class Rune(RuneHost):
         except wasmtime.WasmtimeError as exc:
             raise RuneLoadError(f"invalid wasm module: {trap_message(exc)}") from None
         self._path = call_path(fast_path)
+        if self._limits.deadline_s is not None:  # before instantiation: the start function runs
+            keep_ticking(compiled.engine(), self)  # then, and may be the process's first rune
         self._guest = Guest(
-            module, self._manifest, self._models, self._path, self._limits, on_log, timings
+            module, self._manifest, self._models, self._path, self._guest_limits, on_log, timings
         )
-        if self._limits.deadline_s is not None:
-            keep_ticking(compiled.engine(), self)
         self._layout = self._guest.layout()
 
     @classmethod
@@ -135,6 +138,26 @@ class Rune(RuneHost):
                         f'model "{model.name}" is {model.blob.length} bytes, more than the limit '
                         f"of {limits.max_model_bytes} (limit max_model_bytes / --max-model-size)"
                     )
+        if limits.memory_bytes is not None:
+            self._charge_models(limits.memory_bytes)
+
+    def _charge_models(self, cap: int) -> None:
+        """The models' own tensors count against the memory cap, computed from each TFLite
+        graph before LiteRT allocates anything; the guest's memory gets what is left."""
+        used = 0
+        for model in self._manifest.models:
+            if model.format != "tensorflow-lite" or not model.blob.length:
+                continue
+            try:
+                used += verify_tflite_graph(self._container.blob(model.blob.offset,
+                                                                  model.blob.length))
+            except ModelFormatError:
+                continue  # the handler reports it, with the model's name
+            if used >= cap:
+                raise LimitError(
+                    f'model "{model.name}" brings the tensors of the models to {used} bytes, '
+                    f"more than the memory cap of {cap} (limit memory_bytes / --max-memory)")
+        self._guest_limits = replace(self._limits, memory_bytes=cap - used)
 
     @property
     def limits(self) -> Limits:

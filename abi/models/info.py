@@ -11,6 +11,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from ..bounded import BoundsError, read_regular_file
 from .errors import ModelFormatError
 from .onnx_format import read_onnx
 from .tflite_format import TFLITE_IDENTIFIER, TensorInfo, read_tflite
@@ -18,7 +19,10 @@ from .tflite_format import TFLITE_IDENTIFIER, TensorInfo, read_tflite
 
 def model_info(path: str | Path) -> dict[str, Any]:
     """A JSON-ready description of the model at `path`. Raises OSError or ModelFormatError."""
-    data = Path(path).read_bytes()
+    try:  # a regular file of bounded size: `rune model-info /dev/zero` must not hang
+        data = read_regular_file(path)
+    except BoundsError as exc:
+        raise ModelFormatError(str(exc)) from None
     suffix = Path(path).suffix.lower()
     if suffix == ".onnx" or (suffix != ".tflite" and data[4:8] != TFLITE_IDENTIFIER):
         return _onnx_info(data)

@@ -69,24 +69,34 @@ def read_onnx(data: bytes | bytearray | memoryview) -> OnnxModel:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ModelFormatError(f"the ONNX checker rejects the model: {first}") from None
     graph = model.graph
-    constants = {init.name for init in graph.initializer}
+    constants = {_text(init.name) for init in graph.initializer}
     return OnnxModel(
         ir_version=model.ir_version,
-        opsets={op.domain or "ai.onnx": op.version for op in model.opset_import},
-        producer=" ".join(p for p in (model.producer_name, model.producer_version) if p),
-        inputs=[_tensor(v, onnx) for v in graph.input if v.name not in constants],
+        opsets={_text(op.domain) or "ai.onnx": op.version for op in model.opset_import},
+        producer=" ".join(_text(p) for p in (model.producer_name, model.producer_version) if p),
+        inputs=[_tensor(v, onnx) for v in graph.input if _text(v.name) not in constants],
         outputs=[_tensor(v, onnx) for v in graph.output],
-        operators=dict(Counter(node.op_type for node in graph.node)),
+        operators=dict(Counter(_text(node.op_type) for node in graph.node)),
     )
+
+
+def _text(value: str | bytes) -> str:
+    """A protobuf string field; one that is not valid UTF-8 comes back as bytes."""
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
 
 
 def _tensor(value: Any, onnx: Any) -> OnnxTensor:
     tensor_type = value.type.tensor_type
     elem = tensor_type.elem_type
     dtype = ONNX_DTYPES.get(elem)
-    name = dtype.name if dtype is not None else onnx.TensorProto.DataType.Name(elem).lower()
+    if dtype is not None:
+        name = dtype.name
+    elif elem in onnx.TensorProto.DataType.values():
+        name = onnx.TensorProto.DataType.Name(elem).lower()
+    else:  # a type code newer than (or unknown to) this onnx package: not an error here
+        name = f"type {elem}"
     shape = tuple(
-        d.dim_value if d.HasField("dim_value") else (d.dim_param or None)
+        d.dim_value if d.HasField("dim_value") else (_text(d.dim_param) or None)
         for d in tensor_type.shape.dim
     )
-    return OnnxTensor(value.name, name, shape)
+    return OnnxTensor(_text(value.name), name, shape)

@@ -1,7 +1,8 @@
 """TensorFlow Lite models on LiteRT (`ai_edge_litert`), falling back to `tensorflow.lite`.
 
-The model is verified by the pure-Python flatbuffer reader before LiteRT sees it, so a truncated
-or corrupted file is a clear ModelError rather than a crash in native code. The interpreter is
+The model is verified by the pure-Python flatbuffer reader and graph verifier (tflite_graph.py)
+before LiteRT sees it, so a truncated, corrupted or ill-formed model is a clear ModelError rather
+than a crash in native code. The interpreter is
 built and allocated once per loaded rune and reused for every run: allocation is the expensive
 part, and a rune's tensor shapes are fixed at compile time. For the same reason the input and
 output tensors keep their buffers for the interpreter's life, and the handler hands their
@@ -15,7 +16,7 @@ from typing import Any
 
 import numpy as np
 from rune.abi.models.errors import ModelFormatError
-from rune.abi.models.tflite_format import read_tflite
+from rune.abi.models.tflite_graph import verify_tflite_graph
 
 from ..errors import ModelError
 from ..manifest import ModelSpec
@@ -58,8 +59,8 @@ class TfliteHandler:
     ) -> None:
         self.spec = spec
         content = bytes(model)
-        try:
-            read_tflite(content)
+        try:  # the graph too: LiteRT does not defend itself against a wrong one
+            self.tensor_bytes = verify_tflite_graph(content)
         except ModelFormatError as exc:
             raise ModelError(
                 f'model "{spec.name}" is not a valid TensorFlow Lite model: {exc.message}'

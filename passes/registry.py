@@ -12,6 +12,7 @@ from rune.passes.fuse_elementwise import FuseElementwisePass
 from rune.passes.infer_quantization import InferQuantizationPass
 from rune.passes.lower_pipeline import LowerPipelinePass
 from rune.passes.plan_memory import PlanMemoryPass
+from rune.passes.stage_probes import InsertStageProbesPass
 from xdsl.passes import ModulePass, PassPipeline
 from xdsl.transforms.canonicalize import CanonicalizePass
 from xdsl.transforms.common_subexpression_elimination import CommonSubexpressionElimination
@@ -28,6 +29,7 @@ PASSES: dict[str, type[ModulePass]] = {
         FuseElementwisePass,
         PlanMemoryPass,
         LowerPipelinePass,
+        InsertStageProbesPass,
         CanonicalizePass,
         CommonSubexpressionElimination,
         DeadCodeElimination,
@@ -47,6 +49,8 @@ DESCRIPTIONS: dict[str, str] = {
     "plan-memory": "static arena offsets from tensor lifetimes; "
     "option strategy=greedy-by-size|naive",
     "lower-pipeline": "rune dialect -> arena views, kernel loops (scf/memref) and rune_run",
+    "insert-stage-probes": "opt-in profiling: rune_probe calls around each kernel call in "
+    "rune_run (runec --profile)",
     "canonicalize": "xDSL canonicalisation patterns (folding, simplification)",
     "cse": "common subexpression elimination",
     "dce": "dead code elimination",
@@ -58,16 +62,18 @@ LOWERING = ("lower-pipeline",)
 TO_LLVM = ("convert-scf-to-cf", "convert-to-llvm")
 
 
-def default_pipeline(opt_level: str) -> str:
-    """The textual pipeline `runec -O<level>` runs between the frontend and the backend."""
+def default_pipeline(opt_level: str, profile: bool = False) -> str:
+    """The textual pipeline `runec -O<level>` runs between the frontend and the backend;
+    `profile` (runec --profile) adds the stage probes right after the lowering."""
     # needed at every level: they define meaning
     checks = ("convert-models", "infer-quantization", "check-types")
+    lowering = (*LOWERING, "insert-stage-probes") if profile else LOWERING
     if opt_level == "0":
-        return ",".join((*checks, *LOWERING, *TO_LLVM))
+        return ",".join((*checks, *lowering, *TO_LLVM))
     optimise = ("fold-affine", "fuse-elementwise", "plan-memory{strategy=greedy-by-size}")
     # No `canonicalize` by default: LLVM's own clean-up gives byte-identical runes, and it
     # cost 10% of compile time on microspeech. It stays available to --passes.
-    return ",".join((*checks, *optimise, *LOWERING, "cse", *TO_LLVM))
+    return ",".join((*checks, *optimise, *lowering, "cse", *TO_LLVM))
 
 
 def parse_pipeline(spec: str, callback: Callable | None = None) -> PassPipeline:

@@ -45,7 +45,7 @@ from .results import OutputLayout, Outputs
 logger = logging.getLogger("rune.guest")
 
 IMPORT_MODULE = "rune"
-#: The six imports of module `rune`, in docs/abi.md order.
+#: The imports of module `rune`, in docs/abi.md order (`probe` only in `runec --profile` runes).
 IMPORT_NAMES = (
     "capability_read",
     "model_set_input",
@@ -53,6 +53,7 @@ IMPORT_NAMES = (
     "model_get_output",
     "output_write",
     "log",
+    "probe",
 )
 LOG_LEVELS = {0: logging.ERROR, 1: logging.WARNING, 2: logging.INFO, 3: logging.DEBUG}
 

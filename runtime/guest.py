@@ -40,9 +40,13 @@ IMPORT_SIGNATURES: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "model_get_output": ((_I32,) * 4, (_I32,)),
     "output_write": ((_I32,) * 4, (_I32,)),
     "log": ((_I32,) * 3, ()),
+    "probe": ((_I32,), ()),
 }
 #: Stage timings for `rune bench`: key -> [nanoseconds, calls] accumulated in the current run.
 Timings = dict[str, list[int]]
+#: Where `Timings` keeps the clock reading of each `probe(id)` call of the current run, by id.
+PROBES_KEY = "probe"
+MAX_PROBES = 1 << 16  # a hostile rune's probe ids cannot make the host allocate more
 _START_REFUSAL = "the rune called an import from its start function"
 
 
@@ -257,6 +261,9 @@ class Guest(CheckedImports):
             checked(self._log, Status.INTERNAL, a[0], a[4], a[8])
             return 0
 
+        def probe(env: Any, caller: Any, a: Any, n: int) -> int:
+            return 0  # `_timed` records the clock; untimed, a probe does nothing
+
         bodies: dict[str, ImportBody] = {
             "capability_read": capability_read,
             "model_set_input": model_set_input,
@@ -264,6 +271,7 @@ class Guest(CheckedImports):
             "model_get_output": model_get_output,
             "output_write": output_write,
             "log": log,
+            "probe": probe,
         }
         return bodies, bind
 
@@ -291,8 +299,22 @@ class Guest(CheckedImports):
 
 def _timed(bodies: dict[str, ImportBody], timings: Timings) -> dict[str, ImportBody]:
     """Wrap each body to add its time and a call to `timings` under the import's name, or
-    `model:<index>` for the three model imports."""
+    `model:<index>` for the three model imports; `probe(id)` stores the clock at index id of
+    the list `timings[PROBES_KEY]`."""
     clock = time.perf_counter_ns
+
+    def probe(env: Any, caller: Any, a: Any, n: int) -> int:
+        now = clock()
+        stamps = timings.get(PROBES_KEY)
+        if stamps is None:
+            stamps = timings[PROBES_KEY] = []
+        probe_id = a[0]
+        if not 0 <= probe_id < MAX_PROBES:
+            return 0
+        if probe_id >= len(stamps):
+            stamps.extend([0] * (probe_id + 1 - len(stamps)))
+        stamps[probe_id] = now
+        return 0
 
     def wrap(name: str, body: ImportBody) -> ImportBody:
         per_model = name.startswith("model_")
@@ -312,4 +334,5 @@ def _timed(bodies: dict[str, ImportBody], timings: Timings) -> dict[str, ImportB
 
         return call
 
-    return {name: wrap(name, body) for name, body in bodies.items()}
+    timed = {name: wrap(name, body) for name, body in bodies.items() if name != "probe"}
+    return {**timed, "probe": probe}

@@ -42,6 +42,7 @@ IMPORT_SIGNATURES: Mapping[str, str] = {
     "model_get_output": "i(iiii)",
     "output_write": "i(iiii)",
     "log": "v(iii)",
+    "probe": "v(i)",
 }
 _WASM_TYPES = {0x7F: "i", 0x7E: "I", 0x7D: "f", 0x7C: "F"}
 #: wasm3's own value stack (not the rune's linear memory); 64 KiB is ample for any rune.
@@ -183,6 +184,7 @@ class Wasm3Guest(CheckedImports):
             "model_get_output": self._guard(self._model_get_output, Status.MODEL),
             "output_write": self._guard(self._output_write, Status.OUTPUT),
             "log": self._guard(self._log, Status.INTERNAL, returns=False),
+            "probe": lambda probe_id: None,  # profiling is wasmtime's (`rune bench --kernels`)
         }
         for name, signature in IMPORT_SIGNATURES.items():
             try:

@@ -65,6 +65,7 @@ class CompileOptions:
     opt_level: str | None = None  # None: the target's default (-O2 for wasm32, -Os for MCUs)
     passes: str | None = None
     target: str = "wasm32"
+    profile: bool = False  # add the stage probes to the default pipeline (runec --profile)
     instrument: Instrumentation = field(default_factory=Instrumentation)
     timings: dict[str, float] = field(default_factory=dict)
     manifest: dict | None = None  # filled in once the pipeline is lowered (memory report, tools)
@@ -81,7 +82,7 @@ class CompileOptions:
     def pipeline(self) -> str:
         if self.passes is not None:
             return self.passes
-        return default_pipeline(self.resolved_target().opt_level)
+        return default_pipeline(self.resolved_target().opt_level, self.profile)
 
 
 @dataclass

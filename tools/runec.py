@@ -45,6 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--target", default="wasm32", choices=list(TARGETS),
                         help="; ".join(f"{t.name}: {t.summary}" for t in TARGETS.values()))
     add_pass_arguments(parser)
+    parser.add_argument("--profile", action="store_true",
+                        help="instrument every kernel with stage probes (insert-stage-probes) "
+                        "for `rune bench --kernels`")
     parser.add_argument("--memory-report", action="store_true",
                         help="print the planned arena, naive sum, lower bound and every tensor's "
                         "offset, size and live range")
@@ -61,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     options = CompileOptions(
-        opt_level=args.opt_level, passes=args.passes, target=args.target,
+        opt_level=args.opt_level, passes=args.passes, target=args.target, profile=args.profile,
         instrument=instrumentation_from(args),
     )
     options.timings["import"] = _IMPORT_SECONDS

@@ -30,6 +30,7 @@ from rune.ir.llvm_ext import LLVMExt
 from rune.passes.instrumentation import Instrumentation, PassFailure, run_pipeline
 from rune.passes.lower_pipeline import MANIFEST_ATTR, StageError
 from rune.passes.registry import default_pipeline, parse_pipeline
+from rune.tools.pass_options import EMIT_KINDS  # noqa: F401 - the emit kinds, re-exported
 from xdsl.context import Context
 from xdsl.dialects import arith, builtin, cf, func, llvm, math, memref, scf
 from xdsl.dialects.builtin import DictionaryAttr, ModuleOp
@@ -37,7 +38,6 @@ from xdsl.parser import Parser
 from xdsl.utils.exceptions import ParseError, VerifyException
 
 OPT_LEVEL_ENV = "RUNE_OPT_LEVEL"  # lets a whole test suite run at another default level
-EMIT_KINDS = ("ast", "ir", "llvm-dialect", "llvm", "asm", "obj", "wasm", "rune")
 EXPORTS = ["rune_run"]
 
 

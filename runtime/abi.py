@@ -279,6 +279,9 @@ class RuneHost:
 
     _guest: CheckedImports
     _layout: list[OutputLayout]
+    #: Capabilities whose input the host writes straight into guest memory (`input_buffer`);
+    #: a run that is given no value for one leaves its bytes where they are.
+    _in_place: dict[int, object] = {}
 
     def __init__(
         self,
@@ -334,6 +337,9 @@ class RuneHost:
                 )
         guest = self._guest
         for index, (spec, feed, size) in enumerate(self._feeds):
+            if index in self._in_place and spec.name not in inputs:
+                guest.inputs[index] = self._in_place[index]  # type: ignore[assignment]
+                continue
             data = feed(inputs.get(spec.name))
             if type(data) is bytes:
                 if len(data) != size:

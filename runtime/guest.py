@@ -44,6 +44,11 @@ IMPORT_SIGNATURES: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 #: Stage timings for `rune bench`: key -> [nanoseconds, calls] accumulated in the current run.
 Timings = dict[str, list[int]]
+#: `inputs[cap]` for a capability whose bytes the host wrote straight into its guest slot
+#: (`Rune.input_buffer`): capability_read has nothing to copy.
+IN_PLACE = object()
+#: The status a discovery run stops `rune_run` with, once it has seen the input slots.
+_DISCOVERED = 0x7FFF
 #: Where `Timings` keeps the clock reading of each `probe(id)` call of the current run, by id.
 PROBES_KEY = "probe"
 MAX_PROBES = 1 << 16  # a hostile rune's probe ids cannot make the host allocate more
@@ -100,8 +105,15 @@ class Guest(CheckedImports):
         limits: Limits,
         on_log: Callable[[int, str], None] | None = None,
         timings: Timings | None = None,
+        output_views: bool = False,
     ) -> None:
+        """`output_views`: outputs are read-only views of guest memory, valid until the next
+        run, instead of copies."""
         check_module(module)
+        self._output_views = output_views
+        #: While `input_slots` runs: capability index -> (ptr, len) of each leading read.
+        self._discovery: dict[int, tuple[int, int]] | None = None
+        self._last_leading = -1
         # Until instantiated, an import can only come from the start function.
         super().__init__(manifest, models, on_log, _START_REFUSAL)
         self._limits = limits
@@ -177,6 +189,31 @@ class Guest(CheckedImports):
             raise RuneRunError(f"the rune trapped: {trap_message(exc)}") from None
         self._finish_run(status)
 
+    def input_slots(self) -> dict[int, tuple[int, int]]:
+        """Where each capability read before the pipeline's first other stage keeps its tensor:
+        index -> (ptr, len). Found by entering `rune_run` and stopping it at the last of those
+        reads, before any kernel, model or output runs (nothing is copied, no state changes)."""
+        leading = []
+        for stage in self.manifest.stages:
+            if stage.kind != "capability":
+                break
+            leading.append(next(c.index for c in self.manifest.capabilities
+                                if c.name == stage.name))
+        if not leading:
+            return {}
+        self._discovery, self._last_leading = {}, leading[-1]
+        try:
+            self._begin_run()
+            status = self._call()
+        except (wasmtime.Trap, wasmtime.WasmtimeError) as exc:
+            raise RuneRunError(f"the rune trapped: {trap_message(exc)}") from None
+        finally:
+            found, self._discovery = self._discovery, None
+        if status != _DISCOVERED:
+            raise RuneRunError("the rune did not read its capabilities first; it has no fixed "
+                               "input slots")
+        return found
+
     # -- the fast import bodies ---------------------------------------------------------------
 
     def _fast_bodies(self) -> tuple[dict[str, ImportBody], Callable[[memoryview, int], None]]:
@@ -193,13 +230,21 @@ class Guest(CheckedImports):
             nonlocal mem, mem_len
             mem, mem_len = memory, length
 
+        views = self._output_views
+
         # Parameter i of an import is a[4 * i] (fastcall.ARG_STRIDE); literals keep it cheap.
         def capability_read(env: Any, caller: Any, a: Any, n: int) -> int:
             try:
                 cap, ptr = a[0], a[4]
                 end = ptr + a[8]
                 if end - ptr == cap_sizes[cap] and end <= mem_len:
-                    mem[ptr:end] = inputs[cap]
+                    data = inputs[cap]
+                    if self._discovery is not None:
+                        self._discovery[cap] = (ptr, end - ptr)
+                        a[0] = _DISCOVERED if cap == self._last_leading else 0
+                        return 0
+                    if data is not IN_PLACE:
+                        mem[ptr:end] = data
                     a[0] = 0
                     return 0
             except Exception:  # anything unusual: let the checked path explain it
@@ -249,7 +294,7 @@ class Guest(CheckedImports):
                 ptr = a[8]
                 end = ptr + a[12]
                 if end - ptr == out_sizes[key] and end <= mem_len:
-                    written[key] = mem[ptr:end].tobytes()
+                    written[key] = mem[ptr:end].toreadonly() if views else mem[ptr:end].tobytes()
                     a[0] = 0
                     return 0
             except Exception:

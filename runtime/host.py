@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import wasmtime
 
 from . import capabilities as _caps
@@ -26,7 +27,7 @@ from .capabilities import CapabilityRegistry, InputValue, input_error
 from .container import RuneContainer
 from .errors import CapabilityError, LimitError, RuneLoadError
 from .fastcall import call_path
-from .guest import Guest, Timings, trap_message
+from .guest import IN_PLACE, Guest, Timings, trap_message
 from .handlers import HandlerRegistry
 from .limits import Limits, keep_ticking
 from .manifest import CapabilitySpec
@@ -63,6 +64,7 @@ class Rune(RuneHost):
         cache_dir: str | os.PathLike[str] | None | object = _DEFAULT_CACHE,
         fast_path: bool = True,
         timings: Timings | None = None,
+        output_views: bool = False,
     ) -> None:
         """Prefer `Rune.load`; this takes an already parsed container."""
         self._limits = limits if limits is not None else Limits()
@@ -77,8 +79,11 @@ class Rune(RuneHost):
             raise RuneLoadError(f"invalid wasm module: {trap_message(exc)}") from None
         self._path = call_path(fast_path)
         self._guest = Guest(
-            module, self._manifest, self._models, self._path, self._limits, on_log, timings
+            module, self._manifest, self._models, self._path, self._limits, on_log, timings,
+            output_views,
         )
+        self._in_place = {}
+        self._slots: dict[int, tuple[int, int]] | None = None
         if self._limits.deadline_s is not None:
             keep_ticking(compiled.engine(), self)
         self._layout = self._guest.layout()
@@ -95,6 +100,7 @@ class Rune(RuneHost):
         on_log: Callable[[int, str], None] | None = None,
         cache_dir: str | os.PathLike[str] | None | object = _DEFAULT_CACHE,
         fast_path: bool = True,
+        output_views: bool = False,
     ) -> Rune:
         """Load a `.rune` from a path or its bytes.
 
@@ -103,7 +109,9 @@ class Rune(RuneHost):
         `on_log(level, message)` receives the rune's `log` calls (they also go to the
         `rune.guest` logger); `cache_dir` is where compiled modules are kept (None: no cache;
         default: `compiled.default_cache_dir()`); `fast_path=False` uses wasmtime's public call
-        path. Raises a RuneError subclass (RuneLoadError, ModelError, CapabilityError,
+        path; `output_views=True` makes each output tensor's `data` a read-only view of guest
+        memory, valid until the next run, instead of a copy (see `input_buffer` for inputs).
+        Raises a RuneError subclass (RuneLoadError, ModelError, CapabilityError,
         LimitError) or OSError.
         """
         return cls(
@@ -115,7 +123,33 @@ class Rune(RuneHost):
             on_log=on_log,
             cache_dir=cache_dir,
             fast_path=fast_path,
+            output_views=output_views,
         )
+
+    def input_buffer(self, name: str) -> np.ndarray:
+        """A writable array over capability `name`'s tensor slot in guest memory (its dtype
+        and dimensions): write the input there before each run, and a run that is not given a
+        value for `name` uses it as is, with no copy. Valid for the rune's life. The pipeline
+        may reuse the slot during a run, so write it before every run. Only for capabilities
+        the rune reads before any other stage (every Runefile's, in practice)."""
+        if name not in self._names:
+            known = ", ".join(self._names) or "none"
+            raise CapabilityError(
+                f'the rune has no capability stage named "{name}" (capability stages: {known})'
+            )
+        index = self._names[name]
+        if self._slots is None:
+            self._slots = self._guest.input_slots()
+        if index not in self._slots:
+            raise CapabilityError(
+                f'capability "{name}" is read after other stages run; it has no fixed slot to '
+                "write into (pass its input to run instead)"
+            )
+        ptr, length = self._slots[index]
+        tensor = self._manifest.capabilities[index].tensor
+        self._in_place[index] = IN_PLACE
+        view = self._guest._mem[ptr : ptr + length].view(tensor.dtype)
+        return view.reshape(tensor.dimensions)
 
     def _check_manifest(self) -> None:
         """The size limits, checked before anything is allocated."""

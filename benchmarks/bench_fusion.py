@@ -271,26 +271,29 @@ def measure(name: str, text: str, numpy_chain, x: np.ndarray, tmp: Path, repeats
             "vs_numpy_with_copies": us["numpy"] / us["fused"]}
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=REPEATS)
-    parser.add_argument("--json", action="store_true")
-    args = parser.parse_args()
-    rng = np.random.default_rng(0)
+def chains(rng: np.random.Generator) -> list[tuple]:
+    """(name, Runefile, NumPy version, input, tolerance) of every chain measured."""
     image = rng.integers(0, 256, (1, 224, 224, 3), dtype=np.uint8)
     camera = rng.integers(0, 256, (1, 480, 640, 3), dtype=np.uint8)
     audio = rng.integers(-32768, 32768, (1, 16000), dtype=np.int16)
     speech = (np.sin(np.arange(16000) * 0.07) * 9000 + rng.normal(0, 900, 16000)).astype(
         np.int16).reshape(1, 16000)
-    chains = [
+    return [
         ("image u8 HWC->f32 /255 std NCHW", IMAGE, numpy_image, image, 1e-5),
         ("audio i16->f32 scale std normalize", AUDIO, numpy_audio, audio, 1e-5),
         ("camera u8 640x480 resize 224 std NCHW", CAMERA, numpy_camera, camera, 1e-4),
         ("speech i16 mel(40x101) std", MEL, numpy_mel, speech, 1e-3),
     ]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=REPEATS)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         rows = [measure(name, text, chain, x, Path(tmp), args.repeats, tol)
-                for name, text, chain, x, tol in chains]
+                for name, text, chain, x, tol in chains(np.random.default_rng(0))]
     if args.json:
         print(json.dumps({"repeats": args.repeats, "chains": rows}, indent=2))
         return 0

@@ -12,6 +12,7 @@ from rune.passes.fuse_elementwise import FuseElementwisePass
 from rune.passes.infer_quantization import InferQuantizationPass
 from rune.passes.lower_pipeline import LowerPipelinePass
 from rune.passes.plan_memory import PlanMemoryPass
+from rune.passes.relax_precision import RelaxPrecisionPass
 from rune.passes.stage_probes import InsertStageProbesPass
 from xdsl.passes import ModulePass, PassPipeline
 from xdsl.transforms.canonicalize import CanonicalizePass
@@ -22,6 +23,7 @@ from xdsl.transforms.dead_code_elimination import DeadCodeElimination
 PASSES: dict[str, type[ModulePass]] = {
     p.name: p
     for p in (
+        RelaxPrecisionPass,
         ConvertModelsPass,
         InferQuantizationPass,
         CheckTypesPass,
@@ -39,6 +41,8 @@ PASSES: dict[str, type[ModulePass]] = {
 }
 
 DESCRIPTIONS: dict[str, str] = {
+    "relax-precision": "opt-in: precision=relaxed on every kernel with a precision policy "
+    "(runec --precision=relaxed)",
     "convert-models": "TensorFlow SavedModel/Keras models -> TFLite files (optionally int8), "
     "cached by content",
     "infer-quantization": "quantize/dequantize next to a TFLite model: scale and zero point "
@@ -62,11 +66,14 @@ LOWERING = ("lower-pipeline",)
 TO_LLVM = ("convert-scf-to-cf", "convert-to-llvm")
 
 
-def default_pipeline(opt_level: str, profile: bool = False) -> str:
+def default_pipeline(opt_level: str, profile: bool = False, precision: str = "exact") -> str:
     """The textual pipeline `runec -O<level>` runs between the frontend and the backend;
-    `profile` (runec --profile) adds the stage probes right after the lowering."""
+    `profile` (runec --profile) adds the stage probes right after the lowering, and
+    `precision="relaxed"` (runec --precision=relaxed) starts with relax-precision."""
     # needed at every level: they define meaning
     checks = ("convert-models", "infer-quantization", "check-types")
+    if precision == "relaxed":
+        checks = ("relax-precision", *checks)
     lowering = (*LOWERING, "insert-stage-probes") if profile else LOWERING
     if opt_level == "0":
         return ",".join((*checks, *lowering, *TO_LLVM))

@@ -2,8 +2,8 @@
 
 The key is the SHA-256 of everything the output depends on: the compiler itself (every source
 file of the `rune` packages, and the versions of the libraries that generate code), the request
-(emit kind, target, optimisation level, pass pipeline, profiling), the Runefile's bytes and
-folder, and the bytes of every file or folder the Runefile names (models, resources,
+(emit kind, target, optimisation level, pass pipeline, profiling, precision), the Runefile's
+bytes and folder, and the bytes of every file or folder the Runefile names (models, resources,
 representative data). Nothing else is read by the compiler, so equal keys give equal output;
 a Runefile naming a custom proc block (a Python module, which may import anything) is never
 cached. A hit needs only the frontend's checks (YAML, no xDSL, LLVM or NumPy) and hashing.
@@ -49,11 +49,12 @@ class Request:
     opt_level: str | None
     passes: str | None
     profile: bool
+    precision: str = "exact"
 
     def describe(self) -> dict:
         level = self.opt_level or os.environ.get("RUNE_OPT_LEVEL")  # tools.compiler's default
         return {"emit": self.emit, "target": self.target, "opt_level": level,
-                "passes": self.passes, "profile": self.profile}
+                "passes": self.passes, "profile": self.profile, "precision": self.precision}
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,7 @@ class CompileOptions:
     passes: str | None = None
     target: str = "wasm32"
     profile: bool = False  # add the stage probes to the default pipeline (runec --profile)
+    precision: str = "exact"  # "relaxed": start the default pipeline with relax-precision
     instrument: Instrumentation = field(default_factory=Instrumentation)
     timings: dict[str, float] = field(default_factory=dict)
     manifest: dict | None = None  # filled in once the pipeline is lowered (memory report, tools)
@@ -82,7 +83,7 @@ class CompileOptions:
     def pipeline(self) -> str:
         if self.passes is not None:
             return self.passes
-        return default_pipeline(self.resolved_target().opt_level, self.profile)
+        return default_pipeline(self.resolved_target().opt_level, self.profile, self.precision)
 
 
 @dataclass

@@ -50,6 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--profile", action="store_true",
                         help="instrument every kernel with stage probes (insert-stage-probes) "
                         "for `rune bench --kernels`")
+    parser.add_argument("--precision", choices=("exact", "relaxed"), default="exact",
+                        help="relaxed: f32 instead of f64 and polynomial log2 in kernels with a "
+                        "precision policy (fft, noise_filtering); docs/proc-blocks.md")
     parser.add_argument("--memory-report", action="store_true",
                         help="print the planned arena, naive sum, lower bound and every tensor's "
                         "offset, size and live range")
@@ -109,7 +112,7 @@ def _compile(args: argparse.Namespace, engine: DiagnosticEngine,
     """The output and the manifest (once lowered): from the compile cache when the request
     allows it (no IR dumps or checks asked for) and it has an intact entry, else compiled."""
     request = compile_cache.Request(args.emit, args.target, args.opt_level, args.passes,
-                                    args.profile)
+                                    args.profile, args.precision)
     cache_dir = None if wants_instrumentation(args) else compile_cache.default_cache_dir()
     key = None
     if cache_dir is not None and args.emit in compile_cache.CACHED_EMITS:
@@ -130,7 +133,7 @@ def _compile(args: argparse.Namespace, engine: DiagnosticEngine,
 
     options = CompileOptions(
         opt_level=args.opt_level, passes=args.passes, target=args.target, profile=args.profile,
-        instrument=instrumentation_from(args), timings=timings,
+        precision=args.precision, instrument=instrumentation_from(args), timings=timings,
     )
     result = compile_runefile(args.runefile, args.emit, options, engine)
     if key is not None and not engine.diagnostics and isinstance(result, bytes):

@@ -133,6 +133,9 @@ class Fft(ProcBlock):
                 doc="samples per frame (zero-padded to a power of two for the FFT)"),
         ArgSpec("window_overlap", float, default=0.6666667, minimum=0.0,
                 doc="fraction of a frame shared with the next; in [0, 1)"),
+        ArgSpec("precision", str, default="exact", choices=("exact", "relaxed"),
+                doc="relaxed: the filterbank, sqrt and scaling in f32 instead of the "
+                "original's f64 (runec --precision=relaxed)"),
     )
 
     def check(self, inputs: Sequence[TensorSig], outputs: Sequence[TensorSig],
@@ -163,7 +166,8 @@ class Fft(ProcBlock):
         lengths = b.table("frame_lengths", p.frame_lengths, "i32")
         rows, weights, offsets = mel_filters()
         filter_bins = b.table("filter_bins", p.row_bins[rows], "i32")
-        filter_weights = b.table("filter_weights", weights, "f64")
+        real = "f32" if args["precision"] == "relaxed" else "f64"
+        filter_weights = b.table("filter_weights", weights, real)
         filter_offsets = b.table("filter_offsets", offsets, "i32")
         re = b.state("re", p.fft_size, "f32")
         im = b.state("im", p.fft_size, "f32")
@@ -172,7 +176,7 @@ class Fft(ProcBlock):
         groups = -(-FRAMES // LANES)
         used_bins = int(p.row_bins[rows].max()) + 1
         powers = b.state("powers", used_bins * LANES, "f32")
-        mels = b.state("mels", groups * LANES * FILTERS, "f64")
+        mels = b.state("mels", groups * LANES * FILTERS, real)
 
         with b.loop(groups) as group:
             with b.loop(LANES) as lane:
@@ -190,13 +194,14 @@ class Fft(ProcBlock):
                 # the last group's spare lanes keep stale powers; their sums land past 1960
                 b.when(b.compare("lt", b.from_index(frame), b.constant(FRAMES, "i32")),
                        one_frame)
-            _filterbank(b, powers, group, filter_bins, filter_weights, filter_offsets, mels)
+            _filterbank(b, powers, group, filter_bins, filter_weights, filter_offsets, mels, real)
         _normalise(b, mels, result)
 
 
 def _filterbank(b: KernelBuilder, powers: Buffer, group: SSAValue, filter_bins: Buffer,
-                filter_weights: Buffer, filter_offsets: Buffer, mels: Buffer) -> None:
-    """sqrt(sum over the filter's rows, in row order, of weight * f64(power)) for the group's
+                filter_weights: Buffer, filter_offsets: Buffer, mels: Buffer, real: str) -> None:
+    """sqrt(sum over the filter's rows, in row order, of weight * power) in `real` (f64 as the
+    original; f32 when relaxed) for the group's
     LANES frames: one accumulator per frame, each summing exactly as a single frame would, the
     frames' chains side by side (SIMD across frames; no wait on a single f64 add chain)."""
     frames = [b.add_index(b.mul_index(group, LANES), lane) for lane in range(LANES)]
@@ -207,11 +212,11 @@ def _filterbank(b: KernelBuilder, powers: Buffer, group: SSAValue, filter_bins: 
         def accumulate(k, acc: list[Scalar]) -> list[Scalar]:
             row = b.mul_index(b.to_index(b.load(filter_bins, k)), LANES)
             weight = b.load(filter_weights, k)
-            values = [b.convert(b.load(powers, b.add_index(row, lane)), "f64")
+            values = [b.convert(b.load(powers, b.add_index(row, lane)), real)
                       for lane in range(LANES)]
             return [b.add(a, b.mul(weight, v)) for a, v in zip(acc, values, strict=True)]
 
-        totals = b.fold(last, [b.constant(0.0, "f64")] * LANES, accumulate, lower=first)
+        totals = b.fold(last, [b.constant(0.0, real)] * LANES, accumulate, lower=first)
         for frame, total in zip(frames, totals, strict=True):
             b.store(b.sqrt(total), mels, b.add_index(b.mul_index(frame, FILTERS), filter_))
 
@@ -234,12 +239,13 @@ def _load_frame(b: KernelBuilder, audio: Buffer, tables: FftTables, window: Buff
 def _normalise(b: KernelBuilder, mels: Buffer, result: Buffer) -> None:
     """trunc(65536 (v - min) / (max - min)) as u32 over the first result.count values (the
     rest are the spare frames of the last group)."""
+    real = mels.element
     low, high = b.fold(
         result.count,
-        [b.constant(math.inf, "f64"), b.constant(-math.inf, "f64")],
+        [b.constant(math.inf, real), b.constant(-math.inf, real)],
         lambda i, acc: [b.minimum(acc[0], b.load(mels, i)), b.maximum(acc[1], b.load(mels, i))],
     )
     span = b.sub(high, low)
     with b.loop(result.count) as i:
-        scaled = b.div(b.mul(b.constant(65536.0, "f64"), b.sub(b.load(mels, i), low)), span)
+        scaled = b.div(b.mul(b.constant(65536.0, real), b.sub(b.load(mels, i), low)), span)
         b.store(b.convert(scaled, "u32"), result, i)

@@ -32,20 +32,22 @@ from rune.tools.compiler import CompileOptions, compile_runefile  # noqa: E402
 
 REPEATS = 200
 
-IMAGE = """\
+# u8 HWC pixels (`x0`, shape SHAPE) -> FIRST (f32 [1, 224, 224, 3], named `pixels`) -> /255 ->
+# ImageNet standardisation -> NCHW: the image chain, and the camera chain's tail after resize.
+_TO_NCHW = """\
 version: 1
 image: runicos/base
 pipeline:
   x0:
     capability: RAW
-    outputs: [{type: u8, dimensions: [1, 224, 224, 3]}]
-  to_float:
-    proc-block: cast
+    outputs: [{type: u8, dimensions: SHAPE}]
+  pixels:
+    proc-block: FIRST
     inputs: [x0]
     outputs: [{type: f32, dimensions: [1, 224, 224, 3]}]
   unit:
     proc-block: affine
-    inputs: [to_float]
+    inputs: [pixels]
     outputs: [{type: f32, dimensions: [1, 224, 224, 3]}]
     args: {scale: 0.003921569}
   standard:
@@ -62,8 +64,11 @@ pipeline:
     out: serial
     inputs: [nchw]
 """
+IMAGE = _TO_NCHW.replace("SHAPE", "[1, 224, 224, 3]").replace("FIRST", "cast")
+CAMERA = _TO_NCHW.replace("SHAPE", "[1, 480, 640, 3]").replace("FIRST", "resize")
 
-AUDIO = """\
+# i16 samples -> f32 in [-1, 1): the start of both audio chains.
+_I16_UNIT = """\
 version: 1
 image: runicos/base
 pipeline:
@@ -79,6 +84,9 @@ pipeline:
     inputs: [to_float]
     outputs: [{type: f32, dimensions: [1, 16000]}]
     args: {scale: 0.000030517578}
+"""
+
+AUDIO = _I16_UNIT + """\
   standard:
     proc-block: standardize
     inputs: [unit]
@@ -94,53 +102,7 @@ pipeline:
 """
 
 
-CAMERA = """\
-version: 1
-image: runicos/base
-pipeline:
-  x0:
-    capability: RAW
-    outputs: [{type: u8, dimensions: [1, 480, 640, 3]}]
-  small:
-    proc-block: resize
-    inputs: [x0]
-    outputs: [{type: f32, dimensions: [1, 224, 224, 3]}]
-  unit:
-    proc-block: affine
-    inputs: [small]
-    outputs: [{type: f32, dimensions: [1, 224, 224, 3]}]
-    args: {scale: 0.003921569}
-  standard:
-    proc-block: standardize
-    inputs: [unit]
-    outputs: [{type: f32, dimensions: [1, 224, 224, 3]}]
-    args: {mean: 0.485, std: 0.229}
-  nchw:
-    proc-block: transpose
-    inputs: [standard]
-    outputs: [{type: f32, dimensions: [1, 3, 224, 224]}]
-    args: {perm: "0,3,1,2"}
-  serial:
-    out: serial
-    inputs: [nchw]
-"""
-
-MEL = """\
-version: 1
-image: runicos/base
-pipeline:
-  x0:
-    capability: RAW
-    outputs: [{type: i16, dimensions: [1, 16000]}]
-  to_float:
-    proc-block: cast
-    inputs: [x0]
-    outputs: [{type: f32, dimensions: [1, 16000]}]
-  unit:
-    proc-block: affine
-    inputs: [to_float]
-    outputs: [{type: f32, dimensions: [1, 16000]}]
-    args: {scale: 0.000030517578}
+MEL = _I16_UNIT + """\
   mel:
     proc-block: mel_spectrogram
     inputs: [unit]

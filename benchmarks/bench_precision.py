@@ -18,11 +18,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -30,7 +28,7 @@ ROOT = HERE.parent
 sys.path[:0] = [str(ROOT / "mcu")]
 
 import numpy as np  # noqa: E402
-from common import PEER  # noqa: E402
+from common import PEER, interleaved_medians  # noqa: E402
 from rune.runtime import sound  # noqa: E402
 from rune.runtime.host import Rune  # noqa: E402
 
@@ -91,14 +89,8 @@ def measure(runs: int) -> dict:
                 for p in ("exact", "relaxed")}})
         runes = {p: Rune.load(front[p]) for p in front}
         audio = samples("up")
-        times: dict[str, list[float]] = {p: [] for p in runes}
-        for i in range(runs + 20):
-            for p, rune in runes.items():
-                start = time.perf_counter()
-                rune.run({"audio": audio})
-                if i >= 20:
-                    times[p].append(time.perf_counter() - start)
-        wasm_us = {p: statistics.median(t) * 1e6 for p, t in times.items()}
+        wasm_us = interleaved_medians(
+            {p: lambda r=rune: r.run({"audio": audio}) for p, rune in runes.items()}, runs)
         insns = qemu_instructions(work)
     return {"deviation": deviations, "labels": labels, "wasm_us": wasm_us,
             "qemu_instructions": insns}

@@ -31,12 +31,14 @@ import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
-import time  # noqa: E402
 import wave  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 import numpy as np  # noqa: E402
 from ai_edge_litert.interpreter import Interpreter  # noqa: E402
+from common import interleaved_medians  # noqa: E402
 from rune.runtime.host import Rune  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -118,19 +120,6 @@ class HandWritten:
         self.interpreter.set_tensor(self.input, features.reshape(1, -1))
         self.interpreter.invoke()
         return LABELS[int(np.argmax(self.interpreter.get_tensor(self.output)))]
-
-
-def interleaved_medians(actions: dict[str, object], runs: int, warmup: int = 20) -> dict:
-    """Median µs of each action, run alternately so both see the same load."""
-    times: dict[str, list[float]] = {name: [] for name in actions}
-    for i in range(warmup + runs):
-        for name, action in actions.items():
-            start = time.perf_counter()
-            action()
-            elapsed = time.perf_counter() - start
-            if i >= warmup:
-                times[name].append(elapsed)
-    return {name: statistics.median(t) * 1e6 for name, t in times.items()}
 
 
 def compile_rune(*flags: str) -> bytes:

@@ -129,8 +129,10 @@ def _compile(args: argparse.Namespace, engine: DiagnosticEngine,
             return entry.output, entry.manifest
         engine.diagnostics.clear()  # the compile below checks the Runefile again
 
+    start = time.perf_counter()
     from rune.tools.compiler import CompileOptions, compile_runefile
 
+    timings["import (compiler)"] = time.perf_counter() - start
     options = CompileOptions(
         opt_level=args.opt_level, passes=args.passes, target=args.target, profile=args.profile,
         precision=args.precision, instrument=instrumentation_from(args), timings=timings,

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from rune.ir.kernel_builder import Buffer, KernelBuilder, Scalar
-from rune.ir.proc_blocks._audio_fft import FftTables, fft_in_place, fft_tables
+from rune.ir.proc_blocks._audio_fft import FftTables, fft_in_place_lanes, lane_twiddles
 from rune.ir.proc_blocks._audio_libm import cosf, sinf
 from rune.ir.proc_blocks.base import ArgSpec, ArgValue, ProcBlock, ProcBlockError, TensorSig
 from xdsl.ir import SSAValue
@@ -160,19 +160,22 @@ class Fft(ProcBlock):
         b = builder
         (audio,), (result,) = inputs, outputs
         p = plan(audio.count, int(args["bins"]), float(args["window_overlap"]))  # type: ignore[arg-type]
-        tables = fft_tables(b, p.fft_size, sonogram_twiddles)
+        tables = lane_twiddles(b, p.fft_size, sonogram_twiddles, LANES)
         window = b.table("window", hann_window(p.fft_size), "f32")
-        starts = b.table("frame_starts", p.frame_starts, "i32")
-        lengths = b.table("frame_lengths", p.frame_lengths, "i32")
+        spare = -FRAMES % LANES  # the last group repeats the last frame in its spare lanes
+        starts = b.table("frame_starts", np.append(p.frame_starts, [p.frame_starts[-1]] * spare),
+                         "i32")
+        lengths = b.table("frame_lengths",
+                          np.append(p.frame_lengths, [p.frame_lengths[-1]] * spare), "i32")
         rows, weights, offsets = mel_filters()
         filter_bins = b.table("filter_bins", p.row_bins[rows], "i32")
         real = "f32" if args["precision"] == "relaxed" else "f64"
         filter_weights = b.table("filter_weights", weights, real)
         filter_offsets = b.table("filter_offsets", offsets, "i32")
-        re = b.state("re", p.fft_size, "f32")
-        im = b.state("im", p.fft_size, "f32")
-        # Four frames at a time: each frame's FFT, then |X|^2 of the bins the rows read into
-        # lane `frame % 4` of `powers` ([bin][lane], f32), then the filterbank for all four.
+        # Four frames at a time, interleaved ([element][lane]): one FFT over all four, |X|^2
+        # of the bins the rows read ([bin][lane]), then the filterbank for all four.
+        re = b.state("re", p.fft_size * LANES, "f32")
+        im = b.state("im", p.fft_size * LANES, "f32")
         groups = -(-FRAMES // LANES)
         used_bins = int(p.row_bins[rows].max()) + 1
         powers = b.state("powers", used_bins * LANES, "f32")
@@ -181,19 +184,12 @@ class Fft(ProcBlock):
         with b.loop(groups) as group:
             with b.loop(LANES) as lane:
                 frame = b.add_index(b.mul_index(group, LANES), lane)
-
-                def one_frame(frame=frame, lane=lane) -> None:
-                    _load_frame(b, audio, tables, window, re, im,
-                                b.load(starts, frame), b.load(lengths, frame))
-                    fft_in_place(b, tables, re, im)
-                    with b.loop(used_bins) as bin_:
-                        xr, xi = b.load(re, bin_), b.load(im, bin_)
-                        b.store(b.add(b.mul(xr, xr), b.mul(xi, xi)), powers,
-                                b.add_index(b.mul_index(bin_, LANES), lane))
-
-                # the last group's spare lanes keep stale powers; their sums land past 1960
-                b.when(b.compare("lt", b.from_index(frame), b.constant(FRAMES, "i32")),
-                       one_frame)
+                _load_frame(b, audio, tables, window, re, im, b.load(starts, frame),
+                            b.load(lengths, frame), lane)
+            fft_in_place_lanes(b, tables, re, im, LANES)
+            with b.loop(used_bins * LANES) as j:
+                xr, xi = b.load(re, j), b.load(im, j)
+                b.store(b.add(b.mul(xr, xr), b.mul(xi, xi)), powers, j)
             _filterbank(b, powers, group, filter_bins, filter_weights, filter_offsets, mels, real)
         _normalise(b, mels, result)
 
@@ -222,8 +218,9 @@ def _filterbank(b: KernelBuilder, powers: Buffer, group: SSAValue, filter_bins: 
 
 
 def _load_frame(b: KernelBuilder, audio: Buffer, tables: FftTables, window: Buffer, re: Buffer,
-                im: Buffer, start: Scalar, length: Scalar) -> None:
-    """Window the frame (input samples, then zeros) into re/im in bit-reversed order."""
+                im: Buffer, start: Scalar, length: Scalar, lane: SSAValue) -> None:
+    """Window the frame (input samples, then zeros) into lane `lane` of re/im, in bit-reversed
+    order."""
     with b.loop(tables.size) as i:
         present = b.compare("lt", b.from_index(i), length)
         (sample,) = b.if_else(
@@ -231,7 +228,7 @@ def _load_frame(b: KernelBuilder, audio: Buffer, tables: FftTables, window: Buff
             lambda: [b.convert(b.load(audio, b.add_index(b.to_index(start), i)), "f32")],
             lambda: [b.constant(0.0, "f32")],
         )
-        target = b.to_index(b.load(tables.reversal, i))
+        target = b.add_index(b.mul_index(b.to_index(b.load(tables.reversal, i)), LANES), lane)
         b.store(b.mul(sample, b.load(window, i)), re, target)
         b.store(b.constant(0.0, "f32"), im, target)
 

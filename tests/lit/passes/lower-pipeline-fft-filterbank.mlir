@@ -1,10 +1,12 @@
-// fft's mel filterbank runs four frames side by side. Frames go in groups of four (49 padded to
-// 52; the spare lanes of the last group skip their FFT): each frame's |X|^2, for the 255 bins the
-// spectrogram rows read, goes to lane `frame % 4` of a [bin][4] f32 buffer (4 KB, stays in
-// cache); then for each of the 40 filters one loop carries the four frames' f64 sums, each
-// adding weight * f64(power) in the filter's row order exactly as a single frame did (the golden
-// vectors still match bit for bit), its four loads at neighbouring addresses (SIMD, and four
-// independent add chains instead of one).
+// fft works on four frames at once, interleaved ([element][lane]: element i of lane l at
+// 4i + l; 49 frames padded to 52, the spare lanes repeating frame 48): each frame is windowed
+// into its lane, then one FFT runs over all four, each butterfly loop running over
+// j = offset * 4 + lane so that every access (data and the lane-repeated twiddle table) is
+// contiguous in j and LLVM vectorises it across frames; |X|^2 of the 255 bins the rows read is
+// one contiguous [bin][lane] loop; then for each of the 40 filters one loop carries the four
+// frames' f64 sums, each adding weight * f64(power) in the filter's row order exactly as a single
+// frame did. Every lane's arithmetic is the single frame's, so the golden vectors still match
+// bit for bit.
 // RUN: rune-opt %s --passes=lower-pipeline | filecheck %s
 
 builtin.module {
@@ -15,36 +17,55 @@ builtin.module {
   }
 }
 
+// 9 stages x 256 butterflies x 4 lanes of twiddles; 52 frame starts; 512 x 4 lanes of re, im.
+// CHECK: "memref.global"() <{sym_name = "kernel.0.fft.fft_cos.{{[0-9]+}}", type = memref<9216xf32>, initial_value = dense<"0x0000803F0000803F0000803F0000803F
+// CHECK: "memref.global"() <{sym_name = "kernel.0.fft.frame_starts.{{[0-9]+}}", type = memref<52xi32>, initial_value = dense<[0, 318,
+// CHECK-SAME: 15264, 15264, 15264, 15264]>
+// CHECK: "memref.global"() <{sym_name = "kernel.0.fft.re.{{[0-9]+}}", type = memref<2048xf32>
+// CHECK: "memref.global"() <{sym_name = "kernel.0.fft.im.{{[0-9]+}}", type = memref<2048xf32>
 // CHECK: "memref.global"() <{sym_name = "kernel.0.fft.powers.{{[0-9]+}}", type = memref<1020xf32>
 // CHECK: "memref.global"() <{sym_name = "kernel.0.fft.mels.{{[0-9]+}}", type = memref<2080xf64>
 
-// 13 groups of 4 lanes; a lane past frame 48 does nothing.
+// 13 groups; each lane's frame goes to re[4 * reversal[i] + lane].
 // CHECK:      %[[GROUPS:.*]] = arith.constant 13 : index
 // CHECK:      scf.for %[[GROUP:.*]] = %{{.*}} to %[[GROUPS]] step %{{.*}} {
-// CHECK:        %[[LANES:.*]] = arith.constant 4 : index
-// CHECK:        scf.for %[[LANE:.*]] = %{{.*}} to %[[LANES]] step %{{.*}} {
-// CHECK-NEXT:     %[[FOUR:.*]] = arith.constant 4 : index
-// CHECK-NEXT:     %[[BASE:.*]] = arith.muli %[[GROUP]], %[[FOUR]] : index
-// CHECK-NEXT:     %[[FRAME:.*]] = arith.addi %[[BASE]], %[[LANE]] : index
-// CHECK-NEXT:     %[[F32:.*]] = arith.index_cast %[[FRAME]] : index to i32
-// CHECK-NEXT:     %[[N:.*]] = arith.constant 49 : i32
-// CHECK-NEXT:     %[[REAL:.*]] = arith.cmpi slt, %[[F32]], %[[N]] : i32
-// CHECK-NEXT:     scf.if %[[REAL]] {
+// CHECK:        scf.for %[[LANE:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
+// CHECK:            %[[R:.*]] = memref.load %{{.*}}[%{{.*}}] : memref<512xi32>
+// CHECK-NEXT:       %[[REV:.*]] = arith.index_cast %[[R]] : i32 to index
+// CHECK-NEXT:       %[[FOUR:.*]] = arith.constant 4 : index
+// CHECK-NEXT:       %[[AT:.*]] = arith.muli %[[REV]], %[[FOUR]] : index
+// CHECK-NEXT:       %[[SLOT:.*]] = arith.addi %[[AT]], %[[LANE]] : index
+// CHECK:            memref.store %{{.*}}, %[[RE:.*]][%[[SLOT]]] : memref<2048xf32>
 
-// After the frame's FFT: powers[bin * 4 + lane] = re^2 + im^2 (f32, as before).
-// CHECK:          %[[BINS:.*]] = arith.constant 255 : index
-// CHECK:          scf.for %[[BIN:.*]] = %{{.*}} to %[[BINS]] step %{{.*}} {
-// CHECK-NEXT:       %[[XR:.*]] = memref.load %{{.*}}[%[[BIN]]] : memref<512xf32>
-// CHECK-NEXT:       %[[XI:.*]] = memref.load %{{.*}}[%[[BIN]]] : memref<512xf32>
-// CHECK-NEXT:       %[[RR:.*]] = arith.mulf %[[XR]], %[[XR]] : f32
-// CHECK-NEXT:       %[[II:.*]] = arith.mulf %[[XI]], %[[XI]] : f32
-// CHECK-NEXT:       %[[SUM:.*]] = arith.addf %[[RR]], %[[II]] : f32
-// CHECK-NEXT:       %{{.*}} = arith.constant 4 : index
-// CHECK-NEXT:       %[[ROW:.*]] = arith.muli %[[BIN]], %{{.*}} : index
-// CHECK-NEXT:       %[[AT:.*]] = arith.addi %[[ROW]], %[[LANE]] : index
-// CHECK-NEXT:       memref.store %[[SUM]], %[[POWERS:.*]][%[[AT]]] : memref<1020xf32>
+// Stage 1: 256 segments; in each, j over 1 butterfly x 4 lanes, the lower half 4 further on.
+// CHECK:        %[[SEGMENTS:.*]] = arith.constant 256 : index
+// CHECK:        scf.for %[[SEG:.*]] = %{{.*}} to %[[SEGMENTS]] step %{{.*}} {
+// CHECK:          scf.for %[[J:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
+// CHECK-NEXT:       %[[UP:.*]] = arith.addi %{{.*}}, %[[J]] : index
+// CHECK-NEXT:       %[[HALF:.*]] = arith.constant 4 : index
+// CHECK-NEXT:       %[[LOW:.*]] = arith.addi %[[UP]], %[[HALF]] : index
+// CHECK-NEXT:       %[[TW:.*]] = arith.addi %{{.*}}, %[[J]] : index
+// CHECK-NEXT:       %[[C:.*]] = memref.load %{{.*}}[%[[TW]]] : memref<9216xf32>
+// CHECK-NEXT:       %[[S:.*]] = memref.load %{{.*}}[%[[TW]]] : memref<9216xf32>
+// CHECK-NEXT:       %[[XR:.*]] = memref.load %[[RE]][%[[LOW]]] : memref<2048xf32>
+// CHECK-NEXT:       %[[XI:.*]] = memref.load %[[IM:.*]][%[[LOW]]] : memref<2048xf32>
+// CHECK-NEXT:       %[[CXR:.*]] = arith.mulf %[[C]], %[[XR]] : f32
+// CHECK-NEXT:       %[[SXI:.*]] = arith.mulf %[[S]], %[[XI]] : f32
+// CHECK-NEXT:       %[[TR:.*]] = arith.subf %[[CXR]], %[[SXI]] : f32
+// CHECK:            memref.store %{{.*}}, %[[RE]][%[[UP]]] : memref<2048xf32>
+// CHECK:            memref.store %{{.*}}, %[[IM]][%[[LOW]]] : memref<2048xf32>
 
-// Then, per group, the filterbank: four sums carried by one loop over the filter's rows.
+// |X|^2, contiguous over [bin][lane].
+// CHECK:      %[[BINS:.*]] = arith.constant 1020 : index
+// CHECK:      scf.for %[[B:.*]] = %{{.*}} to %[[BINS]] step %{{.*}} {
+// CHECK-NEXT:   %[[PR:.*]] = memref.load %[[RE]][%[[B]]] : memref<2048xf32>
+// CHECK-NEXT:   %[[PI:.*]] = memref.load %[[IM]][%[[B]]] : memref<2048xf32>
+// CHECK-NEXT:   %[[RR:.*]] = arith.mulf %[[PR]], %[[PR]] : f32
+// CHECK-NEXT:   %[[II:.*]] = arith.mulf %[[PI]], %[[PI]] : f32
+// CHECK-NEXT:   %[[SUM:.*]] = arith.addf %[[RR]], %[[II]] : f32
+// CHECK-NEXT:   memref.store %[[SUM]], %[[POWERS:.*]][%[[B]]] : memref<1020xf32>
+
+// The filterbank: four sums carried by one loop over the filter's rows.
 // CHECK:        scf.for %[[FILTER:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
 // CHECK:          %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} = scf.for %[[K:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[A0:.*]] = %[[Z:.*]], %[[A1:.*]] = %[[Z]], %[[A2:.*]] = %[[Z]], %[[A3:.*]] = %[[Z]]) -> (f64, f64, f64, f64) {
 // CHECK:            %[[W:.*]] = memref.load %{{.*}}[%[[K]]] : memref<463xf64>

@@ -101,39 +101,26 @@ def fft_in_place(b: KernelBuilder, tables: FftTables, re: Buffer, im: Buffer) ->
                 b.store(b.sub(ui, ti), im, lower)
 
 
-def lane_twiddles(b: KernelBuilder, size: int, factor: TwiddleFactor, lanes: int) -> FftTables:
-    """fft_tables with every twiddle repeated `lanes` times, for `fft_in_place_lanes`."""
-    cos_parts, sin_parts = [], []
-    for n, m in butterfly_indices(size):
-        c, s = factor(np.full(m.shape, n), m)
-        cos_parts.append(np.repeat(c, lanes))
-        sin_parts.append(np.repeat(s, lanes))
-    return FftTables(
-        size,
-        b.table("fft_reversal", bit_reversal(size), "i32"),
-        b.table("fft_cos", np.concatenate(cos_parts), "f32"),
-        b.table("fft_sin", np.concatenate(sin_parts), "f32"),
-    )
-
-
 def fft_in_place_lanes(b: KernelBuilder, tables: FftTables, re: Buffer, im: Buffer,
                        lanes: int) -> None:
-    """`lanes` transforms at once, interleaved (element i of transform l at i * lanes + l),
-    with twiddles from `lane_twiddles`. A segment's butterflies for all lanes are one loop over
-    j = offset * lanes + lane, whose every access is contiguous in j, so LLVM vectorises it
-    across transforms (four f32 lanes) with no shuffles. Each lane's arithmetic is exactly the
-    single transform's."""
+    """`lanes` (a power of two) transforms at once, interleaved (element i of transform l at
+    i * lanes + l). A segment's butterflies for all lanes are one loop over
+    j = offset * lanes + lane: every data access is contiguous in j and the twiddle is that of
+    butterfly j >> log2(lanes), so LLVM vectorises the loop across transforms (four f32 lanes).
+    Each lane's arithmetic is exactly the single transform's."""
     size = tables.size
     for stage, (n, _) in enumerate(butterfly_indices(size)):
         half = n // 2
         with b.loop(size // n) as segment:
             start = b.mul_index(b.mul_index(segment, n), lanes)
-            first_twiddle = b.add_index(b.mul_index(segment, half * lanes),
-                                        stage * (size // 2) * lanes)
+            first_twiddle = b.add_index(b.mul_index(segment, half), stage * (size // 2))
             with b.loop(half * lanes) as j:
                 upper = b.add_index(start, j)
                 lower = b.add_index(upper, half * lanes)
-                twiddle = b.add_index(first_twiddle, j)
+                twiddle = b.add_index(first_twiddle,
+                                      b.to_index(b.shift_right(b.from_index(j),
+                                                               b.constant(lanes.bit_length() - 1,
+                                                                          "i32"))))
                 c, s = b.load(tables.cos, twiddle), b.load(tables.sin, twiddle)
                 xr, xi = b.load(re, lower), b.load(im, lower)
                 tr = b.sub(b.mul(c, xr), b.mul(s, xi))

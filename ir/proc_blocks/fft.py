@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from rune.ir.kernel_builder import Buffer, KernelBuilder, Scalar
-from rune.ir.proc_blocks._audio_fft import FftTables, fft_in_place_lanes, lane_twiddles
+from rune.ir.proc_blocks._audio_fft import FftTables, fft_in_place_lanes, fft_tables
 from rune.ir.proc_blocks._audio_libm import cosf, sinf
 from rune.ir.proc_blocks.base import ArgSpec, ArgValue, ProcBlock, ProcBlockError, TensorSig
 from xdsl.ir import SSAValue
@@ -160,7 +160,7 @@ class Fft(ProcBlock):
         b = builder
         (audio,), (result,) = inputs, outputs
         p = plan(audio.count, int(args["bins"]), float(args["window_overlap"]))  # type: ignore[arg-type]
-        tables = lane_twiddles(b, p.fft_size, sonogram_twiddles, LANES)
+        tables = fft_tables(b, p.fft_size, sonogram_twiddles)
         window = b.table("window", hann_window(p.fft_size), "f32")
         spare = -FRAMES % LANES  # the last group repeats the last frame in its spare lanes
         starts = b.table("frame_starts", np.append(p.frame_starts, [p.frame_starts[-1]] * spare),

@@ -1,8 +1,8 @@
 // fft works on four frames at once, interleaved ([element][lane]: element i of lane l at
 // 4i + l; 49 frames padded to 52, the spare lanes repeating frame 48): each frame is windowed
 // into its lane, then one FFT runs over all four, each butterfly loop running over
-// j = offset * 4 + lane so that every access (data and the lane-repeated twiddle table) is
-// contiguous in j and LLVM vectorises it across frames; |X|^2 of the 255 bins the rows read is
+// j = offset * 4 + lane so that every data access is contiguous in j (the twiddle is butterfly
+// j >> 2's) and LLVM vectorises it across frames; |X|^2 of the 255 bins the rows read is
 // one contiguous [bin][lane] loop; then for each of the 40 filters one loop carries the four
 // frames' f64 sums, each adding weight * f64(power) in the filter's row order exactly as a single
 // frame did. Every lane's arithmetic is the single frame's, so the golden vectors still match
@@ -17,8 +17,8 @@ builtin.module {
   }
 }
 
-// 9 stages x 256 butterflies x 4 lanes of twiddles; 52 frame starts; 512 x 4 lanes of re, im.
-// CHECK: "memref.global"() <{sym_name = "kernel.0.fft.fft_cos.{{[0-9]+}}", type = memref<9216xf32>, initial_value = dense<"0x0000803F0000803F0000803F0000803F
+// 9 stages x 256 butterflies of twiddles; 52 frame starts; 512 x 4 lanes of re, im.
+// CHECK: "memref.global"() <{sym_name = "kernel.0.fft.fft_cos.{{[0-9]+}}", type = memref<2304xf32>
 // CHECK: "memref.global"() <{sym_name = "kernel.0.fft.frame_starts.{{[0-9]+}}", type = memref<52xi32>, initial_value = dense<[0, 318,
 // CHECK-SAME: 15264, 15264, 15264, 15264]>
 // CHECK: "memref.global"() <{sym_name = "kernel.0.fft.re.{{[0-9]+}}", type = memref<2048xf32>
@@ -44,9 +44,13 @@ builtin.module {
 // CHECK-NEXT:       %[[UP:.*]] = arith.addi %{{.*}}, %[[J]] : index
 // CHECK-NEXT:       %[[HALF:.*]] = arith.constant 4 : index
 // CHECK-NEXT:       %[[LOW:.*]] = arith.addi %[[UP]], %[[HALF]] : index
-// CHECK-NEXT:       %[[TW:.*]] = arith.addi %{{.*}}, %[[J]] : index
-// CHECK-NEXT:       %[[C:.*]] = memref.load %{{.*}}[%[[TW]]] : memref<9216xf32>
-// CHECK-NEXT:       %[[S:.*]] = memref.load %{{.*}}[%[[TW]]] : memref<9216xf32>
+// CHECK-NEXT:       %[[JI:.*]] = arith.index_cast %[[J]] : index to i32
+// CHECK-NEXT:       %[[TWO:.*]] = arith.constant 2 : i32
+// CHECK-NEXT:       %[[BF:.*]] = arith.shrsi %[[JI]], %[[TWO]] : i32
+// CHECK-NEXT:       %[[BFI:.*]] = arith.index_cast %[[BF]] : i32 to index
+// CHECK-NEXT:       %[[TW:.*]] = arith.addi %{{.*}}, %[[BFI]] : index
+// CHECK-NEXT:       %[[C:.*]] = memref.load %{{.*}}[%[[TW]]] : memref<2304xf32>
+// CHECK-NEXT:       %[[S:.*]] = memref.load %{{.*}}[%[[TW]]] : memref<2304xf32>
 // CHECK-NEXT:       %[[XR:.*]] = memref.load %[[RE]][%[[LOW]]] : memref<2048xf32>
 // CHECK-NEXT:       %[[XI:.*]] = memref.load %[[IM:.*]][%[[LOW]]] : memref<2048xf32>
 // CHECK-NEXT:       %[[CXR:.*]] = arith.mulf %[[C]], %[[XR]] : f32

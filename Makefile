@@ -76,11 +76,9 @@ fuzz: setup
 	$(BIN)/python tests/fuzz/campaign.py --seconds $(FUZZ_SECONDS) --jobs $(FUZZ_JOBS) $(FUZZ_TARGETS)
 
 bench: setup
-	$(BIN)/python benchmarks/bench_fusion.py
 	$(BIN)/python benchmarks/bench_memory.py
-	$(BIN)/python benchmarks/bench_compile_time.py
 	$(BIN)/python benchmarks/runtime/bench_overhead.py
-	$(BIN)/python benchmarks/runtime/bench_microspeech.py
+	$(BIN)/python benchmarks/bench_goals.py
 
 # Microcontroller proofs (docs/abi.md "Hosts on microcontrollers"): the MVP wasm profile on
 # wasm3, and native Cortex-M4 code on qemu's mps2-an386. Installs Debian's cross toolchain and

@@ -134,13 +134,22 @@ IMPORTS: tuple[Import, ...] = (
         "cannot abort the call; the host fails the run once `rune_run` returns",
         native_hook=False,
     ),
+    Import(
+        "probe", (Param("id", "`2k` before and `2k + 1` after kernel `k`"),), False,
+        Status.INTERNAL,
+        "only in runes compiled with `runec --profile` (pass `insert-stage-probes`): called with "
+        "`2k` before and `2k + 1` after kernel `k`, whose stage name is `probes[k]` in the "
+        "manifest. `rune bench --kernels` records a monotonic clock at each call; otherwise, and "
+        "on wasm3, it does nothing",
+        native_hook=False,
+    ),
 )
 
 IMPORTS_BY_NAME: dict[str, Import] = {imp.name: imp for imp in IMPORTS}
 IMPORT_NAMES: tuple[str, ...] = tuple(IMPORTS_BY_NAME)
 
 #: Imports the compiled pipeline calls (the lowering declares these; `log` is for hand-written
-#: and future runes).
+#: and future runes, `probe` is declared by insert-stage-probes).
 PIPELINE_IMPORTS: tuple[Import, ...] = tuple(imp for imp in IMPORTS if imp.native_hook)
 
 #: Wasm attributes on a bodiless function naming the import it stands for (set by the lowering

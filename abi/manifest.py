@@ -162,6 +162,9 @@ class Manifest:
     outputs: tuple[Output, ...] = field(default=(), metadata=_doc("in index order"))
     stages: tuple[Stage, ...] = field(default=(), metadata=_doc("in execution order"))
     memory: MemoryPlan | None = field(default=None, metadata=_doc("the memory plan"))
+    probes: tuple[str, ...] | None = field(
+        default=None, metadata=_doc("with `runec --profile`: the stage each pair of `probe` "
+                                    "calls times, in call order"))
 
 
 # -- the codec ----------------------------------------------------------------------------------

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from functools import cache
+from typing import TYPE_CHECKING
 
-import llvmlite.binding as llvm
+if TYPE_CHECKING:  # imported when a machine is made: runec's start-up does without LLVM
+    import llvmlite.binding as llvm
 
 OPT_LEVELS = ("0", "1", "2", "3", "s")
 
@@ -63,6 +65,8 @@ TARGETS: dict[str, Target] = {
 @cache
 def initialise_llvm() -> None:
     """Register LLVM's targets once; without it: 'Unable to find target for this triple'."""
+    import llvmlite.binding as llvm
+
     llvm.initialize_all_targets()
     llvm.initialize_all_asmprinters()
     # Vectorise groups of neighbouring strided accesses (an image's channels) as one wide
@@ -71,6 +75,8 @@ def initialise_llvm() -> None:
 
 
 def target_machine(target: Target) -> llvm.TargetMachine:
+    import llvmlite.binding as llvm
+
     initialise_llvm()
     return llvm.Target.from_triple(target.triple).create_target_machine(
         cpu=target.cpu,

@@ -244,6 +244,7 @@ class ManifestAttr(Record):
     outputs: ArrayAttr[ManifestOutputAttr]
     stages: ArrayAttr[ManifestStageAttr]
     memory: MemoryPlanAttr
+    probes: ArrayAttr[StringAttr] | NoneAttr  # insert-stage-probes (runec --profile)
 
 
 ATTRIBUTES = [FusedStepAttr, TensorSlotAttr, MemoryPlanAttr, ManifestTensorAttr,

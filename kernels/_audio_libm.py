@@ -140,3 +140,24 @@ def log2(b: KernelBuilder, x: Scalar) -> Scalar:
     total = b.add(y, val_hi)
     val_lo = b.add(val_lo, b.add(b.sub(y, total), val_hi))
     return b.add(val_lo, total)
+
+
+#: log2(1 + t) / t on [0, 1), a degree-6 Chebyshev fit (fitted once, in f64, rounded to f32):
+#: with the exponent, log2 of any f32 >= 1 to within 1.5e-6 (`noise_filtering` relaxed).
+_LOG2_FIT = (1.4426932334899902, -0.721162736415863, 0.4777059257030487, -0.33924779295921326,
+             0.2155885398387909, -0.09606625884771347, 0.02049034833908081)
+
+
+def log2_relaxed(b: KernelBuilder, x: Scalar) -> Scalar:
+    """log2 of a finite f32 x >= 1 in f32: the exponent, plus t * P(t) for the mantissa 1 + t
+    (Horner, no division or table: cheap on an FPU without f64, and vectorisable)."""
+    bits = b.bitcast(x, "u32")
+    exponent = b.sub(b.convert(b.shift_right(bits, b.constant(23, "u32")), "i32"),
+                     b.constant(127, "i32"))
+    mantissa = b.bit_or(b.bit_and(bits, b.constant(0x007FFFFF, "u32")),
+                        b.constant(0x3F800000, "u32"))
+    t = b.sub(b.bitcast(mantissa, "f32"), b.constant(1.0, "f32"))
+    poly = b.constant(_LOG2_FIT[-1], "f32")
+    for coefficient in _LOG2_FIT[-2::-1]:
+        poly = b.add(b.mul(poly, t), b.constant(coefficient, "f32"))
+    return b.add(b.convert(exponent, "f32"), b.mul(t, poly))

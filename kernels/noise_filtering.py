@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 from rune.ir.kernel_builder import Buffer, KernelBuilder, Scalar
-from rune.kernels._audio_libm import log2
+from rune.kernels._audio_libm import log2, log2_relaxed
 from rune.kernels.base import ArgSpec, ArgValue, ProcBlock, ProcBlockError, TensorSig
 from xdsl.ir import SSAValue
 
@@ -77,6 +77,9 @@ class NoiseFiltering(ProcBlock):
                 doc="estimate update weight for odd channels (clamped to [0, 1])"),
         ArgSpec("min_signal_remaining", float, default=0.05,
                 doc="fraction of the signal always kept after noise subtraction"),
+        ArgSpec("precision", str, default="exact", choices=("exact", "relaxed"),
+                doc="relaxed: log2 and scaling in f32 with a polynomial log2 instead of the "
+                "original's f64 libm one (runec --precision=relaxed)"),
     )
 
     def check(self, inputs: Sequence[TensorSig], outputs: Sequence[TensorSig],
@@ -109,7 +112,9 @@ class NoiseFiltering(ProcBlock):
         table_bits = DEFAULT_SMOOTHING_BITS if same_gain else smoothing_bits
         table = b.table("gain", gain_table(*gain_args, table_bits), "i16")
         estimate = b.state("estimate", signal.count, "u32")
-        logs = b.state("logs", signal.count, "f64")
+        relaxed = args["precision"] == "relaxed"
+        real = "f32" if relaxed else "f64"
+        logs = b.state("logs", signal.count, real)
         weights = (scaled_u16(float(args["even_smoothing"])),  # type: ignore[arg-type]
                    scaled_u16(float(args["odd_smoothing"])))  # type: ignore[arg-type]
         keep = scaled_u16(float(args["min_signal_remaining"]))  # type: ignore[arg-type]
@@ -122,7 +127,8 @@ class NoiseFiltering(ProcBlock):
             snr = b.shift_right(b.mul(b.convert(cleaned, "u64"), gain),
                                 b.constant(snr_shift, "u64"))
             energy = _shrink(b, b.convert(snr, "u32"))
-            b.store(log2(b, b.add(b.convert(energy, "f64"), b.constant(1.0, "f64"))), logs, i)
+            shifted = b.add(b.convert(energy, real), b.constant(1.0, real))
+            b.store(log2_relaxed(b, shifted) if relaxed else log2(b, shifted), logs, i)
         _scale_to_i8(b, logs, result)
 
 
@@ -191,12 +197,13 @@ def _shrink(b: KernelBuilder, snr: Scalar) -> Scalar:
 
 def _scale_to_i8(b: KernelBuilder, logs: Buffer, result: Buffer) -> None:
     """i8(trunc(255 (e - min) / (max - min) - 128)), saturating; all-equal input gives 0."""
+    real = logs.element
     low, high = b.fold(
         logs.count,
-        [b.constant(math.inf, "f64"), b.constant(-math.inf, "f64")],
+        [b.constant(math.inf, real), b.constant(-math.inf, real)],
         lambda i, acc: [b.minimum(acc[0], b.load(logs, i)), b.maximum(acc[1], b.load(logs, i))],
     )
     span = b.sub(high, low)
     with b.loop(logs.count) as i:
-        scaled = b.div(b.mul(b.constant(255.0, "f64"), b.sub(b.load(logs, i), low)), span)
-        b.store(b.convert(b.sub(scaled, b.constant(128.0, "f64")), "i8"), result, i)
+        scaled = b.div(b.mul(b.constant(255.0, real), b.sub(b.load(logs, i), low)), span)
+        b.store(b.convert(b.sub(scaled, b.constant(128.0, real)), "i8"), result, i)

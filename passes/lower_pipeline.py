@@ -30,7 +30,14 @@ from rune.ir.dialect import tensor_bytes, tensor_sig
 from rune.ir.kernel_builder import FusedStep, buffer_type, kernel_function
 from rune.kernels import lookup
 from rune.kernels.base import ProcBlock, ProcBlockError
-from rune.passes.common import StageError, fused_chains, input_sigs, plan_of, tensors_of
+from rune.passes.common import (
+    MANIFEST_ATTR,
+    StageError,
+    fused_chains,
+    input_sigs,
+    plan_of,
+    tensors_of,
+)
 from xdsl.context import Context
 from xdsl.dialects import arith, cf, func, memref
 from xdsl.dialects.builtin import (
@@ -50,7 +57,6 @@ from xdsl.ir import Block, Region, SSAValue
 from xdsl.passes import ModulePass
 
 ARENA = "rune.arena"
-MANIFEST_ATTR = "rune.manifest"
 
 
 class _RunBuilder:
@@ -199,7 +205,8 @@ def _lower(pipeline: rd.PipelineOp) -> tuple[list, ManifestAttr]:
     ]
     manifest = ManifestAttr(
         IntAttr(ABI_VERSION), pipeline.sym_name, pipeline.image, ArrayAttr(manifest_tensors),
-        ArrayAttr(capabilities), ArrayAttr(models), ArrayAttr(outputs), ArrayAttr(stages), memory)
+        ArrayAttr(capabilities), ArrayAttr(models), ArrayAttr(outputs), ArrayAttr(stages), memory,
+        NoneAttr())
     return [*globals_, *imports, *kernels, run_func], manifest
 
 

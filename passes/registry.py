@@ -12,6 +12,8 @@ from rune.passes.fuse_elementwise import FuseElementwisePass
 from rune.passes.infer_quantization import InferQuantizationPass
 from rune.passes.lower_pipeline import LowerPipelinePass
 from rune.passes.plan_memory import PlanMemoryPass
+from rune.passes.relax_precision import RelaxPrecisionPass
+from rune.passes.stage_probes import InsertStageProbesPass
 from xdsl.passes import ModulePass, PassPipeline
 from xdsl.transforms.canonicalize import CanonicalizePass
 from xdsl.transforms.common_subexpression_elimination import CommonSubexpressionElimination
@@ -21,6 +23,7 @@ from xdsl.transforms.dead_code_elimination import DeadCodeElimination
 PASSES: dict[str, type[ModulePass]] = {
     p.name: p
     for p in (
+        RelaxPrecisionPass,
         ConvertModelsPass,
         InferQuantizationPass,
         CheckTypesPass,
@@ -28,6 +31,7 @@ PASSES: dict[str, type[ModulePass]] = {
         FuseElementwisePass,
         PlanMemoryPass,
         LowerPipelinePass,
+        InsertStageProbesPass,
         CanonicalizePass,
         CommonSubexpressionElimination,
         DeadCodeElimination,
@@ -37,6 +41,8 @@ PASSES: dict[str, type[ModulePass]] = {
 }
 
 DESCRIPTIONS: dict[str, str] = {
+    "relax-precision": "opt-in: precision=relaxed on every kernel with a precision policy "
+    "(runec --precision=relaxed)",
     "convert-models": "TensorFlow SavedModel/Keras models -> TFLite files (optionally int8), "
     "cached by content",
     "infer-quantization": "quantize/dequantize next to a TFLite model: scale and zero point "
@@ -47,6 +53,8 @@ DESCRIPTIONS: dict[str, str] = {
     "plan-memory": "static arena offsets from tensor lifetimes; "
     "option strategy=greedy-by-size|naive",
     "lower-pipeline": "rune dialect -> arena views, kernel loops (scf/memref) and rune_run",
+    "insert-stage-probes": "opt-in profiling: rune_probe calls around each kernel call in "
+    "rune_run (runec --profile)",
     "canonicalize": "xDSL canonicalisation patterns (folding, simplification)",
     "cse": "common subexpression elimination",
     "dce": "dead code elimination",
@@ -58,16 +66,21 @@ LOWERING = ("lower-pipeline",)
 TO_LLVM = ("convert-scf-to-cf", "convert-to-llvm")
 
 
-def default_pipeline(opt_level: str) -> str:
-    """The textual pipeline `runec -O<level>` runs between the frontend and the backend."""
+def default_pipeline(opt_level: str, profile: bool = False, precision: str = "exact") -> str:
+    """The textual pipeline `runec -O<level>` runs between the frontend and the backend;
+    `profile` (runec --profile) adds the stage probes right after the lowering, and
+    `precision="relaxed"` (runec --precision=relaxed) starts with relax-precision."""
     # needed at every level: they define meaning
     checks = ("convert-models", "infer-quantization", "check-types")
+    if precision == "relaxed":
+        checks = ("relax-precision", *checks)
+    lowering = (*LOWERING, "insert-stage-probes") if profile else LOWERING
     if opt_level == "0":
-        return ",".join((*checks, *LOWERING, *TO_LLVM))
+        return ",".join((*checks, *lowering, *TO_LLVM))
     optimise = ("fold-affine", "fuse-elementwise", "plan-memory{strategy=greedy-by-size}")
     # No `canonicalize` by default: LLVM's own clean-up gives byte-identical runes, and it
     # cost 10% of compile time on microspeech. It stays available to --passes.
-    return ",".join((*checks, *optimise, *LOWERING, "cse", *TO_LLVM))
+    return ",".join((*checks, *optimise, *lowering, "cse", *TO_LLVM))
 
 
 def parse_pipeline(spec: str, callback: Callable | None = None) -> PassPipeline:

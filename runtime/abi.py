@@ -253,6 +253,10 @@ class CheckedImports:
         if self._on_log is not None:
             self._on_log(level, message)
 
+    def _probe(self, probe_id: int) -> None:
+        """Untimed, a probe does nothing (wasmtime's timed bodies record `rune bench --kernels`'
+        clock; wasm3 never times)."""
+
 
 class RuneHost:
     """A loaded rune around one engine instance, `_guest`, which an engine's host sets up
@@ -260,6 +264,9 @@ class RuneHost:
 
     _guest: CheckedImports
     _layout: list[OutputLayout]
+    #: Capabilities whose input the host writes straight into guest memory (`input_buffer`);
+    #: a run that is given no value for one leaves its bytes where they are.
+    _in_place: dict[int, object] = {}
 
     def __init__(
         self,
@@ -315,6 +322,9 @@ class RuneHost:
                 )
         guest = self._guest
         for index, (spec, feed, size) in enumerate(self._feeds):
+            if index in self._in_place and spec.name not in inputs:
+                guest.inputs[index] = self._in_place[index]  # type: ignore[assignment]
+                continue
             data = feed(inputs.get(spec.name))
             if type(data) is bytes:
                 if len(data) != size:

@@ -3,6 +3,7 @@
     rune run RUNE [FILE...] [--raw|--image|--sound|--accel FILE]... [--input NAME=FILE]...
              [--seed N] [--pretty] [--hop-ms MS [--stream NAME]] [limits]
     rune bench RUNE [FILE...] [same inputs] [-n N] [--warmup N] [--json] [--public-calls]
+               [--kernels]
     rune inspect RUNE [--json]
     rune graph RUNE [-o FILE] [--format dot|svg|png]
     rune model-info MODEL [--json]
@@ -156,6 +157,8 @@ def _build_parser() -> tuple[_Parser, dict[str, _Parser]]:
     bench.add_argument("--warmup", type=_typed(_count), default=1_000,
                        help="untimed runs first (1000)")
     bench.add_argument("--json", action="store_true", help="print the report as JSON")
+    bench.add_argument("--kernels", action="store_true",
+                       help="guest time per kernel or fused group (needs `runec --profile`)")
     bench.add_argument(
         "--public-calls", action="store_true",
         help="use wasmtime's public call path instead of the unchecked one",
@@ -273,6 +276,7 @@ def _cmd_bench(args: argparse.Namespace, out: TextIO) -> None:
         report = bench(
             container, _inputs(args, manifest), runs=args.runs, warmup=args.warmup,
             limits=_limits(args), fast_path=not args.public_calls, seed=args.seed,
+            kernels=args.kernels,
         )  # fmt: skip
     print(json.dumps(report.to_json(), indent=2) if args.json else report.to_text(), file=out)
 

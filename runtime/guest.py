@@ -35,6 +35,14 @@ from .manifest import Manifest
 _I32 = "i32"
 #: Stage timings for `rune bench`: key -> [nanoseconds, calls] accumulated in the current run.
 Timings = dict[str, list[int]]
+#: `inputs[cap]` for a capability whose bytes the host wrote straight into its guest slot
+#: (`Rune.input_buffer`): capability_read has nothing to copy.
+IN_PLACE = object()
+#: The status a discovery run stops `rune_run` with, once it has seen the input slots.
+_DISCOVERED = 0x7FFF
+#: Where `Timings` keeps the clock reading of each `probe(id)` call of the current run, by id.
+PROBES_KEY = "probe"
+MAX_PROBES = 1 << 16  # a hostile rune's probe ids cannot make the host allocate more
 _START_REFUSAL = "the rune called an import from its start function"
 
 
@@ -89,8 +97,15 @@ class Guest(CheckedImports):
         limits: Limits,
         on_log: Callable[[int, str], None] | None = None,
         timings: Timings | None = None,
+        output_views: bool = False,
     ) -> None:
+        """`output_views`: outputs are read-only views of guest memory, valid until the next
+        run, instead of copies."""
         check_module(module)
+        self._output_views = output_views
+        #: While `input_slots` runs: capability index -> (ptr, len) of each leading read.
+        self._discovery: dict[int, tuple[int, int]] | None = None
+        self._last_leading = -1
         # Until instantiated, an import can only come from the start function.
         super().__init__(manifest, models, on_log, _START_REFUSAL)
         self._limits = limits
@@ -175,6 +190,31 @@ class Guest(CheckedImports):
                 "(limit deadline_s / --timeout)")
         self._finish_run(status)
 
+    def input_slots(self) -> dict[int, tuple[int, int]]:
+        """Where each capability read before the pipeline's first other stage keeps its tensor:
+        index -> (ptr, len). Found by entering `rune_run` and stopping it at the last of those
+        reads, before any kernel, model or output runs (nothing is copied, no state changes)."""
+        leading = []
+        for stage in self.manifest.stages:
+            if stage.kind != "capability":
+                break
+            leading.append(next(c.index for c in self.manifest.capabilities
+                                if c.name == stage.name))
+        if not leading:
+            return {}
+        self._discovery, self._last_leading = {}, leading[-1]
+        try:
+            self._begin_run()
+            status = self._call()
+        except (wasmtime.Trap, wasmtime.WasmtimeError) as exc:
+            raise RuneRunError(f"the rune trapped: {trap_message(exc)}") from None
+        finally:
+            found, self._discovery = self._discovery, None
+        if status != _DISCOVERED:
+            raise RuneRunError("the rune did not read its capabilities first; it has no fixed "
+                               "input slots")
+        return found
+
     # -- the fast import bodies ---------------------------------------------------------------
 
     def _fast_bodies(self) -> tuple[dict[str, ImportBody], Callable[[memoryview, int], None]]:
@@ -191,13 +231,21 @@ class Guest(CheckedImports):
             nonlocal mem, mem_len
             mem, mem_len = memory, length
 
+        views = self._output_views
+
         # Parameter i of an import is a[4 * i] (fastcall.ARG_STRIDE); literals keep it cheap.
         def capability_read(env: Any, caller: Any, a: Any, n: int) -> int:
             try:
                 cap, ptr = a[0], a[4]
                 end = ptr + a[8]
                 if end - ptr == cap_sizes[cap] and end <= mem_len:
-                    mem[ptr:end] = inputs[cap]
+                    data = inputs[cap]
+                    if self._discovery is not None:
+                        self._discovery[cap] = (ptr, end - ptr)
+                        a[0] = _DISCOVERED if cap == self._last_leading else 0
+                        return 0
+                    if data is not IN_PLACE:
+                        mem[ptr:end] = data
                     a[0] = 0
                     return 0
             except Exception:  # anything unusual: let the checked path explain it
@@ -247,7 +295,7 @@ class Guest(CheckedImports):
                 ptr = a[8]
                 end = ptr + a[12]
                 if end - ptr == out_sizes[key] and end <= mem_len:
-                    written[key] = mem[ptr:end].tobytes()
+                    written[key] = mem[ptr:end].toreadonly() if views else mem[ptr:end].tobytes()
                     a[0] = 0
                     return 0
             except Exception:
@@ -259,6 +307,9 @@ class Guest(CheckedImports):
             checked(self._log, Status.INTERNAL, a[0], a[4], a[8])
             return 0
 
+        def probe(env: Any, caller: Any, a: Any, n: int) -> int:
+            return 0  # `_timed` records the clock; untimed, a probe does nothing
+
         bodies: dict[str, ImportBody] = {
             "capability_read": capability_read,
             "model_set_input": model_set_input,
@@ -266,6 +317,7 @@ class Guest(CheckedImports):
             "model_get_output": model_get_output,
             "output_write": output_write,
             "log": log,
+            "probe": probe,
         }
         return bodies, bind
 
@@ -293,8 +345,22 @@ class Guest(CheckedImports):
 
 def _timed(bodies: dict[str, ImportBody], timings: Timings) -> dict[str, ImportBody]:
     """Wrap each body to add its time and a call to `timings` under the import's name, or
-    `model:<index>` for the three model imports."""
+    `model:<index>` for the three model imports; `probe(id)` stores the clock at index id of
+    the list `timings[PROBES_KEY]`."""
     clock = time.perf_counter_ns
+
+    def probe(env: Any, caller: Any, a: Any, n: int) -> int:
+        now = clock()
+        stamps = timings.get(PROBES_KEY)
+        if stamps is None:
+            stamps = timings[PROBES_KEY] = []
+        probe_id = a[0]
+        if not 0 <= probe_id < MAX_PROBES:
+            return 0
+        if probe_id >= len(stamps):
+            stamps.extend([0] * (probe_id + 1 - len(stamps)))
+        stamps[probe_id] = now
+        return 0
 
     def wrap(name: str, body: ImportBody) -> ImportBody:
         per_model = name.startswith("model_")
@@ -314,4 +380,5 @@ def _timed(bodies: dict[str, ImportBody], timings: Timings) -> dict[str, ImportB
 
         return call
 
-    return {name: wrap(name, body) for name, body in bodies.items()}
+    timed = {name: wrap(name, body) for name, body in bodies.items() if name != "probe"}
+    return {**timed, "probe": probe}

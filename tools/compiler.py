@@ -34,6 +34,7 @@ from rune.passes.common import StageError
 from rune.passes.instrumentation import Instrumentation, PassFailure, run_pipeline
 from rune.passes.lower_pipeline import MANIFEST_ATTR
 from rune.passes.registry import default_pipeline, parse_pipeline
+from rune.tools.pass_options import EMIT_KINDS  # noqa: F401 - the emit kinds, re-exported
 from xdsl.context import Context
 from xdsl.dialects import arith, builtin, cf, func, llvm, math, memref, scf
 from xdsl.dialects.builtin import ModuleOp
@@ -41,7 +42,6 @@ from xdsl.parser import Parser
 from xdsl.utils.exceptions import ParseError, VerifyException
 
 OPT_LEVEL_ENV = "RUNE_OPT_LEVEL"  # lets a whole test suite run at another default level
-EMIT_KINDS = ("ast", "ir", "llvm-dialect", "llvm", "asm", "obj", "wasm", "rune")
 EXPORTS = ["rune_run"]
 
 
@@ -69,6 +69,8 @@ class CompileOptions:
     opt_level: str | None = None  # None: the target's default (-O2 for wasm32, -Os for MCUs)
     passes: str | None = None
     target: str = "wasm32"
+    profile: bool = False  # add the stage probes to the default pipeline (runec --profile)
+    precision: str = "exact"  # "relaxed": start the default pipeline with relax-precision
     instrument: Instrumentation = field(default_factory=Instrumentation)
     timings: dict[str, float] = field(default_factory=dict)
     manifest: Manifest | None = None  # once the pipeline is lowered (memory report, tools)
@@ -94,7 +96,7 @@ class CompileOptions:
     def pipeline(self) -> str:
         if self.passes is not None:
             return self.passes
-        return default_pipeline(self.resolved_target().opt_level)
+        return default_pipeline(self.resolved_target().opt_level, self.profile, self.precision)
 
 
 @dataclass

@@ -18,7 +18,7 @@ from rune.abi.schema import imports_text
 
 def test_table_in_documentation_order() -> None:
     assert IMPORT_NAMES == ("capability_read", "model_set_input", "model_invoke",
-                            "model_get_output", "output_write", "log")
+                            "model_get_output", "output_write", "log", "probe")
     assert [i.name for i in PIPELINE_IMPORTS] == list(IMPORT_NAMES[:5])
 
 
@@ -31,6 +31,8 @@ def test_every_form_of_a_signature() -> None:
     )
     log = IMPORTS_BY_NAME["log"]
     assert log.wasm3_signature == "v(iii)" and log.wasm_results == () and not log.native_hook
+    probe = IMPORTS_BY_NAME["probe"]  # declared only by insert-stage-probes (runec --profile)
+    assert probe.wasm3_signature == "v(i)" and not probe.native_hook
     assert IMPORTS_BY_NAME["model_invoke"].c_declaration().endswith(
         "(int32_t model); /* e.g. TFLite Micro's Invoke() */"
     )
@@ -41,7 +43,7 @@ def test_status_codes() -> None:
     assert {i.name: i.failure for i in IMPORTS} == {
         "capability_read": Status.CAPABILITY, "model_set_input": Status.MODEL,
         "model_invoke": Status.MODEL, "model_get_output": Status.MODEL,
-        "output_write": Status.OUTPUT, "log": Status.INTERNAL,
+        "output_write": Status.OUTPUT, "log": Status.INTERNAL, "probe": Status.INTERNAL,
     }  # fmt: skip
 
 

@@ -57,6 +57,8 @@ def _conversion_args(runefile: Runefile, stage: Stage) -> DictionaryAttr:
     args: dict[str, str] = {}
     if "quantize" in stage.args:
         args["quantize"] = str(stage.args["quantize"].value)
+    if "run" in stage.args:  # compiled or handler (import-models)
+        args["run"] = str(stage.args["run"].value)
     if "representative-data" in stage.args:
         path = Path(runefile.directory) / str(stage.args["representative-data"].value)
         args["representative-data"] = str(path.resolve())

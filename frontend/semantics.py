@@ -22,7 +22,7 @@ __all__ = [
 MODEL_FORMATS = ("onnx", "tensorflow", "tensorflow-js", "tensorflow-lite")
 DEFAULT_MODEL_FORMAT = "tensorflow-lite"
 # Model arguments: the format, and the two that steer converting a TensorFlow model to TFLite.
-MODEL_ARGS = ("format", "quantize", "representative-data")
+MODEL_ARGS = ("format", "quantize", "representative-data", "run")
 QUANTIZE_MODES = ("int8",)
 
 KIND_LABELS = {

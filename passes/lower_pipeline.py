@@ -193,6 +193,10 @@ def _lower(pipeline: rd.PipelineOp) -> tuple[list, dict]:
                 run.call_host("output_write", run.const(index), run.const(slot),
                               run.pointer(buffer(value)), run.const(tensor_bytes(value.type)))
             entry["kind"] = "out"
+        elif isinstance(stage, rd.KernelCallOp):  # a compiled model's operator
+            operands = [buffer(v) for v in (*stage.inputs, *stage.outputs)]
+            run.emit(func.CallOp(stage.callee.data, operands, []))
+            entry["kind"] = "kernel"
         else:
             assert isinstance(stage, rd.ProcBlockOp)
             kernel, kernel_globals = _kernel(stage, len(kernels))
@@ -205,9 +209,10 @@ def _lower(pipeline: rd.PipelineOp) -> tuple[list, dict]:
         manifest["stages"].append(entry)
 
     run_func = func.FuncOp("rune_run", ([], [i32]), run.finish())
+    used = {op.callee.root_reference.data for op in run_func.walk() if isinstance(op, func.CallOp)}
     imports = [
         func.FuncOp.external(IMPORT_PREFIX + name, [i32] * arity, [i32])
-        for name, arity in IMPORTS.items()
+        for name, arity in IMPORTS.items() if IMPORT_PREFIX + name in used
     ]
     return [*globals_, *imports, *kernels, run_func], manifest
 

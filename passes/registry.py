@@ -9,8 +9,10 @@ from rune.passes.conversions.convert_to_llvm import ConvertToLLVMPass
 from rune.passes.convert_models import ConvertModelsPass
 from rune.passes.fold_affine import FoldAffinePass
 from rune.passes.fuse_elementwise import FuseElementwisePass
+from rune.passes.import_models import ImportModelsPass
 from rune.passes.infer_quantization import InferQuantizationPass
 from rune.passes.lower_pipeline import LowerPipelinePass
+from rune.passes.lower_tfl import LowerTflToLoopsPass
 from rune.passes.plan_memory import PlanMemoryPass
 from xdsl.passes import ModulePass, PassPipeline
 from xdsl.transforms.canonicalize import CanonicalizePass
@@ -24,6 +26,8 @@ PASSES: dict[str, type[ModulePass]] = {
         ConvertModelsPass,
         InferQuantizationPass,
         CheckTypesPass,
+        ImportModelsPass,
+        LowerTflToLoopsPass,
         FoldAffinePass,
         FuseElementwisePass,
         PlanMemoryPass,
@@ -42,6 +46,10 @@ DESCRIPTIONS: dict[str, str] = {
     "infer-quantization": "quantize/dequantize next to a TFLite model: scale and zero point "
     "read from the model file",
     "check-types": "check proc-block signatures and model tensors against the model file",
+    "import-models": "compiled TFLite models -> tfl stages (one per operator); "
+    "option models=handler|compiled is the default for models without a `run` argument",
+    "lower-tfl-to-loops": "tfl stages -> kernel functions of loops (LiteRT reference "
+    "arithmetic) and rune.call stages",
     "fold-affine": "merge consecutive affine/standardize stages into one multiply-add",
     "fuse-elementwise": "fold single-use elementwise proc blocks into their consumer's loads",
     "plan-memory": "static arena offsets from tensor lifetimes; "
@@ -58,10 +66,12 @@ LOWERING = ("lower-pipeline",)
 TO_LLVM = ("convert-scf-to-cf", "convert-to-llvm")
 
 
-def default_pipeline(opt_level: str) -> str:
-    """The textual pipeline `runec -O<level>` runs between the frontend and the backend."""
+def default_pipeline(opt_level: str, models: str = "handler") -> str:
+    """The textual pipeline `runec -O<level>` runs between the frontend and the backend;
+    `models` is how models without a `run` argument run (handler or compiled)."""
     # needed at every level: they define meaning
-    checks = ("convert-models", "infer-quantization", "check-types")
+    checks = ("convert-models", "infer-quantization", "check-types",
+              f"import-models{{models={models}}}", "lower-tfl-to-loops")
     if opt_level == "0":
         return ",".join((*checks, *LOWERING, *TO_LLVM))
     optimise = ("fold-affine", "fuse-elementwise", "plan-memory{strategy=greedy-by-size}")

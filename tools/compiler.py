@@ -26,6 +26,7 @@ from rune.frontend.parser import load_runefile
 from rune.frontend.semantics import check_runefile
 from rune.ir.attr_values import from_attr
 from rune.ir.dialect import Rune
+from rune.ir.tfl import Tfl
 from rune.ir.llvm_ext import LLVMExt
 from rune.passes.instrumentation import Instrumentation, PassFailure, run_pipeline
 from rune.passes.lower_pipeline import MANIFEST_ATTR, StageError
@@ -45,7 +46,7 @@ def make_context() -> Context:
     """A context that knows every dialect a rune passes through."""
     ctx = Context()
     for dialect in (builtin.Builtin, func.Func, arith.Arith, scf.Scf, cf.Cf, memref.MemRef,
-                    math.Math, llvm.LLVM, Rune, LLVMExt):
+                    math.Math, llvm.LLVM, Rune, Tfl, LLVMExt):
         ctx.load_dialect(dialect)
     return ctx
 
@@ -65,6 +66,7 @@ class CompileOptions:
     opt_level: str | None = None  # None: the target's default (-O2 for wasm32, -Os for MCUs)
     passes: str | None = None
     target: str = "wasm32"
+    models: str | None = None  # None: the target's default (handler on wasm32, else compiled)
     instrument: Instrumentation = field(default_factory=Instrumentation)
     timings: dict[str, float] = field(default_factory=dict)
     manifest: dict | None = None  # filled in once the pipeline is lowered (memory report, tools)
@@ -81,7 +83,8 @@ class CompileOptions:
     def pipeline(self) -> str:
         if self.passes is not None:
             return self.passes
-        return default_pipeline(self.resolved_target().opt_level)
+        target = self.resolved_target()
+        return default_pipeline(target.opt_level, self.models or target.models)
 
 
 @dataclass

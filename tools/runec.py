@@ -44,6 +44,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "(default: the target's, -O2 for wasm32 and -Os for MCU targets)")
     parser.add_argument("--target", default="wasm32", choices=list(TARGETS),
                         help="; ".join(f"{t.name}: {t.summary}" for t in TARGETS.values()))
+    parser.add_argument("--models", choices=["compiled", "handler"],
+                        help="run models compiled into the rune or through the host's handler, "
+                        "unless a model's `run` argument says otherwise (default: the "
+                        "target's: handler for wasm32, compiled for MCU targets)")
     add_pass_arguments(parser)
     parser.add_argument("--memory-report", action="store_true",
                         help="print the planned arena, naive sum, lower bound and every tensor's "
@@ -61,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     options = CompileOptions(
-        opt_level=args.opt_level, passes=args.passes, target=args.target,
+        opt_level=args.opt_level, passes=args.passes, target=args.target, models=args.models,
         instrument=instrumentation_from(args),
     )
     options.timings["import"] = _IMPORT_SECONDS

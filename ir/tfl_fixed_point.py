@@ -86,7 +86,7 @@ def exp_on_negative_values(a: int, integer_bits: int = 5) -> int:
     x4 = srdhm(x2, x2)
     x4_over_4 = sat_mul_pot(x4, -2)
     poly = sat_mul_pot(_wrap32(srdhm(_wrap32(x4_over_4 + x3), 715827883) + x2), -1)
-    result = _wrap32(1895147668 + _wrap32(srdhm(1895147668, x) + poly))
+    result = _wrap32(1895147668 + srdhm(1895147668, _wrap32(x + poly)))
     remainder = _wrap32(a_mod - a)
     for exponent, multiplier in ((-2, 1672461947), (-1, 1302514674), (0, 790015084),
                                  (1, 290630308), (2, 39332535), (3, 720401), (4, 242)):

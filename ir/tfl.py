@@ -4,7 +4,7 @@ The importer (`frontend/tflite_import.py`) emits one op per TFLite operator dire
 `rune.pipeline`, so each activation is an ordinary pipeline tensor that plan-memory places in the
 one arena with the kernels' tensors. Constant inputs (weights, biases, shapes) are not SSA values:
 `constants` holds, per TFLite input slot, a dense attribute (a constant), `unit` (the next SSA
-operand) or `none` (an omitted optional input). `quant` holds, per input slot and then per output,
+operand) or `none` (an omitted optional input; it prints as `none` and parses back as the none type). `quant` holds, per input slot and then per output,
 a `#tfl.quant` (scales, zero points, quantised axis) or `none`. Options are typed properties, with
 the file's enums as strings checked by the verifier. `lower-tfl-to-loops` lowers each op.
 
@@ -30,6 +30,7 @@ from xdsl.dialects.builtin import (
     IntegerAttr,
     IntegerType,
     NoneAttr,
+    NoneType,
     StringAttr,
     TensorType,
     UnitAttr,
@@ -197,7 +198,7 @@ class TflOp(StageOp):
             raise VerifyException(f"{self.name} {self.stage_name!r}: {len(runtime)} input slots "
                                   f"are marked unit but there are {len(self.inputs)} operands")
         for slot, attr in enumerate(self.constants.data):
-            if not isinstance(attr, UnitAttr | NoneAttr | DenseIntOrFPElementsAttr):
+            if not isinstance(attr, UnitAttr | NoneAttr | NoneType | DenseIntOrFPElementsAttr):
                 raise VerifyException(f"{self.name}: input slot {slot} must be a dense constant,"
                                       f" unit or none, got {attr}")
             if slot in spec.weights and isinstance(attr, UnitAttr):
@@ -207,7 +208,7 @@ class TflOp(StageOp):
             raise VerifyException(f"{self.name}: quant has {len(self.quant.data)} entries for "
                                   f"{slots} inputs and {len(self.outputs)} outputs")
         for attr in self.quant.data:
-            if not isinstance(attr, QuantAttr | NoneAttr):
+            if not isinstance(attr, QuantAttr | NoneAttr | NoneType):
                 raise VerifyException(f"{self.name}: quant entries are #tfl.quant or none")
         for name, kind in spec.options:
             if kind in _ENUMS:

@@ -12,7 +12,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-
 from rune.frontend.tflite_graph import Graph, ModelFormatError, Tensor, read_graph
 from rune.ir import dialect as rd
 from rune.ir import tfl

@@ -4,8 +4,9 @@ The importer (`frontend/tflite_import.py`) emits one op per TFLite operator dire
 `rune.pipeline`, so each activation is an ordinary pipeline tensor that plan-memory places in the
 one arena with the kernels' tensors. Constant inputs (weights, biases, shapes) are not SSA values:
 `constants` holds, per TFLite input slot, a dense attribute (a constant), `unit` (the next SSA
-operand) or `none` (an omitted optional input; it prints as `none` and parses back as the none type). `quant` holds, per input slot and then per output,
-a `#tfl.quant` (scales, zero points, quantised axis) or `none`. Options are typed properties, with
+operand) or `none` (an omitted optional input; printed `none`, it parses back as the none type).
+`quant` holds, per input slot and then per output, a `#tfl.quant` (scales, zero points,
+quantised axis) or `none`. Options are typed properties, with
 the file's enums as strings checked by the verifier. `lower-tfl-to-loops` lowers each op.
 
 `OPERATORS` is the one table of operators the importer accepts; an operator not in it is a

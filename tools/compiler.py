@@ -26,8 +26,8 @@ from rune.frontend.parser import load_runefile
 from rune.frontend.semantics import check_runefile
 from rune.ir.attr_values import from_attr
 from rune.ir.dialect import Rune
-from rune.ir.tfl import Tfl
 from rune.ir.llvm_ext import LLVMExt
+from rune.ir.tfl import Tfl
 from rune.passes.instrumentation import Instrumentation, PassFailure, run_pipeline
 from rune.passes.lower_pipeline import MANIFEST_ATTR, StageError
 from rune.passes.registry import default_pipeline, parse_pipeline

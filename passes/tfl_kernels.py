@@ -343,31 +343,37 @@ def _pool(b: KernelBuilder, op: tfl.TflOp, ins: list[Buffer], outs: list[Buffer]
     pad_h = _padding(op, in_h, out_h, sh, 1, fh)
     pad_w = _padding(op, in_w, out_w, sw, 1, fw)
     is_float = _is_float(x)
-    if average and not is_float:
-        raise KernelError("integer average pooling is not compiled yet")
+    acc_type = "f32" if is_float else "i32"
     activation = op.option("activation")
     with b.loop(batches) as n, b.loop(out_h) as oy, b.loop(out_w) as ox, b.loop(channels) as c:
-        lowest = b.constant(-3.4028234663852886e38 if is_float else QRANGE[x.element][0],
-                            x.element)
-
         def rows(fy, acc):
             inside_y, iy = _window(b, oy, sh, pad_h, 1, fy, in_h)
 
             def cols(fx, acc2):
                 inside_x, ix = _window(b, ox, sw, pad_w, 1, fx, in_w)
                 inside = b.bool_and(inside_y, inside_x)
-                value = b.load(x, _flat(b, x.shape, [n, iy, ix, c]))
+                value = b.convert(b.load(x, _flat(b, x.shape, [n, iy, ix, c])), acc_type)
                 if average:
-                    return [b.add(acc2[0], b.select(inside, value, b.constant(0.0, "f32"))),
-                            b.add(acc2[1], b.select(inside, b.constant(1.0, "f32"),
-                                                    b.constant(0.0, "f32")))]
+                    zero, one = b.constant(0, acc_type), b.constant(1, acc_type)
+                    return [b.add(acc2[0], b.select(inside, value, zero)),
+                            b.add(acc2[1], b.select(inside, one, zero))]
                 return [b.select(inside, b.maximum(acc2[0], value), acc2[0])]
 
             return b.fold(fw, acc, cols)
 
-        init = [b.constant(0.0, "f32"), b.constant(0.0, "f32")] if average else [lowest]
+        if average:
+            init = [b.constant(0, acc_type), b.constant(0, acc_type)]
+        else:
+            init = [b.constant(-3.4028234663852886e38 if is_float else QRANGE[x.element][0],
+                               acc_type)]
         result = b.fold(fh, init, rows)
-        value = b.div(result[0], result[1]) if average else result[0]
+        value = result[0]
+        if average and is_float:
+            value = b.div(value, result[1])
+        elif average:  # round half away from zero, as reference_integer_ops::AveragePool
+            half = b.div(result[1], b.constant(2, "i32"))
+            positive = b.compare("gt", value, b.constant(0, "i32"))
+            value = b.div(b.select(positive, b.add(value, half), b.sub(value, half)), result[1])
         index = _flat(b, out.shape, [n, oy, ox, c])
         if is_float:
             b.store(_activation_float(b, value, activation), out, index)
@@ -375,7 +381,6 @@ def _pool(b: KernelBuilder, op: tfl.TflOp, ins: list[Buffer], outs: list[Buffer]
             q = op.output_quant()
             low, high = _activation_range_q(activation, q.scales[0], q.zero_points[0],
                                             out.element)
-            value = b.convert(value, "i32")
             value = b.minimum(b.maximum(value, b.constant(low, "i32")), b.constant(high, "i32"))
             b.store(b.convert(value, out.element), out, index)
 

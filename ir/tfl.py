@@ -32,6 +32,7 @@ from xdsl.dialects.builtin import (
     IntegerType,
     NoneAttr,
     NoneType,
+    Signedness,
     StringAttr,
     TensorType,
     UnitAttr,
@@ -238,7 +239,8 @@ def dense_to_array(attr: DenseIntOrFPElementsAttr) -> np.ndarray:
     typ = attr.type
     element = typ.element_type
     if isinstance(element, IntegerType):
-        dtype = {8: np.int8, 16: np.int16, 32: np.int32, 64: np.int64}[element.width.data]
+        unsigned = element.signedness.data is Signedness.UNSIGNED
+        dtype = np.dtype(f"{'u' if unsigned else 'i'}{element.width.data // 8}")
     else:
         dtype = {16: np.float16, 32: np.float32, 64: np.float64}[element.bitwidth]
     raw = attr.data.data
@@ -249,13 +251,12 @@ def array_to_dense(array: np.ndarray) -> DenseIntOrFPElementsAttr:
     from xdsl.dialects.builtin import Float16Type, Float32Type, Float64Type
 
     kind = array.dtype
-    if kind.kind in "iu":
-        element: Attribute = IntegerType(kind.itemsize * 8)
+    if kind.kind in "iu":  # uint8 weights (legacy quantisation) stay unsigned
+        signedness = Signedness.UNSIGNED if kind.kind == "u" else Signedness.SIGNLESS
+        element: Attribute = IntegerType(kind.itemsize * 8, signedness)
     else:
         element = {2: Float16Type(), 4: Float32Type(), 8: Float64Type()}[kind.itemsize]
     little = np.ascontiguousarray(array, dtype=kind.newbyteorder("<"))
-    if kind.kind == "u":  # bytes are what matter; signless integers hold them
-        little = little.view(f"<i{kind.itemsize}")
     return DenseIntOrFPElementsAttr(TensorType(element, list(array.shape) or [1]),
                                     BytesAttr(little.tobytes()))
 

@@ -82,6 +82,13 @@ def _is_float(buffer: Buffer) -> bool:
     return buffer.element == "f32"
 
 
+def _check_weights(x: Buffer, weights: np.ndarray) -> None:
+    if _is_float(x) and weights.dtype.kind != "f":
+        raise KernelError("float activations with integer weights (dynamic-range quantisation) "
+                          "are not compiled; convert the model with full-integer quantisation "
+                          "or run it with `run: handler`")
+
+
 def _flat(b: KernelBuilder, shape: tuple[int, ...], indices: list) -> object:
     """Row-major flat index of `indices` (index values) in `shape`."""
     flat = indices[0]
@@ -123,6 +130,7 @@ def _conv(b: KernelBuilder, op: tfl.TflOp, ins: list[Buffer], outs: list[Buffer]
     x, out = ins[0], outs[0]
     weights = op.constant(1)
     bias = op.constant(2)
+    _check_weights(x, weights)
     batches, in_h, in_w, in_c = x.shape
     _, out_h, out_w, out_c = out.shape
     _, f_h, f_w, f_c = weights.shape
@@ -197,6 +205,7 @@ def _fully_connected(b: KernelBuilder, op: tfl.TflOp, ins: list[Buffer],
     x, out = ins[0], outs[0]
     weights = op.constant(1)
     bias = op.constant(2)
+    _check_weights(x, weights)
     units, depth = weights.shape
     batches = x.count // depth
     is_float = _is_float(x)

@@ -169,18 +169,19 @@ class Toolbox:
 
     def __init__(self, scratch: Path) -> None:
         self.scratch = scratch
-        self._compiled: dict[Path, Compiled] = {}
+        self._compiled: dict[tuple[Path, tuple[str, ...]], Compiled] = {}
         self._runs: dict[tuple[Path, tuple[Path, ...]], Result] = {}
         self._server: subprocess.Popen[str] | None = None
 
-    def compile(self, runefile: Path) -> Compiled:
-        runefile = runefile.resolve()
-        if runefile not in self._compiled:
-            stem = f"{len(self._compiled):03d}-{runefile.parent.name}"
+    def compile(self, runefile: Path, *flags: str) -> Compiled:
+        """`runec RUNEFILE FLAGS... -o RUNE`, once per distinct command."""
+        key = (runefile.resolve(), flags)
+        if key not in self._compiled:
+            stem = f"{len(self._compiled):03d}-{key[0].parent.name}"
             rune = self.scratch / f"{stem}.rune"
-            result = self._runec(stem, runefile, "-o", rune)
-            self._compiled[runefile] = Compiled(result, rune)
-        return self._compiled[runefile]
+            result = self._runec(stem, key[0], *flags, "-o", rune)
+            self._compiled[key] = Compiled(result, rune)
+        return self._compiled[key]
 
     def run(self, rune: Path, files: list[Path] | tuple[Path, ...]) -> Result:
         key = (rune, tuple(files))

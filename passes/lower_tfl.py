@@ -17,11 +17,15 @@ from rune.ir import dialect as rd
 from rune.ir import tfl
 from rune.ir.dialect import tensor_sig
 from rune.ir.kernel_builder import kernel_function
+from rune.passes import tfl_elementwise_kernels, tfl_kernels, tfl_layout_kernels
 from rune.passes.lower_pipeline import StageError
-from rune.passes.tfl_kernels import KERNELS, KernelError
+from rune.passes.tfl_kernels import KernelError
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
+
+#: TFLite operator -> kernel builder; the operators that lower (tfl.OPERATORS is what imports).
+KERNELS = {**tfl_kernels.KERNELS, **tfl_layout_kernels.KERNELS, **tfl_elementwise_kernels.KERNELS}
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,8 @@ LOGISTIC, TANH, RELU, RELU6) and MEAN.
 Integer arithmetic follows LiteRT's reference kernels: ADD/SUB rescale both inputs to a common
 scale with a left shift of 20 (reference_integer_ops::Add), MUL multiplies the offset inputs and
 rescales once, LOGISTIC and TANH read a 256-entry table computed as LiteRT computes its own
-(float32, round half away from zero), RELU/RELU6 rescale and clamp (QuantizedReluX), MEAN over
-height and width sums, rescales, then divides rounding half away from zero.
+(float32, round half away from zero), RELU/RELU6 rescale and clamp (QuantizedReluX), MEAN
+rescales a sum once (two variants, as LiteRT: see `_mean`).
 """
 
 from __future__ import annotations
@@ -178,9 +178,6 @@ def _mean(b: KernelBuilder, op: tfl.TflOp, ins: list[Buffer], outs: list[Buffer]
     kept = [d for d in range(rank) if d not in axes]
     count = prod(x.shape[d] for d in axes)
     x_strides = strides(x.shape)
-    if not _is_float(x) and not (op.option("keep_dims") and rank == 4 and axes == [1, 2]):
-        raise KernelError("integer MEAN other than over height and width (keep_dims) is not "
-                          "compiled")
     acc_type = "f32" if _is_float(x) else "i32"
     with ExitStack() as stack:
         outer = [stack.enter_context(b.loop(x.shape[d])) for d in kept]
@@ -204,13 +201,20 @@ def _mean(b: KernelBuilder, op: tfl.TflOp, ins: list[Buffer], outs: list[Buffer]
             b.store(b.div(total, b.constant(float(count), "f32")), out, flat)
             return
         (s_in, z_in), (s_out, z_out) = _scalar_quant(op, 0), _scalar_quant(op, op.slot_count())
-        total = b.sub(total, b.constant(z_in * count, "i32"))
-        total = _mbqm(b, total, s_in / s_out)
-        half = b.constant(count // 2, "i32")
-        positive = b.compare("gt", total, b.constant(0, "i32"))
-        total = b.div(b.select(positive, b.add(total, half), b.sub(total, half)),
-                      b.constant(count, "i32"))
-        total = _clamp(b, b.add(total, b.constant(z_out, "i32")), QRANGE[out.element])
+        f32 = np.float32
+        if op.option("keep_dims") and rank == 4 and axes == [1, 2]:
+            # LiteRT's 4-D mean over height and width: the raw sum rescaled by
+            # in / (count x out) (a float32 ratio), plus the output zero point less the
+            # rescaled input zero point rounded half away from zero
+            temp = f32(z_in) * f32(s_in) / f32(s_out)
+            temp = temp + f32(0.5) if temp > 0 else temp - f32(0.5)
+            bias = z_out - int(temp)
+            total = _mbqm(b, total, float(f32(s_in) / (f32(count) * f32(s_out))))
+        else:  # any other axes: the offset sum rescaled by in / out / count
+            total = b.sub(total, b.constant(z_in * count, "i32"))
+            total = _mbqm(b, total, float(f32(s_in)) / float(f32(s_out)) / count)
+            bias = z_out
+        total = _clamp(b, b.add(total, b.constant(bias, "i32")), QRANGE[out.element])
         b.store(b.convert(total, out.element), out, flat)
 
 

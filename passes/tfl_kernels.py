@@ -318,16 +318,19 @@ def _quantize(b: KernelBuilder, op: tfl.TflOp, ins: list[Buffer], outs: list[Buf
     scale, zero = float(np.float32(q.scales[0])), q.zero_points[0]
     low, high = QRANGE[out.element]
     with b.loop(x.count) as i:
-        scaled = b.div(b.load(x, i), b.constant(scale, "f32"))
-        whole = b.trunc(scaled)
-        fraction = b.abs(b.sub(scaled, whole))
-        half_up = b.compare("ge", fraction, b.constant(0.5, "f32"))
-        sign = b.select(b.compare("lt", scaled, b.constant(0.0, "f32")),
-                        b.constant(-1.0, "f32"), b.constant(1.0, "f32"))
-        rounded = b.select(half_up, b.add(whole, sign), whole)
+        rounded = round_away(b, b.div(b.load(x, i), b.constant(scale, "f32")))
         value = b.add(b.convert(rounded, "i32"), b.constant(zero, "i32"))
         value = b.minimum(b.maximum(value, b.constant(low, "i32")), b.constant(high, "i32"))
         b.store(b.convert(value, out.element), out, i)
+
+
+def round_away(b: KernelBuilder, value: Scalar) -> Scalar:
+    """std::round on a float: halves away from zero (exact: no x + 0.5 rounding)."""
+    whole = b.trunc(value)
+    half_up = b.compare("ge", b.abs(b.sub(value, whole)), b.constant(0.5, value.element))
+    sign = b.select(b.compare("lt", value, b.constant(0.0, value.element)),
+                    b.constant(-1.0, value.element), b.constant(1.0, value.element))
+    return b.select(half_up, b.add(whole, sign), whole)
 
 
 def _dequantize(b: KernelBuilder, op: tfl.TflOp, ins: list[Buffer], outs: list[Buffer]) -> None:

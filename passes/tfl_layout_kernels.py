@@ -16,12 +16,16 @@ from rune.ir import tfl
 from rune.ir.kernel_builder import Buffer, KernelBuilder
 from rune.passes.tfl_kernels import KernelError
 
-OUTSIDE = -(1 << 30)  # an offset that makes any sum negative: the element is padding
+# An offset that makes a sum negative (the element is padding): up to 8 of them still fit i32,
+# and no input offset reaches its magnitude.
+OUTSIDE = -(1 << 27)
 
 
 def gather(b: KernelBuilder, source: Buffer, out: Buffer, maps: list[np.ndarray],
            fill: float | int | None = None) -> None:
     """out[i0..ir] = source[sum(maps[d][i_d])], or `fill` where that sum is negative."""
+    if source.count >= -OUTSIDE or len(maps) > 8:
+        raise KernelError(f"a gather from {source.count} elements in {len(maps)} dimensions")
     tables = [b.table(f"map{d}", m.astype(np.int64), "i32") for d, m in enumerate(maps)]
     with ExitStack() as stack:
         indices = [stack.enter_context(b.loop(len(m))) for m in maps]

@@ -35,7 +35,30 @@ def _activation(tf, value, activation: str):
 
 
 def _graph(tf, kind: str, p: dict, rng):
-    """(function of one input, input shape) for one operator."""
+    """(function, input shape or list of input shapes) for one operator."""
+    if kind in ("add", "sub", "mul", "squared_difference"):
+        op = {"add": tf.add, "sub": tf.subtract, "mul": tf.multiply,
+              "squared_difference": tf.math.squared_difference}[kind]
+        if p.get("constant"):
+            c = tf.constant(rng.normal(0, 1, p["other"]), tf.float32)
+            return (lambda x: _activation(tf, op(x, c), p["act"])), p["shape"]
+        return (lambda x, y: _activation(tf, op(x, y), p["act"])), [p["shape"], p["other"]]
+    if kind == "mean":
+        return (lambda x: tf.reduce_mean(x, p["axes"], keepdims=p["keep"])), p["shape"]
+    if kind in ("logistic", "tanh", "relu", "relu6", "rsqrt"):
+        fn = {"logistic": tf.sigmoid, "tanh": tf.tanh, "relu": tf.nn.relu,
+              "relu6": tf.nn.relu6, "rsqrt": lambda x: tf.math.rsqrt(x * x + 0.5)}[kind]
+        return fn, p["shape"]
+    if kind == "pad":
+        mode = p["mode"]
+        return (lambda x: tf.pad(x, p["pads"], mode=mode)), p["shape"]
+    if kind == "resize":
+        return (lambda x: tf.image.resize(x, p["size"], method="nearest")), p["shape"]
+    if kind == "concat":
+        return (lambda x, y: tf.concat([x, y], p["axis"])), [p["shape"], p["other"]]
+    if kind == "slice":
+        return (lambda x: tf.strided_slice(x, p["begin"], p["end"], p["strides"],
+                                           shrink_axis_mask=p.get("shrink", 0))), p["shape"]
     if kind == "conv":
         w = tf.constant(rng.normal(0, 0.5, (p["kh"], p["kw"], p["cin"], p["cout"])), tf.float32)
         b = tf.constant(rng.normal(0, 0.2, (p["cout"],)), tf.float32)
@@ -74,15 +97,18 @@ def _convert(kind: str, quantize: bool, params: dict) -> bytes:
 
     rng = np.random.default_rng(params.get("seed", 0))
     fn, shape = _graph(tf, kind, params, rng)
-    function = tf.function(fn, input_signature=[tf.TensorSpec(shape, tf.float32)])
+    shapes = shape if isinstance(shape, list) else [shape]
+    function = tf.function(fn, input_signature=[tf.TensorSpec(s, tf.float32) for s in shapes])
     converter = tf.lite.TFLiteConverter.from_concrete_functions(
         [function.get_concrete_function()], function)
     if quantize:
         scale = params.get("input_range", 2.0)
+        offset = params.get("input_offset", 0.0)  # an asymmetric range: non-zero zero points
 
         def representative():
             for _ in range(32):
-                yield [rng.uniform(-scale, scale, shape).astype(np.float32)]
+                yield [rng.uniform(offset - scale, offset + scale, s).astype(np.float32)
+                       for s in shapes]
 
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
         converter.representative_dataset = representative

@@ -202,7 +202,8 @@ def _mean(b: KernelBuilder, op: tfl.TflOp, ins: list[Buffer], outs: list[Buffer]
             return
         (s_in, z_in), (s_out, z_out) = _scalar_quant(op, 0), _scalar_quant(op, op.slot_count())
         f32 = np.float32
-        if op.option("keep_dims") and rank == 4 and axes == [1, 2]:
+        same = (s_in, z_in) == (s_out, z_out)
+        if op.option("keep_dims") and rank == 4 and axes == [1, 2] and not same:
             # LiteRT's 4-D mean over height and width: the raw sum rescaled by
             # in / (count x out) (a float32 ratio), plus the output zero point less the
             # rescaled input zero point rounded half away from zero
@@ -210,7 +211,7 @@ def _mean(b: KernelBuilder, op: tfl.TflOp, ins: list[Buffer], outs: list[Buffer]
             temp = temp + f32(0.5) if temp > 0 else temp - f32(0.5)
             bias = z_out - int(temp)
             total = _mbqm(b, total, float(f32(s_in) / (f32(count) * f32(s_out))))
-        else:  # any other axes: the offset sum rescaled by in / out / count
+        else:  # other axes, or one quantisation: the offset sum rescaled by in / out / count
             total = b.sub(total, b.constant(z_in * count, "i32"))
             total = _mbqm(b, total, float(f32(s_in)) / float(f32(s_out)) / count)
             bias = z_out

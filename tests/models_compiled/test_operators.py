@@ -52,7 +52,8 @@ LAYOUT = ([("pad", dict(shape=S4, pads=[[0, 0], [1, 2], [2, 0], [0, 1]], mode=m)
 MEAN = [dict(shape=(1, 6, 5, 3), axes=[1, 2], keep=True), dict(shape=(2, 4, 3), axes=[1],
                                                                  keep=False),
         dict(shape=(1, 9, 7, 4), axes=[1, 2], keep=True, input_offset=1.5),
-        dict(shape=(3, 5, 2), axes=[0, 2], keep=True, input_offset=-0.7)]
+        dict(shape=(3, 5, 2), axes=[0, 2], keep=True, input_offset=-0.7),
+        dict(shape=(1, 8, 8, 5), axes=[1, 2], keep=True, same_quantization=True)]
 
 CASES = ([(k, p) for k in ("add", "sub", "mul") for p in BINARY]
          + [("squared_difference", BINARY[1])]

@@ -44,6 +44,9 @@ def _graph(tf, kind: str, p: dict, rng):
             return (lambda x: _activation(tf, op(x, c), p["act"])), p["shape"]
         return (lambda x, y: _activation(tf, op(x, y), p["act"])), [p["shape"], p["other"]]
     if kind == "mean":
+        if p.get("same_quantization"):  # relu6 before and after: both tensors span [0, 6]
+            return (lambda x: tf.nn.relu6(tf.reduce_mean(tf.nn.relu6(x * 3.0), p["axes"],
+                                                         keepdims=p["keep"]))), p["shape"]
         return (lambda x: tf.reduce_mean(x, p["axes"], keepdims=p["keep"])), p["shape"]
     if kind in ("logistic", "tanh", "relu", "relu6", "rsqrt"):
         fn = {"logistic": tf.sigmoid, "tanh": tf.tanh, "relu": tf.nn.relu,

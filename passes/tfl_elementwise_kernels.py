@@ -5,7 +5,7 @@ Integer arithmetic follows LiteRT's reference kernels: ADD/SUB rescale both inpu
 scale with a left shift of 20 (reference_integer_ops::Add), MUL multiplies the offset inputs and
 rescales once, LOGISTIC and TANH read a 256-entry table computed as LiteRT computes its own
 (float32, round half away from zero), RELU/RELU6 rescale and clamp (QuantizedReluX), MEAN
-rescales a sum once (two variants, as LiteRT: see `_mean`).
+rescales the offset sum by a multiplier that absorbs 1/count (reference_ops::QuantizedMeanOrSum).
 """
 
 from __future__ import annotations
@@ -200,22 +200,15 @@ def _mean(b: KernelBuilder, op: tfl.TflOp, ins: list[Buffer], outs: list[Buffer]
         if _is_float(x):
             b.store(b.div(total, b.constant(float(count), "f32")), out, flat)
             return
+        # reference_ops::QuantizedMeanOrSum: the multiplier for in/out absorbs 1/count
         (s_in, z_in), (s_out, z_out) = _scalar_quant(op, 0), _scalar_quant(op, op.slot_count())
-        f32 = np.float32
-        same = (s_in, z_in) == (s_out, z_out)
-        if op.option("keep_dims") and rank == 4 and axes == [1, 2] and not same:
-            # LiteRT's 4-D mean over height and width: the raw sum rescaled by
-            # in / (count x out) (a float32 ratio), plus the output zero point less the
-            # rescaled input zero point rounded half away from zero
-            temp = f32(z_in) * f32(s_in) / f32(s_out)
-            temp = temp + f32(0.5) if temp > 0 else temp - f32(0.5)
-            bias = z_out - int(temp)
-            total = _mbqm(b, total, float(f32(s_in) / (f32(count) * f32(s_out))))
-        else:  # other axes, or one quantisation: the offset sum rescaled by in / out / count
-            total = b.sub(total, b.constant(z_in * count, "i32"))
-            total = _mbqm(b, total, float(f32(s_in)) / float(f32(s_out)) / count)
-            bias = z_out
-        total = _clamp(b, b.add(total, b.constant(bias, "i32")), QRANGE[out.element])
+        multiplier, shift = fp.quantize_multiplier(s_in / s_out)
+        extra = min(count.bit_length() - 1, 32, 31 + shift)
+        multiplier, shift = (multiplier << extra) // count, shift - extra
+        total = b.sub(total, b.constant(z_in * count, "i32"))
+        total = fp.ir_multiply_by_quantized_multiplier(
+            b, total, b.constant(multiplier, "i32"), b.constant(shift, "i32"))
+        total = _clamp(b, b.add(total, b.constant(z_out, "i32")), QRANGE[out.element])
         b.store(b.convert(total, out.element), out, flat)
 
 

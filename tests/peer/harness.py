@@ -170,7 +170,7 @@ class Toolbox:
     def __init__(self, scratch: Path) -> None:
         self.scratch = scratch
         self._compiled: dict[tuple[Path, tuple[str, ...]], Compiled] = {}
-        self._runs: dict[tuple[Path, tuple[Path, ...]], Result] = {}
+        self._runs: dict[tuple[Path, tuple[Path, ...], tuple[str, ...]], Result] = {}
         self._server: subprocess.Popen[str] | None = None
 
     def compile(self, runefile: Path, *flags: str) -> Compiled:
@@ -183,10 +183,10 @@ class Toolbox:
             self._compiled[key] = Compiled(result, rune)
         return self._compiled[key]
 
-    def run(self, rune: Path, files: list[Path] | tuple[Path, ...]) -> Result:
-        key = (rune, tuple(files))
+    def run(self, rune: Path, files: list[Path] | tuple[Path, ...], *flags: str) -> Result:
+        key = (rune, tuple(files), flags)
         if key not in self._runs:
-            self._runs[key] = run_tool("rune", "run", rune, *files, cwd=self.scratch)
+            self._runs[key] = run_tool("rune", "run", *flags, rune, *files, cwd=self.scratch)
         return self._runs[key]
 
     def _runec(self, stem: str, *args: str | Path) -> Result:

@@ -159,11 +159,14 @@ COMPILED_FLOAT_BOUND = 1e-4
 @pytest.mark.parametrize("case", _cases("run-pass"))
 def test_run_pass_compiled(case: Case, tools: Toolbox, tmp_path: Path) -> None:
     """The run-pass suite again with every model compiled into the rune: the same outputs as
-    the handler rune (integers and strings exactly, floats within COMPILED_FLOAT_BOUND)."""
+    the handler rune on LiteRT's reference kernels (integers and strings exactly, floats within
+    COMPILED_FLOAT_BOUND). LiteRT's default kernels round int8 differently in places (style
+    transfer's 40 int8 layers drift by up to 0.4), so the reference is the ground truth."""
     if case.id in DIVERGENT:
         _check_divergence(case.id, case.folder, tools, tmp_path)
         return
-    handler = outputs_of(tools.run(tools.compile(case.runefile).ok(), case.fixtures()))
+    handler = outputs_of(tools.run(tools.compile(case.runefile).ok(), case.fixtures(),
+                                   "--tflite-kernels=reference"))
     rune = tools.compile(case.runefile, "--models=compiled").ok()
     compiled = outputs_of(tools.run(rune, case.fixtures()))
     assert len(compiled) == len(handler)

@@ -9,16 +9,19 @@ per model; the pass option `models` is the default for the rest (runec sets it f
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from rune.frontend.tflite_import import ImportError_, import_model_outputs
 from rune.ir import dialect as rd
-from rune.passes.lower_pipeline import StageError
+from rune.ir.attr_values import to_attr
+from rune.passes.lower_pipeline import COMPILED_MODELS_ATTR, StageError
 from xdsl.context import Context
-from xdsl.dialects.builtin import ModuleOp, StringAttr
+from xdsl.dialects.builtin import ArrayAttr, ModuleOp, StringAttr
 from xdsl.passes import ModulePass
 
 MODES = ("handler", "compiled")
 RUN_ARG = "run"
+
 
 
 def run_mode(stage: rd.ModelOp, default: str) -> str:
@@ -43,12 +46,20 @@ class ImportModelsPass(ModulePass):
             if not isinstance(pipeline, rd.PipelineOp):
                 continue
             block = pipeline.body.block
+            compiled = list(pipeline.attributes.get(COMPILED_MODELS_ATTR, ArrayAttr([])).data)
             for stage in list(block.ops):
                 if isinstance(stage, rd.ModelOp) and run_mode(stage, self.models) == "compiled":
-                    _import(block, stage)
+                    count = _import(block, stage)
+                    compiled.append(to_attr({"name": stage.stage_name,
+                                             "format": stage.format.data,
+                                             "model": Path(stage.source.data).name,
+                                             "operators": count}))
+            if compiled:
+                pipeline.attributes[COMPILED_MODELS_ATTR] = ArrayAttr(compiled)
 
 
-def _import(block, stage: rd.ModelOp) -> None:
+def _import(block, stage: rd.ModelOp) -> int:
+    """Replace `stage` by its tfl stages; returns the number of operators."""
     if stage.format.data != "tensorflow-lite":
         raise StageError(stage.stage_name, f"model {stage.stage_name!r} is "
                          f"{stage.format.data}; only TensorFlow Lite models can be compiled "
@@ -62,3 +73,4 @@ def _import(block, stage: rd.ModelOp) -> None:
     for old, new in zip(stage.results, results, strict=True):
         old.replace_all_uses_with(new)
     block.erase_op(stage)
+    return len(ops)

@@ -46,6 +46,7 @@ IMPORTS: dict[str, int] = {  # import name -> number of i32 parameters (all retu
 }
 IMPORT_PREFIX = "rune_"  # C-callable symbols; on wasm, imports of module "rune"
 ARENA = "rune.arena"
+COMPILED_MODELS_ATTR = "rune.compiled_models"  # set by import-models
 MANIFEST_ATTR = "rune.manifest"
 
 
@@ -155,6 +156,8 @@ def _lower(pipeline: rd.PipelineOp) -> tuple[list, dict]:
         "stages": [],
         "memory": memory,
     }
+    if COMPILED_MODELS_ATTR in pipeline.attributes:  # models compiled into the rune
+        manifest["compiled_models"] = from_attr(pipeline.attributes[COMPILED_MODELS_ATTR])
     for stage in pipeline.body.ops:
         ins = [tensors[v] for v in stage.operands]
         outs = [tensors[v] for v in stage.results]

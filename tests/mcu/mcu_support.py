@@ -115,19 +115,20 @@ class Compiled:
         return self.path
 
 
-def runec(runefile: Path, out: Path, target: str, emit: str = "rune") -> Compiled:
+def runec(runefile: Path, out: Path, target: str, emit: str = "rune", *flags: str) -> Compiled:
     """Each target at its own default level (-O2 with SIMD, -Os for MCUs): what these tests are
     about, so a suite-wide RUNE_OPT_LEVEL does not apply here."""
     env = {k: v for k, v in os.environ.items() if k != OPT_LEVEL_ENV}
     result = subprocess.run(
         [sys.executable, "-m", "rune.tools.runec", str(runefile), f"--target={target}",
-         f"--emit={emit}", "-o", str(out)],
+         f"--emit={emit}", "-o", str(out), *flags],
         capture_output=True, text=True, cwd=REPO, env=env,
     )
     return Compiled(result.returncode, result.stderr, out)
 
 
-def runec_many(jobs: Iterable[tuple[Path, Path, str, str]]) -> list[Compiled]:
+def runec_many(jobs: Iterable[tuple]) -> list[Compiled]:
+    """runec(*job) for each job, two at a time."""
     with ThreadPoolExecutor(max_workers=2) as pool:
         return list(pool.map(lambda job: runec(*job), jobs))
 

@@ -197,3 +197,20 @@ def test_wasm3_host_checks_input_sizes(wasm_builds):
         rune.run({"input": b"\0" * 12})
     (values,), = elements(rune.run({"input": np.arange(4, dtype="<i4").tobytes()}))
     assert values == [0, 1, 2, 3]
+
+
+def test_compiled_microspeech_imports_no_model_function(wasm_builds):
+    """wasm32-mcu compiles models into the rune by default: the microspeech rune imports only
+    capability_read and output_write, carries no model blob, and its manifest says so."""
+    _, mcu, _, simd = case_of(wasm_builds, "microspeech-up")
+    container = read_rune(mcu.read_bytes())
+    assert {imp.name for imp in parse_module(container.wasm).imports} == {
+        "capability_read", "output_write"}
+    assert container.manifest["models"] == []
+    (compiled,) = container.manifest["compiled_models"]
+    assert (compiled["name"], compiled["model"], compiled["operators"]) == (
+        "model", "model.tflite", 4)
+    assert len(container.blobs) == 0
+    handler = read_rune(simd.read_bytes())  # wasm32 keeps the host's handler by default
+    assert [m["name"] for m in handler.manifest["models"]] == ["model"]
+    assert "model_invoke" in {imp.name for imp in parse_module(handler.wasm).imports}

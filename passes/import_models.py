@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from rune.frontend.semantics import RUN_MODES
 from rune.frontend.tflite_import import ImportError_, import_model_outputs
 from rune.ir import dialect as rd
 from rune.ir.attr_values import to_attr
@@ -19,7 +20,6 @@ from xdsl.context import Context
 from xdsl.dialects.builtin import ArrayAttr, ModuleOp, StringAttr
 from xdsl.passes import ModulePass
 
-MODES = ("handler", "compiled")
 RUN_ARG = "run"
 
 
@@ -28,6 +28,12 @@ def run_mode(stage: rd.ModelOp, default: str) -> str:
     """`compiled` or `handler` for one model stage."""
     attr = stage.args.data.get(RUN_ARG) if stage.args is not None else None
     return attr.data if isinstance(attr, StringAttr) else default
+
+
+def any_compiled(module: ModuleOp, default: str) -> bool:
+    """Whether some model stage of `module` runs compiled."""
+    return any(isinstance(op, rd.ModelOp) and run_mode(op, default) == "compiled"
+               for op in module.walk())
 
 
 @dataclass(frozen=True)
@@ -39,9 +45,9 @@ class ImportModelsPass(ModulePass):
     models: str = "handler"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        if self.models not in MODES:
+        if self.models not in RUN_MODES:
             raise StageError("<module>", f"import-models: models must be one of "
-                             f"{', '.join(MODES)}, got {self.models!r}")
+                             f"{', '.join(RUN_MODES)}, got {self.models!r}")
         for pipeline in op.ops:
             if not isinstance(pipeline, rd.PipelineOp):
                 continue

@@ -66,6 +66,11 @@ LOWERING = ("lower-pipeline",)
 TO_LLVM = ("convert-scf-to-cf", "convert-to-llvm")
 
 
+def import_pipeline(models: str) -> str:
+    """What `--emit=ir` runs to show compiled models imported: TFLite files, then tfl ops."""
+    return f"convert-models,import-models{{models={models}}}"
+
+
 def default_pipeline(opt_level: str, models: str = "handler") -> str:
     """The textual pipeline `runec -O<level>` runs between the frontend and the backend;
     `models` is how models without a `run` argument run (handler or compiled)."""

@@ -10,7 +10,7 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from rune.backend_wasm.codegen import emit_assembly, emit_object, optimise
@@ -28,9 +28,10 @@ from rune.ir.attr_values import from_attr
 from rune.ir.dialect import Rune
 from rune.ir.llvm_ext import LLVMExt
 from rune.ir.tfl import Tfl
+from rune.passes.import_models import any_compiled
 from rune.passes.instrumentation import Instrumentation, PassFailure, run_pipeline
 from rune.passes.lower_pipeline import MANIFEST_ATTR, StageError
-from rune.passes.registry import default_pipeline, parse_pipeline
+from rune.passes.registry import default_pipeline, import_pipeline, parse_pipeline
 from xdsl.context import Context
 from xdsl.dialects import arith, builtin, cf, func, llvm, math, memref, scf
 from xdsl.dialects.builtin import DictionaryAttr, ModuleOp
@@ -156,10 +157,13 @@ def compile_runefile(path: str | Path, emit: str = "rune",
         front = run_frontend(path, engine)
     if emit == "ast":
         return _format_ast(front.runefile)
-    if emit == "ir":  # the frontend's IR, or the IR after an explicit --passes pipeline
-        if options.passes:
-            with _timed(options.timings, "passes"):
+    if emit == "ir":  # the frontend's IR (compiled models imported), or after --passes
+        with _timed(options.timings, "passes"):
+            if options.passes:
                 run_passes(front.module, options, front.runefile)
+            elif any_compiled(front.module, options.models or options.resolved_target().models):
+                run_passes(front.module, replace(options, passes=import_pipeline(
+                    options.models or options.resolved_target().models)), front.runefile)
         return str(front.module)
     with _timed(options.timings, "passes"):
         run_passes(front.module, options, front.runefile)

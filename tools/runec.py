@@ -17,6 +17,7 @@ from pathlib import Path  # noqa: E402
 from rune.backend_wasm.c_header import c_header  # noqa: E402
 from rune.backend_wasm.target import TARGETS  # noqa: E402
 from rune.frontend.diagnostics import DiagnosticEngine, DiagnosticError  # noqa: E402
+from rune.frontend.semantics import RUN_MODES  # noqa: E402
 from rune.passes.plan_memory import format_report  # noqa: E402
 from rune.tools.compiler import EMIT_KINDS, CompileOptions, compile_runefile  # noqa: E402
 from rune.tools.pass_options import (  # noqa: E402
@@ -44,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "(default: the target's, -O2 for wasm32 and -Os for MCU targets)")
     parser.add_argument("--target", default="wasm32", choices=list(TARGETS),
                         help="; ".join(f"{t.name}: {t.summary}" for t in TARGETS.values()))
-    parser.add_argument("--models", choices=["compiled", "handler"],
+    parser.add_argument("--models", choices=RUN_MODES,
                         help="run models compiled into the rune or through the host's handler, "
                         "unless a model's `run` argument says otherwise (default: the "
                         "target's: handler for wasm32, compiled for MCU targets)")

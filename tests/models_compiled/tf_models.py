@@ -43,6 +43,8 @@ def _graph(tf, kind: str, p: dict, rng):
             c = tf.constant(rng.normal(0, 1, p["other"]), tf.float32)
             return (lambda x: _activation(tf, op(x, c), p["act"])), p["shape"]
         return (lambda x, y: _activation(tf, op(x, y), p["act"])), [p["shape"], p["other"]]
+    if kind == "cos":  # an operator compiled models do not have
+        return tf.cos, p["shape"]
     if kind == "mean":
         if p.get("same_quantization"):  # relu6 before and after: both tensors span [0, 6]
             return (lambda x: tf.nn.relu6(tf.reduce_mean(tf.nn.relu6(x * 3.0), p["axes"],

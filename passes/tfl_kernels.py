@@ -82,6 +82,11 @@ def _is_float(buffer: Buffer) -> bool:
     return buffer.element == "f32"
 
 
+def _stored(weights: np.ndarray) -> str:
+    """Weights stay in their own type in the data segment (int8 is a quarter of int32)."""
+    return {"i": "i", "u": "u", "f": "f"}[weights.dtype.kind] + str(weights.dtype.itemsize * 8)
+
+
 def _check_weights(x: Buffer, weights: np.ndarray) -> None:
     if _is_float(x) and weights.dtype.kind != "f":
         raise KernelError("float activations with integer weights (dynamic-range quantisation) "
@@ -144,7 +149,7 @@ def _conv(b: KernelBuilder, op: tfl.TflOp, ins: list[Buffer], outs: list[Buffer]
         raise KernelError(f"grouped convolution ({in_c} input channels, filter depth {f_c})")
     is_float = _is_float(x)
     acc_type = "f32" if is_float else "i32"
-    filt = b.table("filter", weights, "f32" if is_float else "i32")
+    filt = b.table("filter", weights, _stored(weights))
     bias_values = bias if bias is not None else np.zeros(out_c)
     bias_table = b.table("bias", bias_values, acc_type)
     if not is_float:
@@ -171,7 +176,7 @@ def _conv(b: KernelBuilder, op: tfl.TflOp, ins: list[Buffer], outs: list[Buffer]
 
                 def product(ic, fi) -> Scalar:
                     value = b.load(x, _flat(b, x.shape, [n, iy, ix, ic]))
-                    weight = b.load(filt, fi)
+                    weight = b.convert(b.load(filt, fi), acc_type)
                     if is_float:
                         return b.mul(value, weight)
                     value = b.add(b.convert(value, "i32"), input_offset)
@@ -210,7 +215,7 @@ def _fully_connected(b: KernelBuilder, op: tfl.TflOp, ins: list[Buffer],
     batches = x.count // depth
     is_float = _is_float(x)
     acc_type = "f32" if is_float else "i32"
-    filt = b.table("weights", weights, acc_type)
+    filt = b.table("weights", weights, _stored(weights))
     bias_table = b.table("bias", bias if bias is not None else np.zeros(units), acc_type)
     activation = op.option("activation")
     if not is_float:
@@ -227,7 +232,7 @@ def _fully_connected(b: KernelBuilder, op: tfl.TflOp, ins: list[Buffer],
     with b.loop(batches) as n, b.loop(units) as o:
         def step(d, acc):
             value = b.load(x, b.add_index(b.mul_index(n, depth), d))
-            weight = b.load(filt, b.add_index(b.mul_index(o, depth), d))
+            weight = b.convert(b.load(filt, b.add_index(b.mul_index(o, depth), d)), acc_type)
             if is_float:
                 return [b.add(acc[0], b.mul(value, weight))]
             value = b.add(b.convert(value, "i32"), input_offset)

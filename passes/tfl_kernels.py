@@ -14,6 +14,7 @@ import numpy as np
 from rune.ir import tfl
 from rune.ir import tfl_fixed_point as fp
 from rune.ir.kernel_builder import Buffer, KernelBuilder, Scalar
+from xdsl.ir import SSAValue
 
 QRANGE = {"i8": (-128, 127), "u8": (0, 255), "i16": (-32768, 32767), "i32": (fp.INT32_MIN,
                                                                                fp.INT32_MAX)}
@@ -112,8 +113,11 @@ def _padding(op: tfl.TflOp, in_size: int, out_size: int, stride: int, dilation: 
 
 
 def _window(b: KernelBuilder, out_coord, stride: int, pad: int, dilation: int, tap,
-            size: int) -> tuple[Scalar, object]:
-    """(inside?, clamped index) of input coordinate out*stride - pad + dilation*tap."""
+            size: int, out_size: int, taps: int) -> tuple[SSAValue | None, object]:
+    """(inside?, clamped index) of input coordinate out*stride - pad + dilation*tap; inside is
+    None when every output position's window lies inside the input (no padding reached)."""
+    if pad == 0 and (out_size - 1) * stride + (taps - 1) * dilation < size:
+        return None, b.add_index(b.mul_index(out_coord, stride), b.mul_index(tap, dilation))
     coord = b.add(b.mul(b.from_index(out_coord), b.constant(stride, "i32")),
                   b.constant(-pad, "i32"))
     coord = b.add(coord, b.mul(b.from_index(tap), b.constant(dilation, "i32")))
@@ -121,6 +125,19 @@ def _window(b: KernelBuilder, out_coord, stride: int, pad: int, dilation: int, t
                         b.compare("lt", coord, b.constant(size, "i32")))
     clamped = b.minimum(b.maximum(coord, b.constant(0, "i32")), b.constant(size - 1, "i32"))
     return inside, b.to_index(clamped)
+
+
+def _both(b: KernelBuilder, first: SSAValue | None, second: SSAValue | None):
+    if first is None or second is None:
+        return second if first is None else first
+    return b.bool_and(first, second)
+
+
+def _masked(b: KernelBuilder, inside: SSAValue | None, value: Scalar) -> Scalar:
+    """value where the window is inside the input, else 0 (padding contributes nothing)."""
+    if inside is None:
+        return value
+    return b.select(inside, value, b.constant(0, value.element))
 
 
 # --- operators ---------------------------------------------------------------------------------
@@ -168,11 +185,11 @@ def _conv(b: KernelBuilder, op: tfl.TflOp, ins: list[Buffer], outs: list[Buffer]
             if depthwise else None
 
         def taps(fy, acc):
-            inside_y, iy = _window(b, oy, sh, pad_h, dh, fy, in_h)
+            inside_y, iy = _window(b, oy, sh, pad_h, dh, fy, in_h, out_h, f_h)
 
             def across(fx, acc2):
-                inside_x, ix = _window(b, ox, sw, pad_w, dw, fx, in_w)
-                inside = b.bool_and(inside_y, inside_x)
+                inside_x, ix = _window(b, ox, sw, pad_w, dw, fx, in_w, out_w, f_w)
+                inside = _both(b, inside_y, inside_x)
 
                 def product(ic, fi) -> Scalar:
                     value = b.load(x, _flat(b, x.shape, [n, iy, ix, ic]))
@@ -182,16 +199,22 @@ def _conv(b: KernelBuilder, op: tfl.TflOp, ins: list[Buffer], outs: list[Buffer]
                     value = b.add(b.convert(value, "i32"), input_offset)
                     return b.mul(b.add(weight, filter_offset), value)
 
-                zero = b.constant(0, acc_type)
                 if depthwise:
                     term = product(ic_of_oc, _flat(b, weights.shape, [b.index(0), fy, fx, oc]))
-                    return [b.add(acc2[0], b.select(inside, term, zero))]
+                    return [b.add(acc2[0], _masked(b, inside, term))]
 
                 def channels(ic, acc3):
                     term = product(ic, _flat(b, weights.shape, [oc, fy, fx, ic]))
-                    return [b.add(acc3[0], b.select(inside, term, zero))]
+                    return [b.add(acc3[0], term)]
 
-                return b.fold(in_c, acc2, channels)
+                if is_float:  # the reference order: one running sum over fy, fx, ic
+                    if inside is None:
+                        return b.fold(in_c, acc2, channels)
+                    summed = b.fold(in_c, acc2, channels)[0]
+                    return [b.select(inside, summed, acc2[0])]
+                # integers: a clean dot product over channels, masked once per tap
+                dot = b.fold(in_c, [b.constant(0, acc_type)], channels)[0]
+                return [b.add(acc2[0], _masked(b, inside, dot))]
 
             return b.fold(f_w, acc, across)
 
@@ -364,11 +387,13 @@ def _pool(b: KernelBuilder, op: tfl.TflOp, ins: list[Buffer], outs: list[Buffer]
     activation = op.option("activation")
     with b.loop(batches) as n, b.loop(out_h) as oy, b.loop(out_w) as ox, b.loop(channels) as c:
         def rows(fy, acc):
-            inside_y, iy = _window(b, oy, sh, pad_h, 1, fy, in_h)
+            inside_y, iy = _window(b, oy, sh, pad_h, 1, fy, in_h, out_h, fh)
 
             def cols(fx, acc2):
-                inside_x, ix = _window(b, ox, sw, pad_w, 1, fx, in_w)
-                inside = b.bool_and(inside_y, inside_x)
+                inside_x, ix = _window(b, ox, sw, pad_w, 1, fx, in_w, out_w, fw)
+                inside = _both(b, inside_y, inside_x)
+                if inside is None:
+                    inside = b.compare("eq", b.constant(0, "i32"), b.constant(0, "i32"))
                 value = b.convert(b.load(x, _flat(b, x.shape, [n, iy, ix, c])), acc_type)
                 if average:
                     zero, one = b.constant(0, acc_type), b.constant(1, acc_type)

@@ -167,9 +167,9 @@ def elements(outputs: Sequence[Any]) -> list[list[Any]]:
     return found
 
 
-def same_elements(got: list[list[Any]], want: list[list[Any]]) -> bool:
+def same_elements(got: list[list[Any]], want: list[list[Any]], rel_tol: float = 1e-7) -> bool:
     """Exact for integers and strings; floats to the 8 significant digits the peer suite
-    prints."""
+    prints (or to `rel_tol`)."""
     if len(got) != len(want) or any(len(g) != len(w) for g, w in zip(got, want, strict=True)):
         return False
     for got_slot, want_slot in zip(got, want, strict=True):
@@ -177,7 +177,7 @@ def same_elements(got: list[list[Any]], want: list[list[Any]]) -> bool:
             if len(g_slot) != len(w_slot):
                 return False
             for g, w in zip(g_slot, w_slot, strict=True):
-                if isinstance(w, float) and not math.isclose(g, w, rel_tol=1e-7, abs_tol=0.0):
+                if isinstance(w, float) and not math.isclose(g, w, rel_tol=rel_tol, abs_tol=0.0):
                     return False
                 if not isinstance(w, float) and g != w:
                     return False

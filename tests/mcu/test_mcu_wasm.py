@@ -30,6 +30,7 @@ ABI_IMPORTS = {
     "log": (("i32",) * 3, ()),
 }
 MCU = TARGETS["wasm32-mcu"]
+COMPILED_FLOAT_BOUND = 1e-5
 #: runes with real kernels, where -Os and no vectorising must show in the code size
 KERNEL_HEAVY = ("modulo1024", "front-end-up", "microspeech-up")
 
@@ -109,10 +110,19 @@ def test_wasm3_and_wasmtime_give_identical_outputs(wasm_builds, name):
     on_wasm3 = Wasm3Rune.load(mcu).run(case.inputs)
     on_wasmtime = Rune.load(mcu).run(case.inputs)
     simd_on_wasmtime = Rune.load(simd).run(case.inputs)
-    assert plain(on_wasm3) == plain(on_wasmtime) == plain(simd_on_wasmtime)
+    assert plain(on_wasm3) == plain(on_wasmtime)
     got = elements(on_wasm3)
+    # The MCU build computes its models in the rune with LiteRT's reference arithmetic; the SIMD
+    # build hands them to LiteRT's optimised kernels. Integers agree exactly, floats within the
+    # bound compiled float models keep (tests/models_compiled).
+    compiled = bool(read_rune(mcu.read_bytes()).manifest.get("compiled_models"))
+    tolerance = COMPILED_FLOAT_BOUND if compiled else 1e-7
+    if compiled:
+        assert same_elements(elements(simd_on_wasmtime), got, tolerance)
+    else:
+        assert plain(on_wasmtime) == plain(simd_on_wasmtime)
     if case.expected is not None:
-        assert same_elements(got, case.expected), (got, case.expected)
+        assert same_elements(got, case.expected, tolerance), (got, case.expected)
     else:  # the front end: 1960 i8 features that actually vary
         (features,), = got
         assert len(features) == 1960 and len(set(features)) > 20

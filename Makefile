@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint lit unit unit-O0 clean bench
+.PHONY: setup demo test lint lit unit unit-O0 clean bench bench-models
 
 $(STAMP): pyproject.toml dist/runtime/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -79,6 +79,11 @@ bench: setup
 	$(BIN)/python benchmarks/bench_memory.py
 	$(BIN)/python benchmarks/runtime/bench_overhead.py
 	$(BIN)/python benchmarks/bench_goals.py
+	$(BIN)/python benchmarks/bench_compiled_models.py
+
+# Models compiled into the rune: compiled vs LiteRT, whole-pipeline arenas.
+bench-models: setup
+	$(BIN)/python benchmarks/bench_compiled_models.py
 
 # Microcontroller proofs (docs/abi.md "Hosts on microcontrollers"): the MVP wasm profile on
 # wasm3, and native Cortex-M4 code on qemu's mps2-an386. Installs Debian's cross toolchain and

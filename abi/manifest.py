@@ -75,6 +75,17 @@ class Capability:
 
 
 @dataclass(frozen=True, kw_only=True)
+class CompiledModel:
+    """A model compiled into the rune (`runec --models=compiled`): not in `models`, no blob,
+    never seen by the host; its operators are `stages` of kind `kernel`."""
+
+    name: str = field(metadata=_doc("the model stage's name in the Runefile"))
+    format: str = field(metadata=_doc("the model's format (tensorflow-lite)"))
+    model: str = field(metadata=_doc("the model file's name"))
+    operators: int = field(metadata=_doc("how many operators became kernel stages"))
+
+
+@dataclass(frozen=True, kw_only=True)
 class Model:
     """A model stage; `inputs` and `outputs` follow the model's own tensor order.
 
@@ -115,7 +126,8 @@ class Stage:
     name: str = field(metadata=_doc("the stage's name in the Runefile"))
     inputs: tuple[int, ...] = field(default=(), metadata=_tensor_ids("input tensors"))
     outputs: tuple[int, ...] = field(default=(), metadata=_tensor_ids("output tensors"))
-    kind: str = field(metadata=_doc("capability, proc-block, model or out"))
+    kind: str = field(metadata=_doc("capability, proc-block, model, kernel (an operator of a "
+                                    "compiled model) or out"))
     proc_block: str | None = field(default=None, metadata=_doc("the kernel, for a proc block"))
     args: JsonObject | None = field(default=None, metadata=_doc("the stage's arguments"))
 
@@ -162,6 +174,8 @@ class Manifest:
     outputs: tuple[Output, ...] = field(default=(), metadata=_doc("in index order"))
     stages: tuple[Stage, ...] = field(default=(), metadata=_doc("in execution order"))
     memory: MemoryPlan | None = field(default=None, metadata=_doc("the memory plan"))
+    compiled_models: tuple[CompiledModel, ...] | None = field(
+        default=None, metadata=_doc("models compiled into the rune, if any"))
     probes: tuple[str, ...] | None = field(
         default=None, metadata=_doc("with `runec --profile`: the stage each pair of `probe` "
                                     "calls times, in call order"))

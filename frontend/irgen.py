@@ -66,6 +66,8 @@ def _conversion_args(runefile: Runefile, stage: Stage) -> DictionaryAttr:
     args: dict[str, str] = {}
     if "quantize" in stage.args:
         args["quantize"] = str(stage.args["quantize"].value)
+    if "run" in stage.args:  # compiled or handler (import-models)
+        args["run"] = str(stage.args["run"].value)
     if "representative-data" in stage.args:
         arg = stage.args["representative-data"]
         args["representative-data"] = _confined_path(runefile, str(arg.value), arg.span)

@@ -25,7 +25,8 @@ __all__ = [
 MODEL_FORMATS = ("onnx", "tensorflow", "tensorflow-js", "tensorflow-lite")
 DEFAULT_MODEL_FORMAT = "tensorflow-lite"
 # Model arguments: the format, and the two that steer converting a TensorFlow model to TFLite.
-MODEL_ARGS = ("format", "quantize", "representative-data")
+MODEL_ARGS = ("format", "quantize", "representative-data", "run")
+RUN_MODES = ("compiled", "handler")
 QUANTIZE_MODES = ("int8",)
 
 KIND_LABELS = {
@@ -150,6 +151,10 @@ def _check_args(
             stage.args["format"].span,
         )
     _check_conversion_args(runefile, stage, errors)
+    run = stage.args.get("run")  # compiled into the rune or through the host's handler
+    if run is not None and (run.resource is not None or str(run.value) not in RUN_MODES):
+        errors.error(f"Expected `run` to be one of {', '.join(RUN_MODES)}, "
+                     f'but found "{run.value}"', run.span)
     # Other arguments are unknown to every model; the original warned rather than failed.
     unused: list[Argument] = [arg for name, arg in stage.args.items() if name not in MODEL_ARGS]
     if unused:

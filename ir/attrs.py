@@ -229,6 +229,18 @@ class ManifestStageAttr(Record):
 
 
 @irdl_attr_definition
+class ManifestCompiledModelAttr(Record):
+    """A model import-models compiled into the rune (its operators became kernel stages)."""
+
+    name = "rune.manifest_compiled_model"
+
+    name_: StringAttr
+    format: StringAttr
+    model: StringAttr
+    operators: IntAttr
+
+
+@irdl_attr_definition
 class ManifestAttr(Record):
     """What lower-pipeline hands the packager: the manifest less what only packaging knows (the
     compiler's name, each model's blob range)."""
@@ -244,9 +256,10 @@ class ManifestAttr(Record):
     outputs: ArrayAttr[ManifestOutputAttr]
     stages: ArrayAttr[ManifestStageAttr]
     memory: MemoryPlanAttr
+    compiled_models: ArrayAttr[ManifestCompiledModelAttr] | NoneAttr  # import-models
     probes: ArrayAttr[StringAttr] | NoneAttr  # insert-stage-probes (runec --profile)
 
 
 ATTRIBUTES = [FusedStepAttr, TensorSlotAttr, MemoryPlanAttr, ManifestTensorAttr,
               ManifestCapabilityAttr, ManifestModelAttr, ManifestOutputAttr, ManifestStageAttr,
-              ManifestAttr]  # fmt: skip
+              ManifestCompiledModelAttr, ManifestAttr]  # fmt: skip

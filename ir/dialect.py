@@ -285,6 +285,32 @@ class ModelOp(StageOp):
 
 
 @irdl_op_definition
+class KernelCallOp(StageOp):
+    """A stage lowered to a kernel function in the module (e.g. one operator of a compiled
+    model, after lower-tfl-to-loops): lower-pipeline calls `callee` with one buffer per input
+    and output."""
+
+    name = "rune.call"
+
+    callee = prop_def(StringAttr)
+    inputs = var_operand_def(TensorType)
+    outputs = var_result_def(TensorType)
+
+    assembly_format = (
+        "$stage `callee` $callee `(` $inputs `)` attr-dict "
+        "`:` `(` type($inputs) `)` `->` `(` type($outputs) `)`"
+    )
+
+    def __init__(self, stage: str, callee: str, inputs: Sequence[SSAValue],
+                 outputs: Sequence[TensorType]) -> None:
+        super().__init__(
+            properties={"stage": StringAttr(stage), "callee": StringAttr(callee)},
+            operands=[inputs],
+            result_types=[outputs],
+        )
+
+
+@irdl_op_definition
 class OutputOp(StageOp):
     """A result handed to the host (`output_write`)."""
 
@@ -315,6 +341,6 @@ class OutputOp(StageOp):
 
 Rune = Dialect(
     "rune",
-    [PipelineOp, CapabilityOp, ProcBlockOp, ModelOp, OutputOp],
+    [PipelineOp, CapabilityOp, ProcBlockOp, ModelOp, KernelCallOp, OutputOp],
     [Utf8Type, *ATTRIBUTES],
 )

@@ -5,7 +5,8 @@
   writes it under `PLAN_ATTR`) and the elementwise steps fused into a proc block's inputs
   (`fused_chains`, `input_sigs`; fuse-elementwise writes them);
 - `tensors_of`: every tensor of a pipeline, in the order the manifest numbers them;
-- `MANIFEST_ATTR`: where lower-pipeline puts the typed manifest (insert-stage-probes adds to it).
+- `MANIFEST_ATTR`: where lower-pipeline puts the typed manifest (insert-stage-probes adds to it),
+  and `COMPILED_MODELS_ATTR`, where import-models lists the models it compiled for it.
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ from rune.ir.attrs import FusedStepAttr, MemoryPlanAttr
 from rune.ir.dialect import tensor_bytes
 from rune.passes.memory.lifetimes import memory_plan, tensors_of
 
-__all__ = ["MANIFEST_ATTR", "PLAN_ATTR", "StageError", "fused_chains", "input_sigs", "plan_of",
-           "tensors_of"]
+__all__ = ["COMPILED_MODELS_ATTR", "MANIFEST_ATTR", "PLAN_ATTR", "StageError", "fused_chains",
+           "input_sigs", "plan_of", "tensors_of"]
 
 PLAN_ATTR = "rune.memory_plan"
 MANIFEST_ATTR = "rune.manifest"
+COMPILED_MODELS_ATTR = "rune.compiled_models"  # import-models, on a pipeline
 
 
 class StageError(Exception):

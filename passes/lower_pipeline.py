@@ -31,6 +31,7 @@ from rune.ir.kernel_builder import FusedStep, buffer_type, kernel_function
 from rune.kernels import lookup
 from rune.kernels.base import ProcBlock, ProcBlockError
 from rune.passes.common import (
+    COMPILED_MODELS_ATTR,
     MANIFEST_ATTR,
     StageError,
     fused_chains,
@@ -187,6 +188,10 @@ def _lower(pipeline: rd.PipelineOp) -> tuple[list, ManifestAttr]:
                 run.call_host("output_write", run.const(index), run.const(slot),
                               run.pointer(buffer(value)), run.const(tensor_bytes(value.type)))
             kind = "out"
+        elif isinstance(stage, rd.KernelCallOp):  # a compiled model's operator
+            operands = [buffer(v) for v in (*stage.inputs, *stage.outputs)]
+            run.emit(func.CallOp(stage.callee.data, operands, []))
+            kind = "kernel"
         else:
             assert isinstance(stage, rd.ProcBlockOp)
             kernel, kernel_globals = _kernel(stage, len(kernels))
@@ -199,14 +204,15 @@ def _lower(pipeline: rd.PipelineOp) -> tuple[list, ManifestAttr]:
         stages.append(ManifestStageAttr(stage.stage, ins, outs, StringAttr(kind), proc_block))
 
     run_func = func.FuncOp("rune_run", ([], [i32]), run.finish())
+    used = {op.callee.root_reference.data for op in run_func.walk() if isinstance(op, func.CallOp)}
     imports = [
         func.FuncOp.external(imp.symbol, [i32] * len(imp.params), [i32])
-        for imp in PIPELINE_IMPORTS
+        for imp in PIPELINE_IMPORTS if imp.symbol in used
     ]
     manifest = ManifestAttr(
         IntAttr(ABI_VERSION), pipeline.sym_name, pipeline.image, ArrayAttr(manifest_tensors),
         ArrayAttr(capabilities), ArrayAttr(models), ArrayAttr(outputs), ArrayAttr(stages), memory,
-        NoneAttr())
+        pipeline.attributes.get(COMPILED_MODELS_ATTR, NoneAttr()), NoneAttr())
     return [*globals_, *imports, *kernels, run_func], manifest
 
 

@@ -9,8 +9,10 @@ from rune.passes.conversions.convert_to_llvm import ConvertToLLVMPass
 from rune.passes.convert_models import ConvertModelsPass
 from rune.passes.fold_affine import FoldAffinePass
 from rune.passes.fuse_elementwise import FuseElementwisePass
+from rune.passes.import_models import ImportModelsPass
 from rune.passes.infer_quantization import InferQuantizationPass
 from rune.passes.lower_pipeline import LowerPipelinePass
+from rune.passes.lower_tfl import LowerTflToLoopsPass
 from rune.passes.plan_memory import PlanMemoryPass
 from rune.passes.relax_precision import RelaxPrecisionPass
 from rune.passes.stage_probes import InsertStageProbesPass
@@ -27,6 +29,8 @@ PASSES: dict[str, type[ModulePass]] = {
         ConvertModelsPass,
         InferQuantizationPass,
         CheckTypesPass,
+        ImportModelsPass,
+        LowerTflToLoopsPass,
         FoldAffinePass,
         FuseElementwisePass,
         PlanMemoryPass,
@@ -48,6 +52,10 @@ DESCRIPTIONS: dict[str, str] = {
     "infer-quantization": "quantize/dequantize next to a TFLite model: scale and zero point "
     "read from the model file",
     "check-types": "check proc-block signatures and model tensors against the model file",
+    "import-models": "compiled TFLite models -> tfl stages (one per operator); "
+    "option models=handler|compiled is the default for models without a `run` argument",
+    "lower-tfl-to-loops": "tfl stages -> kernel functions of loops (LiteRT reference "
+    "arithmetic) and rune.call stages",
     "fold-affine": "merge consecutive affine/standardize stages into one multiply-add",
     "fuse-elementwise": "fold single-use elementwise proc blocks into their consumer's loads",
     "plan-memory": "static arena offsets from tensor lifetimes; "
@@ -66,12 +74,20 @@ LOWERING = ("lower-pipeline",)
 TO_LLVM = ("convert-scf-to-cf", "convert-to-llvm")
 
 
-def default_pipeline(opt_level: str, profile: bool = False, precision: str = "exact") -> str:
+def import_pipeline(models: str) -> str:
+    """What `--emit=ir` runs to show compiled models imported: TFLite files, then tfl ops."""
+    return f"convert-models,import-models{{models={models}}}"
+
+
+def default_pipeline(opt_level: str, models: str = "handler", profile: bool = False,
+                     precision: str = "exact") -> str:
     """The textual pipeline `runec -O<level>` runs between the frontend and the backend;
-    `profile` (runec --profile) adds the stage probes right after the lowering, and
+    `models` is how models without a `run` argument run (handler or compiled); `profile`
+    (runec --profile) adds the stage probes right after the lowering, and
     `precision="relaxed"` (runec --precision=relaxed) starts with relax-precision."""
     # needed at every level: they define meaning
-    checks = ("convert-models", "infer-quantization", "check-types")
+    checks = ("convert-models", "infer-quantization", "check-types",
+              f"import-models{{models={models}}}", "lower-tfl-to-loops")
     if precision == "relaxed":
         checks = ("relax-precision", *checks)
     lowering = (*LOWERING, "insert-stage-probes") if profile else LOWERING

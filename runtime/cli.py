@@ -146,6 +146,11 @@ def _build_parser() -> tuple[_Parser, dict[str, _Parser]]:
     run = sub.add_parser("run", parents=[common], help="run a rune once and print its outputs")
     run.add_argument("--pretty", action="store_true", help="print a table instead of JSON")
     run.add_argument(
+        "--tflite-kernels", choices=("default", "reference"), default="default",
+        help="TFLite models the host runs use LiteRT's default kernels or its reference "
+        "kernels (the arithmetic compiled models reproduce bit for bit)",
+    )  # fmt: skip
+    run.add_argument(
         "--hop-ms", type=_typed(_milliseconds), metavar="MS",
         help="stream: slide the SOUND window over the whole recording, MS at a time, and "
         "print one JSON line per window",
@@ -243,7 +248,8 @@ def _cmd_run(args: argparse.Namespace, out: TextIO) -> None:
     from rune.runtime.outputs import outputs_to_json, render_json, render_table
 
     with _quiet_native_stderr():
-        rune = Rune.load(args.rune, seed=args.seed, limits=_limits(args))
+        rune = Rune.load(args.rune, seed=args.seed, limits=_limits(args),
+                         handlers=_handlers(args))
     inputs = _inputs(args, rune.manifest)
     if args.hop_ms is None:
         if args.stream is not None:
@@ -265,6 +271,19 @@ def _cmd_run(args: argparse.Namespace, out: TextIO) -> None:
         else:
             line = {"start_ms": result.start_ms, "outputs": outputs_to_json(result.outputs)}
             print(json.dumps(line, ensure_ascii=False, allow_nan=False), file=out)
+
+
+def _handlers(args: argparse.Namespace):
+    """The model handlers `--tflite-kernels` asks for (None: the default registry)."""
+    if args.tflite_kernels == "default":
+        return None
+    from rune.runtime.handlers import default_registry
+    from rune.runtime.handlers.tflite import TfliteHandler
+
+    registry = default_registry.copy()
+    registry.register("tensorflow-lite", lambda m, s: TfliteHandler(m, s, reference=True),
+                      replace=True)
+    return registry
 
 
 def _cmd_bench(args: argparse.Namespace, out: TextIO) -> None:
@@ -322,7 +341,10 @@ def describe_manifest(manifest: Manifest) -> str:
             f"  [{m.index}] {m.name}  {m.format}  {m.blob.length} bytes  "
             f"in {_tensors(m.inputs)} -> out {_tensors(m.outputs)}"
         )
-    if not manifest.models:
+    for m in manifest.raw.get("compiled_models", ()):
+        lines.append(f"  {m['name']}  {m['format']}  compiled into the rune "
+                     f"({m['operators']} operators of {m['model']})")
+    if not manifest.models and not manifest.raw.get("compiled_models"):
         lines.append("  (none)")
     lines += ["", "outputs:"]
     for o in manifest.outputs:

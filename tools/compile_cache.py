@@ -2,11 +2,12 @@
 
 The key is the SHA-256 of everything the output depends on: the compiler itself (every source
 file of the `rune` packages, and the versions of the libraries that generate code), the request
-(emit kind, target, optimisation level, pass pipeline, profiling, precision), the Runefile's
-bytes and folder, and the bytes of every file or folder the Runefile names (models, resources,
-representative data). Nothing else is read by the compiler, so equal keys give equal output;
-a Runefile naming a custom proc block (a Python module, which may import anything) is never
-cached. A hit needs only the frontend's checks (YAML, no xDSL, LLVM or NumPy) and hashing.
+(emit kind, target, optimisation level, pass pipeline, profiling, precision, how models
+run), the Runefile's bytes and folder, and the bytes of every file or folder the Runefile names
+(models, resources, representative data). Nothing else is read by the compiler, so equal
+keys give equal output; a Runefile naming a custom proc block (a Python module, which may import
+anything) is never cached. A hit needs only the frontend's checks (YAML, no xDSL, LLVM or NumPy)
+and hashing.
 
 An entry is `MAGIC`, the SHA-256 of its payload, then the payload (a length-prefixed JSON header
 with the manifest, then the output bytes). A truncated or corrupted entry fails the digest and is
@@ -53,11 +54,13 @@ class Request:
     passes: str | None
     profile: bool
     precision: str = "exact"
+    models: str | None = None  # runec --models (None: the target's default)
 
     def describe(self) -> dict:
         level = self.opt_level or os.environ.get("RUNE_OPT_LEVEL")  # tools.compiler's default
         return {"emit": self.emit, "target": self.target, "opt_level": level,
-                "passes": self.passes, "profile": self.profile, "precision": self.precision}
+                "passes": self.passes, "profile": self.profile, "precision": self.precision,
+                "models": self.models}
 
 
 @dataclass(frozen=True)

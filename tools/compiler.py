@@ -10,7 +10,7 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from rune.abi.errors import RuneLoadError
@@ -30,10 +30,12 @@ from rune.frontend.semantics import check_runefile
 from rune.ir.attrs import ManifestAttr, plain_value
 from rune.ir.dialect import Rune
 from rune.ir.llvm_ext import LLVMExt
+from rune.ir.tfl import Tfl
 from rune.passes.common import StageError
+from rune.passes.import_models import any_compiled
 from rune.passes.instrumentation import Instrumentation, PassFailure, run_pipeline
 from rune.passes.lower_pipeline import MANIFEST_ATTR
-from rune.passes.registry import default_pipeline, parse_pipeline
+from rune.passes.registry import default_pipeline, import_pipeline, parse_pipeline
 from rune.tools.pass_options import EMIT_KINDS  # noqa: F401 - the emit kinds, re-exported
 from xdsl.context import Context
 from xdsl.dialects import arith, builtin, cf, func, llvm, math, memref, scf
@@ -49,7 +51,7 @@ def make_context() -> Context:
     """A context that knows every dialect a rune passes through."""
     ctx = Context()
     for dialect in (builtin.Builtin, func.Func, arith.Arith, scf.Scf, cf.Cf, memref.MemRef,
-                    math.Math, llvm.LLVM, Rune, LLVMExt):
+                    math.Math, llvm.LLVM, Rune, Tfl, LLVMExt):
         ctx.load_dialect(dialect)
     return ctx
 
@@ -71,6 +73,7 @@ class CompileOptions:
     target: str = "wasm32"
     profile: bool = False  # add the stage probes to the default pipeline (runec --profile)
     precision: str = "exact"  # "relaxed": start the default pipeline with relax-precision
+    models: str | None = None  # None: the target's default (handler on wasm32, else compiled)
     instrument: Instrumentation = field(default_factory=Instrumentation)
     timings: dict[str, float] = field(default_factory=dict)
     manifest: Manifest | None = None  # once the pipeline is lowered (memory report, tools)
@@ -96,7 +99,9 @@ class CompileOptions:
     def pipeline(self) -> str:
         if self.passes is not None:
             return self.passes
-        return default_pipeline(self.resolved_target().opt_level, self.profile, self.precision)
+        target = self.resolved_target()
+        return default_pipeline(target.opt_level, self.models or target.models, self.profile,
+                                self.precision)
 
 
 @dataclass
@@ -190,10 +195,13 @@ def _compile_confined(path: str | Path, emit: str, options: CompileOptions,
         front = run_frontend(path, engine)
     if emit == "ast":
         return _format_ast(front.runefile)
-    if emit == "ir":  # the frontend's IR, or the IR after an explicit --passes pipeline
-        if options.passes:
-            with _timed(options.timings, "passes"):
+    if emit == "ir":  # the frontend's IR (compiled models imported), or after --passes
+        with _timed(options.timings, "passes"):
+            if options.passes:
                 run_passes(front.module, options, front.runefile)
+            elif any_compiled(front.module, options.models or options.resolved_target().models):
+                run_passes(front.module, replace(options, passes=import_pipeline(
+                    options.models or options.resolved_target().models)), front.runefile)
         return str(front.module)
     with _timed(options.timings, "passes"):
         run_passes(front.module, options, front.runefile)

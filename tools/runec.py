@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING  # noqa: E402
 from rune.backend_wasm.target import TARGETS  # noqa: E402
 from rune.frontend import confine  # noqa: E402
 from rune.frontend.diagnostics import DiagnosticEngine, DiagnosticError  # noqa: E402
+from rune.frontend.semantics import RUN_MODES  # noqa: E402
 from rune.tools import compile_cache  # noqa: E402
 from rune.tools.pass_options import (  # noqa: E402
     EMIT_KINDS,
@@ -51,6 +52,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "(default: the target's, -O2 for wasm32 and -Os for MCU targets)")
     parser.add_argument("--target", default="wasm32", choices=list(TARGETS),
                         help="; ".join(f"{t.name}: {t.summary}" for t in TARGETS.values()))
+    parser.add_argument("--models", choices=RUN_MODES,
+                        help="run models compiled into the rune or through the host's handler, "
+                        "unless a model's `run` argument says otherwise (default: the "
+                        "target's: handler for wasm32, compiled for MCU targets)")
     add_pass_arguments(parser)
     parser.add_argument("--profile", action="store_true",
                         help="instrument every kernel with stage probes (insert-stage-probes) "
@@ -142,7 +147,7 @@ def _compile(args: argparse.Namespace, engine: DiagnosticEngine,
 def _compile_confined(args: argparse.Namespace, engine: DiagnosticEngine,
                       timings: dict[str, float]) -> tuple[bytes | str, Manifest | None]:
     request = compile_cache.Request(args.emit, args.target, args.opt_level, args.passes,
-                                    args.profile, args.precision)
+                                    args.profile, args.precision, args.models)
     cache_dir = None if wants_instrumentation(args) else compile_cache.default_cache_dir()
     key = None
     if cache_dir is not None and args.emit in compile_cache.CACHED_EMITS:
@@ -164,7 +169,8 @@ def _compile_confined(args: argparse.Namespace, engine: DiagnosticEngine,
 
     timings["import (compiler)"] = time.perf_counter() - start
     options = CompileOptions(
-        opt_level=args.opt_level, passes=args.passes, target=args.target, profile=args.profile,
+        opt_level=args.opt_level, passes=args.passes, target=args.target, models=args.models,
+        profile=args.profile,
         precision=args.precision, instrument=instrumentation_from(args), timings=timings,
         root=args.root, allow_paths=tuple(args.allow_path), allow_custom_blocks=args.custom_blocks,
     )

@@ -38,6 +38,14 @@ def interpreter_class() -> Any:
     return Interpreter
 
 
+def _reference_resolver() -> Any:
+    try:
+        from ai_edge_litert.interpreter import OpResolverType
+    except ImportError:
+        from tensorflow.lite.experimental import OpResolverType  # type: ignore[import-not-found]
+    return OpResolverType.BUILTIN_REF
+
+
 def _as_u8(data: TensorBytes) -> np.ndarray:
     if isinstance(data, np.ndarray):
         return np.ascontiguousarray(data).reshape(-1).view(np.uint8)
@@ -55,8 +63,11 @@ class TfliteHandler:
     """One TFLite model: set inputs, invoke, read outputs, by manifest slot."""
 
     def __init__(
-        self, model: bytes | memoryview, spec: ModelSpec, threads: int | None = None
+        self, model: bytes | memoryview, spec: ModelSpec, threads: int | None = None,
+        reference: bool = False,
     ) -> None:
+        """`reference` runs LiteRT's reference kernels (BUILTIN_REF), the arithmetic that
+        models compiled into a rune reproduce bit for bit."""
         self.spec = spec
         content = bytes(model)
         try:  # the graph too: LiteRT does not defend itself against a wrong one
@@ -67,7 +78,8 @@ class TfliteHandler:
             ) from None
         interpreter = interpreter_class()
         try:
-            self._interp = interpreter(model_content=content, num_threads=threads)
+            options = {"experimental_op_resolver_type": _reference_resolver()} if reference else {}
+            self._interp = interpreter(model_content=content, num_threads=threads, **options)
             self._interp.allocate_tensors()
         except (ValueError, RuntimeError) as exc:
             raise ModelError(f'cannot load TensorFlow Lite model "{spec.name}": {exc}') from exc

@@ -118,7 +118,7 @@ def test_schema_follows_the_dataclasses() -> None:
     assert tensor["element_type"]["enum"] == ["u8", "i8", "u16", "i16", "u32", "i32", "u64",
                                               "i64", "f32", "f64", "utf8"]
     assert set(schema["$defs"]) == {"Tensor", "Capability", "Blob", "Model", "Output", "Stage",
-                                    "MemoryPlan", "TensorSlot"}
+                                    "MemoryPlan", "TensorSlot", "CompiledModel"}
 
 
 def test_schema_command_writes_the_file(tmp_path: Path) -> None:

@@ -41,12 +41,11 @@ builtin.module {
 // One static, 16-byte aligned buffer holds every tensor.
 // CHECK:      "memref.global"() <{sym_name = "rune.arena", type = memref<[[ARENA]]xi8>, initial_value, sym_visibility = "private", alignment = 16 : i64}> : () -> ()
 
-// The host imports (docs/abi.md): all take and return i32.
+// The host imports it calls (docs/abi.md): all take and return i32. No model, no model import
+// (lower-pipeline-model.mlir shows them).
 // CHECK-DAG:  func.func private @[[READ:rune_capability_read]](i32, i32, i32) -> i32
-// CHECK-DAG:  func.func private @[[SET:rune_model_set_input]](i32, i32, i32, i32) -> i32
-// CHECK-DAG:  func.func private @[[INVOKE:rune_model_invoke]](i32) -> i32
-// CHECK-DAG:  func.func private @[[GET:rune_model_get_output]](i32, i32, i32, i32) -> i32
 // CHECK-DAG:  func.func private @[[WRITE:rune_output_write]](i32, i32, i32, i32) -> i32
+// CHECK-NOT:  rune_model_
 
 // One private kernel per proc block over flat buffers; integer signedness picks the op.
 // CHECK:      func.func private @kernel.0.wrap(%0: memref<4xi32>, %1: memref<4xi32>) {

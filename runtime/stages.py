@@ -12,12 +12,16 @@ A `StagedRune` is a `Rune` whose imports are wrapped with timers (guest.py's `Ti
 
 Each timed interval has the cost of reading the clock once subtracted (measured when the rune
 is loaded); the wrappers' own remaining cost lands in `guest`.
+
+`restore` puts the rune's memory back as it was after loading, so a run does not see state a
+kernel kept from earlier runs (noise-filtering's running noise estimate, for one): what
+`rune eval` needs for results that do not depend on the order of the examples.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -39,6 +43,12 @@ def clock_cost() -> int:
     return int(np.median(costs))
 
 
+def stage_order(models: Sequence[str]) -> list[str]:
+    """Every stage a run of a rune with these models may report, in pipeline order."""
+    return ["inputs", "capability_read", *(f"model:{m}" for m in models), "output_write", "log",
+            "guest", "outputs"]  # fmt: skip
+
+
 class StagedRune:
     """A loaded rune whose runs are timed stage by stage (one run at a time, as `Rune`)."""
 
@@ -56,12 +66,17 @@ class StagedRune:
         )
         self._models = [m.name for m in self.rune.manifest.models]
         self._tick = clock_cost()
+        self._memory = self.rune._guest._mem
+        self._loaded = self._memory.copy()
+
+    def restore(self) -> None:
+        """Back to the state after loading (the linear memory, which can no longer grow)."""
+        self._memory[:] = self._loaded
 
     @property
     def stage_order(self) -> list[str]:
         """Every stage a run may report, in pipeline order."""
-        return ["inputs", "capability_read", *(f"model:{m}" for m in self._models),
-                "output_write", "log", "guest", "outputs"]  # fmt: skip
+        return stage_order(self._models)
 
     def run(self, inputs: Mapping[str, InputValue]) -> tuple[Outputs, dict[str, int]]:
         """Run once; the outputs, and nanoseconds per stage (stages the run did not reach

@@ -19,11 +19,10 @@ exit status 1 (2 for command-line usage errors), never a traceback.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
@@ -32,6 +31,7 @@ from rune.runtime.container import read_rune
 from rune.runtime.errors import RuneError
 from rune.runtime.limits import Limits, parse_seconds, parse_size
 from rune.runtime.manifest import Manifest, TensorSpec, parse_manifest
+from rune.runtime.native import quiet_native_stderr as _quiet_native_stderr
 
 PROG = "rune"
 _DEFAULT_LIMITS = Limits()
@@ -164,29 +164,6 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
         args.command = argv[0]
         return args
     return parser.parse_args(argv)  # help, or the error for a missing/unknown command
-
-
-@contextlib.contextmanager
-def _quiet_native_stderr() -> Iterator[None]:
-    """Hide file descriptor 2 while models load.
-
-    LiteRT's C++ prints "INFO: Created TensorFlow Lite XNNPACK delegate for CPU." on fd 2 when
-    an interpreter is built, and no setting turns it off; the CLI promises clean stderr. Python
-    errors are unaffected: they are raised, and printed after fd 2 is restored.
-    """
-    sys.stderr.flush()
-    try:
-        saved = os.dup(2)
-    except OSError:  # no fd 2 at all: nothing to hide
-        yield
-        return
-    try:
-        with open(os.devnull, "wb") as null:
-            os.dup2(null.fileno(), 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
 
 
 def _limits(args: argparse.Namespace) -> Limits:

@@ -1,0 +1,132 @@
+"""Where the examples run: in this process, in local worker processes, or on a Ray cluster.
+
+Every engine takes the same shards and hands back each shard's results as it finishes (through
+`done`, for the progress bar); `evaluate` puts them back in dataset order, so the report is the
+same whichever engine ran it. Each worker process loads the rune once.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from typing import Any
+
+from .dataset import Example
+from .errors import EvalError
+from .worker import Evaluator, Result, Task, rune_key
+
+Shard = Sequence[Example]
+Done = Callable[[list[Result]], None]
+
+# -- in this process ---------------------------------------------------------------------------
+
+
+def run_inline(rune: bytes, task: Task, shards: Sequence[Shard], done: Done) -> None:
+    evaluator = Evaluator(rune, task)
+    for shard in shards:
+        results = evaluator.run_shard(shard)
+        done(results)
+        if results and results[-1].error is not None:
+            return
+
+
+# -- local worker processes --------------------------------------------------------------------
+
+_evaluator: Evaluator | None = None
+
+
+def _start_worker(rune: bytes, task: Task) -> None:
+    """A worker's initializer: load the rune once. Native libraries' notes on stderr are
+    dropped (a worker reports through its results)."""
+    global _evaluator
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 2)
+    os.close(null)
+    _evaluator = Evaluator(rune, task)
+
+
+def _run_local_shard(shard: Shard) -> list[Result]:
+    assert _evaluator is not None
+    return _evaluator.run_shard(shard)
+
+
+def run_local(rune: bytes, task: Task, shards: Sequence[Shard], done: Done, workers: int) -> None:
+    """`workers` spawned processes (not forked: the parent may hold wasmtime's and LiteRT's
+    threads), each loading the rune in its initializer."""
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_start_worker,
+        initargs=(rune, task),
+    ) as pool:  # fmt: skip
+        pending = {pool.submit(_run_local_shard, shard) for shard in shards}
+        try:
+            while pending:
+                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    results = future.result()
+                    done(results)
+                    if results and results[-1].error is not None:
+                        return
+        finally:
+            for future in pending:
+                future.cancel()
+
+
+# -- Ray ---------------------------------------------------------------------------------------
+
+#: Per Ray worker process: loaded Evaluators by `rune_key`, so each rune loads once per worker.
+_ray_cache: dict[str, Evaluator] = {}
+
+
+def _run_ray_shard(key: str, rune: bytes, task: Task, shard: Shard) -> list[Result]:
+    evaluator = _ray_cache.get(key)
+    if evaluator is None:
+        evaluator = _ray_cache[key] = Evaluator(rune, task)
+    return evaluator.run_shard(shard)
+
+
+def _import_ray() -> Any:
+    """The ray module, an optional dependency."""
+    try:
+        import ray
+    except ImportError:
+        raise EvalError(
+            "evaluating on Ray needs the ray extra: pip install 'rune-runtime[ray]'"
+        ) from None
+    return ray
+
+
+def run_ray(
+    rune: bytes, task: Task, shards: Sequence[Shard], done: Done, address: str | None
+) -> None:
+    """One Ray task per shard on the cluster at `address` (None: the one RAY_ADDRESS names, or
+    a new local one). The rune goes into the object store once; the dataset's paths must be
+    readable on every node (one machine, or shared storage)."""
+    ray = _import_ray()
+    started_here = not ray.is_initialized()
+    if started_here:
+        try:
+            ray.init(address=address, log_to_driver=False, logging_level="ERROR",
+                     configure_logging=False)  # fmt: skip
+        except (ConnectionError, RuntimeError, ValueError) as exc:
+            raise EvalError(f"cannot connect to the Ray cluster at {address}: {exc}") from None
+    try:
+        remote = ray.remote(_run_ray_shard)
+        key = rune_key(rune, task)
+        rune_ref = ray.put(rune)
+        pending = [remote.remote(key, rune_ref, task, list(shard)) for shard in shards]
+        try:
+            while pending:
+                finished, pending = ray.wait(pending, num_returns=1)
+                results = ray.get(finished[0])
+                done(results)
+                if results and results[-1].error is not None:
+                    return
+        finally:
+            for ref in pending:
+                ray.cancel(ref)
+    finally:
+        if started_here:
+            ray.shutdown()

@@ -11,6 +11,7 @@ import multiprocessing
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from .dataset import Example
@@ -65,7 +66,10 @@ def run_local(rune: bytes, task: Task, shards: Sequence[Shard], done: Done, work
             while pending:
                 finished, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for future in finished:
-                    results = future.result()
+                    try:
+                        results = future.result()
+                    except BrokenProcessPool as exc:
+                        raise EvalError(f"a worker process died: {exc}") from None
                     done(results)
                     if results and results[-1].error is not None:
                         return
@@ -120,7 +124,11 @@ def run_ray(
         try:
             while pending:
                 finished, pending = ray.wait(pending, num_returns=1)
-                results = ray.get(finished[0])
+                try:
+                    results = ray.get(finished[0])
+                except ray.exceptions.RayError as exc:
+                    reason = str(exc).strip().splitlines()
+                    raise EvalError(f"a Ray task failed: {reason[0] if reason else exc}") from None
                 done(results)
                 if results and results[-1].error is not None:
                     return

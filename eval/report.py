@@ -128,6 +128,7 @@ def build_report(
         "misclassified": wrong[:listed],
         "timing": {
             **timing,
+            "processes": len({r.worker for r in results}),
             "examples_per_s": round(len(examples) / timing["wall_s"], 2)
             if timing["wall_s"] > 0 else None,
             "unit": "us",

@@ -8,6 +8,7 @@ first example that fails. Inputs are routed to capabilities as `rune run` routes
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ class Result:
     predicted: str | None
     stages: dict[str, int]
     error: str | None = None
+    worker: int = 0  # the process id that ran it
 
 
 def rune_key(rune: bytes, task: Task) -> str:
@@ -59,6 +61,7 @@ class Evaluator:
         manifest = self._staged.rune.manifest
         self._manifest = manifest
         self._read_label = LabelReader(manifest, task.labels, task.output)
+        self._pid = os.getpid()
 
     def run(self, example: Example) -> Result:
         try:
@@ -67,9 +70,9 @@ class Evaluator:
             start = time.perf_counter_ns()
             outputs, stages = self._staged.run(inputs)
             stages["total"] = time.perf_counter_ns() - start
-            return Result(example.index, self._read_label(outputs), stages)
+            return Result(example.index, self._read_label(outputs), stages, None, self._pid)
         except RuneError as exc:
-            return Result(example.index, None, {}, f"{example.name}: {exc}")
+            return Result(example.index, None, {}, f"{example.name}: {exc}", self._pid)
 
     def run_shard(self, examples: Sequence[Example]) -> list[Result]:
         results = []

@@ -37,17 +37,18 @@ unit: setup
 unit-O0: setup
 	RUNE_OPT_LEVEL=0 $(BIN)/python -m pytest -q -p no:cacheprovider
 
-test: lint lit unit-O0 unit
+test: eval-deps lint lit unit-O0 unit
 
 clean:
 	rm -rf build .pytest_cache
 
-bench: setup
+bench: setup eval-deps
 	$(BIN)/python benchmarks/bench_fusion.py
 	$(BIN)/python benchmarks/bench_memory.py
 	$(BIN)/python benchmarks/bench_compile_time.py
 	$(BIN)/python benchmarks/runtime/bench_overhead.py
 	$(BIN)/python benchmarks/runtime/bench_microspeech.py
+	$(BIN)/python benchmarks/bench_eval.py
 
 # Microcontroller proofs (docs/abi.md "Hosts on microcontrollers"): the MVP wasm profile on
 # wasm3, and native Cortex-M4 code on qemu's mps2-an386. Installs Debian's cross toolchain and
@@ -66,3 +67,15 @@ test-mcu: mcu-deps
 
 bench-mcu: mcu-deps
 	$(BIN)/python benchmarks/mcu/bench_mcu.py --out /tmp/mcu_figures.md
+
+# `rune eval` (docs/eval.md): its tests and benchmark synthesise speech with espeak-ng and sox and
+# open the HTML report in headless Chromium; Debian's packages, installed as root or through sudo.
+EVAL_DEBS := espeak-ng sox chromium
+.PHONY: eval-deps test-eval
+
+eval-deps:
+	dpkg -s $(EVAL_DEBS) >/dev/null 2>&1 || { $(SUDO) apt-get update && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $(EVAL_DEBS); }
+
+test-eval: setup eval-deps
+	$(BIN)/python -m pytest -q tests/eval

@@ -13,9 +13,10 @@ A `StagedRune` is a `Rune` whose imports are wrapped with timers (guest.py's `Ti
 Each timed interval has the cost of reading the clock once subtracted (measured when the rune
 is loaded); the wrappers' own remaining cost lands in `guest`.
 
-`restore` puts the rune's memory back as it was after loading, so a run does not see state a
-kernel kept from earlier runs (noise-filtering's running noise estimate, for one): what
-`rune eval` needs for results that do not depend on the order of the examples.
+`restore` puts the rune back as it was after loading (its memory, and the generator of its RAND
+inputs), so a run does not see state a kernel kept from earlier runs (noise-filtering's running
+noise estimate, for one): what `rune eval` needs for results that do not depend on the order of
+the examples.
 """
 
 from __future__ import annotations
@@ -68,10 +69,13 @@ class StagedRune:
         self._tick = clock_cost()
         self._memory = self.rune._guest._mem
         self._loaded = self._memory.copy()
+        self._rng_state = self.rune._rng.bit_generator.state
 
     def restore(self) -> None:
-        """Back to the state after loading (the linear memory, which can no longer grow)."""
+        """Back to the state after loading: the linear memory (which can no longer grow) and
+        the generator RAND capabilities draw from."""
         self._memory[:] = self._loaded
+        self.rune._rng.bit_generator.state = self._rng_state
 
     @property
     def stage_order(self) -> list[str]:

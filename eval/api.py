@@ -7,7 +7,7 @@ import hashlib
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -60,17 +60,16 @@ def _shards(dataset: Dataset, parallel: int) -> list[tuple[Any, ...]]:
     return [examples[i : i + size] for i in range(0, len(examples), size)]
 
 
-def _progress_bar(total: int, enabled: bool | None) -> Callable[[int], None] | None:
+def _progress_bar(total: int, enabled: bool | None) -> Any:
     """A tqdm bar on stderr when enabled (None: when stderr is a terminal and tqdm is
-    installed, the `eval` extra)."""
+    installed, the `eval` extra); None otherwise."""
     if enabled is False or (enabled is None and not sys.stderr.isatty()):
         return None
     try:
         from tqdm import tqdm
     except ImportError:
         return None
-    bar = tqdm(total=total, unit="example", file=sys.stderr, leave=False)
-    return bar.update
+    return tqdm(total=total, unit="example", file=sys.stderr, leave=False)
 
 
 def evaluate(
@@ -126,18 +125,22 @@ def evaluate(
             if result.error is not None:
                 failures.append(result)
         if bar is not None:
-            bar(len(shard))
+            bar.update(len(shard))
 
     start = time.perf_counter()
-    if use_ray:
-        engines.run_ray(data, task, shards, done, ray_address)
-        mode = "ray"
-    elif count == 0:
-        engines.run_inline(data, task, shards, done)
-        mode = "in-process"
-    else:
-        engines.run_local(data, task, shards, done, count)
-        mode = "local"
+    try:
+        if use_ray:
+            engines.run_ray(data, task, shards, done, ray_address)
+            mode = "ray"
+        elif count == 0:
+            engines.run_inline(data, task, shards, done)
+            mode = "in-process"
+        else:
+            engines.run_local(data, task, shards, done, count)
+            mode = "local"
+    finally:
+        if bar is not None:
+            bar.close()
     wall = time.perf_counter() - start
     if failures:
         raise EvalError(min(failures, key=lambda r: r.index).error)

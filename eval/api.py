@@ -119,13 +119,14 @@ def evaluate(
     bar = _progress_bar(len(dataset.examples), progress)
     failures: list[Result] = []
 
-    def done(shard: list[Result]) -> None:
+    def done(shard: list[Result]) -> bool:
         for result in shard:
             results[result.index] = result
             if result.error is not None:
                 failures.append(result)
         if bar is not None:
             bar.update(len(shard))
+        return not failures
 
     start = time.perf_counter()
     try:

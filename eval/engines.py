@@ -1,8 +1,9 @@
 """Where the examples run: in this process, in local worker processes, or on a Ray cluster.
 
 Every engine takes the same shards and hands back each shard's results as it finishes (through
-`done`, for the progress bar); `evaluate` puts them back in dataset order, so the report is the
-same whichever engine ran it. Each worker process loads the rune once.
+`done`, which says whether to go on: not after a failed example); `evaluate` puts them back in
+dataset order, so the report is the same whichever engine ran it. Each worker process loads the
+rune once.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from .errors import EvalError
 from .worker import Evaluator, Result, Task, rune_key
 
 Shard = Sequence[Example]
-Done = Callable[[list[Result]], None]
+#: Takes a finished shard's results; False: stop (an example failed).
+Done = Callable[[list[Result]], bool]
 
 # -- in this process ---------------------------------------------------------------------------
 
@@ -27,9 +29,7 @@ Done = Callable[[list[Result]], None]
 def run_inline(rune: bytes, task: Task, shards: Sequence[Shard], done: Done) -> None:
     evaluator = Evaluator(rune, task)
     for shard in shards:
-        results = evaluator.run_shard(shard)
-        done(results)
-        if results and results[-1].error is not None:
+        if not done(evaluator.run_shard(shard)):
             return
 
 
@@ -70,8 +70,7 @@ def run_local(rune: bytes, task: Task, shards: Sequence[Shard], done: Done, work
                         results = future.result()
                     except BrokenProcessPool as exc:
                         raise EvalError(f"a worker process died: {exc}") from None
-                    done(results)
-                    if results and results[-1].error is not None:
+                    if not done(results):
                         return
         finally:
             for future in pending:
@@ -129,8 +128,7 @@ def run_ray(
                 except ray.exceptions.RayError as exc:
                     reason = str(exc).strip().splitlines()
                     raise EvalError(f"a Ray task failed: {reason[0] if reason else exc}") from None
-                done(results)
-                if results and results[-1].error is not None:
+                if not done(results):
                     return
         finally:
             for ref in pending:

@@ -17,6 +17,7 @@ from typing import Any
 
 from .dataset import Example
 from .errors import EvalError
+from .local_ray import ENV as LOOPBACK_ENV
 from .worker import Evaluator, Result, Task, rune_key
 
 Shard = Sequence[Example]
@@ -105,14 +106,20 @@ def run_ray(
     rune: bytes, task: Task, shards: Sequence[Shard], done: Done, address: str | None
 ) -> None:
     """One Ray task per shard on the cluster at `address` (None: the one RAY_ADDRESS names, or
-    a new local one). The rune goes into the object store once; the dataset's paths must be
-    readable on every node (one machine, or shared storage)."""
+    a new one on this machine's loopback, stopped when done). The rune goes into the object
+    store once; the dataset's paths must be readable on every node (one machine, or shared
+    storage)."""
+    local = address is None and not os.environ.get("RAY_ADDRESS")
+    if local:  # a new Ray for this machine only: on loopback (read when ray is imported)
+        for name, value in LOOPBACK_ENV.items():
+            os.environ.setdefault(name, value)
     ray = _import_ray()
     started_here = not ray.is_initialized()
     if started_here:
+        options = {"include_dashboard": False} if local else {}
         try:
             ray.init(address=address, log_to_driver=False, logging_level="ERROR",
-                     configure_logging=False)  # fmt: skip
+                     configure_logging=False, **options)  # fmt: skip
         except (ConnectionError, RuntimeError, ValueError) as exc:
             raise EvalError(f"cannot connect to the Ray cluster at {address}: {exc}") from None
     try:

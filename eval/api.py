@@ -23,7 +23,7 @@ from .dataset import Dataset, load_dataset, read_labels
 from .errors import EvalError
 from .labels import LabelReader
 from .report import EvalReport, build_report
-from .worker import Result, Task
+from .worker import Evaluator, Result, Task
 
 #: Largest shard: small enough that the progress bar moves and workers share the tail evenly.
 MAX_SHARD = 32
@@ -107,6 +107,9 @@ def evaluate(
     _check_labels(dataset, label_list, source)
     _check_routes(manifest, dataset)
     task = Task(label_list, reader.output, seed, limits if limits is not None else Limits())
+    # Loaded here whatever the engine, so a rune that cannot load fails once, clearly, before
+    # any worker starts; the in-process engine runs on it.
+    evaluator = Evaluator(data, task)
 
     use_ray = ray or ray_address is not None
     count = (os.cpu_count() or 1) if workers is None else workers
@@ -134,7 +137,7 @@ def evaluate(
             engines.run_ray(data, task, shards, done, ray_address)
             mode = "ray"
         elif count == 0:
-            engines.run_inline(data, task, shards, done)
+            engines.run_inline(evaluator, shards, done)
             mode = "in-process"
         else:
             engines.run_local(data, task, shards, done, count)

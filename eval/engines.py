@@ -27,8 +27,7 @@ Done = Callable[[list[Result]], bool]
 # -- in this process ---------------------------------------------------------------------------
 
 
-def run_inline(rune: bytes, task: Task, shards: Sequence[Shard], done: Done) -> None:
-    evaluator = Evaluator(rune, task)
+def run_inline(evaluator: Evaluator, shards: Sequence[Shard], done: Done) -> None:
     for shard in shards:
         if not done(evaluator.run_shard(shard)):
             return

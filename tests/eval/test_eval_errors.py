@@ -99,3 +99,10 @@ def test_not_a_dataset_file(capsys, microspeech: Path, tmp_path: Path) -> None:
     text = tmp_path / "data.txt"
     text.write_text("x")
     assert "a .csv or .jsonl manifest, not a .txt" in fails(capsys, microspeech, text)
+
+
+def test_missing_or_broken_rune(capsys, small: Path, tmp_path: Path) -> None:
+    assert "gone.rune: No such file or directory" in fails(capsys, tmp_path / "gone.rune", small)
+    broken = tmp_path / "broken.rune"
+    broken.write_bytes(b"\0asm\1\0\0\0 not a rune")
+    assert fails(capsys, broken, small).startswith("rune: error: ")

@@ -107,14 +107,17 @@ def evaluate(
     _check_labels(dataset, label_list, source)
     _check_routes(manifest, dataset)
     task = Task(label_list, reader.output, seed, limits if limits is not None else Limits())
-    # Loaded here whatever the engine, so a rune that cannot load fails once, clearly, before
-    # any worker starts; the in-process engine runs on it.
-    evaluator = Evaluator(data, task)
-
     use_ray = ray or ray_address is not None
     count = (os.cpu_count() or 1) if workers is None else workers
     if count < 0:
         raise EvalError(f"workers must be 0 (in this process) or more, got {count}")
+    if listed < 0:
+        raise EvalError(f"the number of misclassified examples to list must be 0 or more, "
+                        f"got {listed}")  # fmt: skip
+    start = time.perf_counter()
+    # Loaded here whatever the engine, so a rune that cannot load fails once, clearly, before
+    # any worker starts; the in-process engine runs on it.
+    evaluator = Evaluator(data, task)
     shards = _shards(dataset, count)
     if not use_ray:
         count = min(count, len(shards))
@@ -131,7 +134,6 @@ def evaluate(
             bar.update(len(shard))
         return not failures
 
-    start = time.perf_counter()
     try:
         if use_ray:
             engines.run_ray(data, task, shards, done, ray_address)

@@ -106,3 +106,8 @@ def test_missing_or_broken_rune(capsys, small: Path, tmp_path: Path) -> None:
     broken = tmp_path / "broken.rune"
     broken.write_bytes(b"\0asm\1\0\0\0 not a rune")
     assert fails(capsys, broken, small).startswith("rune: error: ")
+
+
+def test_negative_counts(capsys, microspeech: Path, small: Path) -> None:
+    assert "list must be 0 or more, got -1" in fails(capsys, microspeech, small, "--list", "-1")
+    assert "workers must be 0" in fails(capsys, microspeech, small, "--workers", "-2")

@@ -59,7 +59,7 @@ def main() -> None:
         synthesise(root / "clips", per_label=80)
         big = manifest(root / "clips", args.clips, root / "big.csv")
         tiny = manifest(root / "clips", 4, root / "tiny.csv")
-        with LocalRayCluster(num_cpus=2) as address:
+        with LocalRayCluster(num_cpus=2) as address:  # its env is in ours until it stops
             ENGINES["Ray, 2 CPUs"] = {"ray_address": address}
             walls: dict[str, list[float]] = {name: [] for name in ENGINES}
             starts: dict[str, list[float]] = {name: [] for name in ENGINES}

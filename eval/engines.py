@@ -17,7 +17,7 @@ from typing import Any
 
 from .dataset import Example
 from .errors import EvalError
-from .local_ray import ENV as LOOPBACK_ENV
+from .local_ray import LOOPBACK_ENV
 from .worker import Evaluator, Result, Task, rune_key
 
 Shard = Sequence[Example]

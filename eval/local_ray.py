@@ -6,15 +6,18 @@
 `ray start --head --block` runs in its own process group, bound to 127.0.0.1 (Ray on Linux
 otherwise uses the machine's own address), every port chosen free (so two clusters never
 collide), a small object store, usage stats off, its files in a fresh short temp dir (Ray's
-socket paths have a length limit). `stop` sends the blocking `ray start` SIGTERM, which stops
-what it started, then kills anything left in its process group: unlike `ray stop`, which stops
-every Ray on the machine, it touches only this cluster. Clients need `ENV` in their
-environment too (`evaluate` running in this process gets it from `start`).
+socket paths have a length limit), and token authentication with a token of its own in that
+dir (Ray would otherwise share ~/.ray/auth_token, or run without one). `stop` sends the
+blocking `ray start` SIGTERM, which stops what it started, then kills anything left in its
+process group: unlike `ray stop`, which stops every Ray on the machine, it touches only this
+cluster. A client needs the cluster's `env` in its environment (`start` puts it in this
+process's, and `stop` takes it out again).
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -27,8 +30,8 @@ from types import TracebackType
 
 from .errors import EvalError
 
-#: Loopback only, no usage stats: for the cluster's processes and for its clients.
-ENV = {"RAY_USAGE_STATS_ENABLED": "0", "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
+#: Loopback only, no usage stats: for a local cluster's processes and for its clients.
+LOOPBACK_ENV = {"RAY_USAGE_STATS_ENABLED": "0", "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
 _PORT_FLAGS = ("--ray-client-server-port", "--dashboard-port", "--dashboard-agent-listen-port",
                "--dashboard-agent-grpc-port", "--runtime-env-agent-port",
                "--metrics-export-port", "--node-manager-port", "--object-manager-port")  # fmt: skip
@@ -48,15 +51,23 @@ class LocalRayCluster:
         self.num_cpus = num_cpus
         self.object_store_bytes = object_store_bytes
         self.address: str | None = None
+        #: What a client's environment needs: loopback, and this cluster's token.
+        self.env: dict[str, str] = {}
         self._process: subprocess.Popen[bytes] | None = None
         self._temp: str | None = None
+        self._saved_env: dict[str, str | None] = {}
 
     def start(self, timeout: float = 120.0) -> str:
         ray = Path(sys.executable).parent / "ray"
         if not ray.exists():
             raise EvalError("no `ray` command beside this Python: pip install 'rune-runtime[ray]'")
-        os.environ.update(ENV)
         self._temp = tempfile.mkdtemp(prefix="rt", dir="/tmp")
+        token = Path(self._temp) / "auth_token"
+        token.touch(mode=0o600)
+        token.write_text(secrets.token_hex(32))
+        self.env = {**LOOPBACK_ENV, "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN_PATH": str(token)}
+        self._saved_env = {name: os.environ.get(name) for name in self.env}
+        os.environ.update(self.env)
         port = _free_port()
         argv = [str(ray), "start", "--head", "--block", f"--num-cpus={self.num_cpus}",
                 f"--port={port}", "--node-ip-address=127.0.0.1", "--include-dashboard=false",
@@ -66,7 +77,7 @@ class LocalRayCluster:
         log = Path(self._temp) / "ray-start.log"
         with open(log, "wb") as sink:
             self._process = subprocess.Popen(
-                argv, stdout=sink, stderr=subprocess.STDOUT, env={**os.environ, **ENV},
+                argv, stdout=sink, stderr=subprocess.STDOUT, env={**os.environ, **self.env},
                 start_new_session=True,
             )  # fmt: skip
         deadline = time.monotonic() + timeout
@@ -96,6 +107,12 @@ class LocalRayCluster:
         if self._temp is not None:
             shutil.rmtree(self._temp, ignore_errors=True)
             self._temp = None
+        for name, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        self._saved_env = {}
 
     def __enter__(self) -> str:
         return self.start()

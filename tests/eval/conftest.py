@@ -59,9 +59,13 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def ray_cluster() -> Iterator[str]:
-    """A real Ray cluster, `ray start --head` with two CPUs (two worker processes), on 127.0.0.1;
-    its address. Stopped in teardown whatever happened (see LocalRayCluster: only the processes
-    it started, never `ray stop`, which would stop every Ray on the machine)."""
-    with LocalRayCluster(num_cpus=2) as address:
-        yield address
+def ray_cluster() -> Iterator[LocalRayCluster]:
+    """A real Ray cluster, `ray start --head` with two CPUs (two worker processes), on 127.0.0.1
+    with a token of its own. Stopped in teardown whatever happened (see LocalRayCluster: only
+    the processes it started, never `ray stop`, which would stop every Ray on the machine)."""
+    cluster = LocalRayCluster(num_cpus=2)
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.stop()

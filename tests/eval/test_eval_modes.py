@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import BIN, PER_LABEL
 from rune.eval import evaluate
-from rune.eval.local_ray import ENV as RAY_ENV
+from rune.eval.local_ray import LocalRayCluster
 
 LABELS = ["down", "left", "right", "unknown", "up"]
 STAGES = {"total", "inputs", "capability_read", "model:model", "output_write", "guest", "outputs"}
@@ -74,9 +74,10 @@ def test_local_workers_match_in_process(inline: dict, microspeech: Path, clips: 
 
 
 def test_ray_cluster_matches_in_process(inline: dict, microspeech: Path, clips: Path,
-                                        ray_cluster: str, tmp_path: Path) -> None:  # fmt: skip
-    report = rune_eval(microspeech, clips, "--ray-address", ray_cluster, tmp_path / "ray.json",
-                       env=RAY_ENV)  # fmt: skip
+                                        ray_cluster: LocalRayCluster,
+                                        tmp_path: Path) -> None:  # fmt: skip
+    report = rune_eval(microspeech, clips, "--ray-address", ray_cluster.address,
+                       tmp_path / "ray.json", env=ray_cluster.env)  # fmt: skip
     check_report(report)
     assert report["timing"]["mode"] == "ray"
     assert 1 <= report["timing"]["processes"] <= 2  # the cluster's two worker processes at most

@@ -3,26 +3,13 @@ dataset synthesised with espeak-ng and sox, and a real Ray cluster on loopback."
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from evalkit import PEER, PER_LABEL, runec
 from rune.eval import synth
 from rune.eval.local_ray import LocalRayCluster
-
-ROOT = Path(__file__).resolve().parents[2]
-PEER = ROOT.parent / "shared" / "peer-suite" / "hotg-rune"
-BIN = Path(sys.executable).parent
-#: Clips per label: 5 labels make the 400-clip set the issue asks for.
-PER_LABEL = 80
-
-
-def runec(runefile: Path, out: Path) -> Path:
-    done = subprocess.run([BIN / "runec", runefile, "-o", out], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    return out
 
 
 @pytest.fixture(autouse=True, scope="session")

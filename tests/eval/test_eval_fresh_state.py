@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from conftest import runec
+from evalkit import runec
 from rune.eval import evaluate
 from rune.runtime.container import read_rune
 from rune.runtime.stages import StagedRune

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import ROOT
+from evalkit import ROOT
 from PIL import Image
 from rune.eval import evaluate
 

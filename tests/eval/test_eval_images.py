@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import runec
+from evalkit import runec
 from PIL import Image, ImageDraw
 from rune.eval import evaluate
 from rune.tools.rune import main

@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import BIN, PER_LABEL
+from evalkit import BIN, PER_LABEL
 from rune.eval import evaluate
 from rune.eval.local_ray import LocalRayCluster
 

@@ -12,7 +12,7 @@ import subprocess
 import termios
 from pathlib import Path
 
-from conftest import BIN
+from evalkit import BIN
 
 
 def test_progress_bar_on_a_terminal_only(microspeech: Path, clips: Path, tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ import wave
 from pathlib import Path
 
 import numpy as np
-from conftest import PER_LABEL
+from evalkit import PER_LABEL
 from rune.eval import synth
 
 

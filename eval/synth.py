@@ -175,6 +175,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.per_label < 1:
         parser.error("--per-label must be at least 1")
+    if args.jobs is not None and args.jobs < 1:
+        parser.error("--jobs must be at least 1")
     try:
         clips = synthesise(args.out, per_label=args.per_label, seed=args.seed, jobs=args.jobs)
     except (EvalError, OSError) as exc:

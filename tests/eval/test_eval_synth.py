@@ -63,3 +63,11 @@ def test_cli(tmp_path: Path, capsys) -> None:
     assert capsys.readouterr().out == f"5 clips in {tmp_path / 'out'}\n"
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
         "clips.csv", "down", "left", "right", "unknown", "up"]  # fmt: skip
+
+
+def test_cli_errors(tmp_path: Path, capsys) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    assert synth.main([str(blocker), "--per-label", "1"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("synth: error: ") and "Not a directory" in err and err.count("\n") == 1

@@ -39,10 +39,13 @@ unit: setup
 	$(BIN)/python -m pytest -q
 
 # The whole suite again with runec's default level at -O0: nothing may depend on optimisation.
+# Left out: slow suites that cannot depend on it (Forge's server, the web runtime, rune eval, the
+# studio) and the `loss` failure-injection test; the `unit` pass runs them.
+O0_SKIP := --ignore=tests/forge --ignore=tests/web --ignore=tests/eval --ignore=tests/studio
 unit-O0: setup
-	RUNE_OPT_LEVEL=0 $(BIN)/python -m pytest -q -p no:cacheprovider
+	RUNE_OPT_LEVEL=0 $(BIN)/python -m pytest -q -p no:cacheprovider $(O0_SKIP) -m "not loss"
 
-test: lint lit unit-O0 unit
+test: eval-deps lint lit unit-O0 unit
 
 clean:
 	rm -rf build .pytest_cache
@@ -75,11 +78,12 @@ fuzz: setup
 	$(BIN)/python -m pip install --quiet 'atheris==2.3.0'
 	$(BIN)/python tests/fuzz/campaign.py --seconds $(FUZZ_SECONDS) --jobs $(FUZZ_JOBS) $(FUZZ_TARGETS)
 
-bench: setup
+bench: setup eval-deps
 	$(BIN)/python benchmarks/bench_memory.py
 	$(BIN)/python benchmarks/runtime/bench_overhead.py
 	$(BIN)/python benchmarks/bench_goals.py
 	$(BIN)/python benchmarks/bench_compiled_models.py
+	$(BIN)/python benchmarks/bench_eval.py
 
 # Models compiled into the rune: compiled vs LiteRT, whole-pipeline arenas.
 bench-models: setup
@@ -102,3 +106,15 @@ test-mcu: mcu-deps
 
 bench-mcu: mcu-deps
 	$(BIN)/python benchmarks/mcu/bench_mcu.py --out /tmp/mcu_figures.md
+
+# `rune eval` (docs/eval.md): its tests and benchmark synthesise speech with espeak-ng and sox and
+# open the HTML report in headless Chromium; Debian's packages, installed as root or through sudo.
+EVAL_DEBS := espeak-ng sox chromium
+.PHONY: eval-deps test-eval
+
+eval-deps:
+	dpkg -s $(EVAL_DEBS) >/dev/null 2>&1 || { $(SUDO) apt-get update && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $(EVAL_DEBS); }
+
+test-eval: setup eval-deps
+	$(BIN)/python -m pytest -q tests/eval

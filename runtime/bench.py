@@ -33,9 +33,9 @@ from rune.abi.container import RuneContainer
 
 from .capabilities import InputValue, as_u8
 from .errors import RuneLoadError
-from .guest import PROBES_KEY
 from .host import Rune
 from .limits import Limits
+from .stages import StagedRune
 
 PERCENTILES = (50, 90, 99)
 
@@ -119,16 +119,6 @@ def decode_inputs(rune: Rune, inputs: Mapping[str, InputValue]) -> dict[str, byt
     return decoded
 
 
-def _clock_cost() -> int:
-    """What reading the clock adds to an interval, subtracted from every timed stage."""
-    clock = time.perf_counter_ns
-    costs = []
-    for _ in range(2000):
-        start = clock()
-        costs.append(clock() - start)
-    return int(np.median(costs))
-
-
 def bench(
     container: RuneContainer,
     inputs: Mapping[str, InputValue],
@@ -157,37 +147,17 @@ def bench(
         plain.run(decoded)
         totals[i] = clock() - start
 
-    timings: dict[str, list[int]] = {}
-    tick = _clock_cost()
-    timed = Rune(container, seed=seed, limits=limits, fast_path=fast_path, timings=timings)
-    guest = timed._guest
-    models = [m.name for m in timed.manifest.models]
+    timed = StagedRune(container, seed=seed, limits=limits, fast_path=fast_path,
+                       probes=probes)
+    models = [m.name for m in timed.rune.manifest.models]
     samples: dict[str, list[int]] = {}
     for i in range(warmup + runs):
-        timings.clear()
-        t0 = clock()
-        timed._prepare(decoded)
-        t1 = clock()
-        guest.run()
-        t2 = clock()
-        guest.collect()
-        t3 = clock()
+        stage = timed.run(decoded)[1]
         if i < warmup:
             continue
-        stage = {"inputs": t1 - t0 - tick, "guest": t2 - t1 - tick, "outputs": t3 - t2 - tick}
-        stamps = timings.pop(PROBES_KEY, None)
-        for k, kernel in enumerate(probes):
-            if stamps is not None and 2 * k + 1 < len(stamps):
-                stage[f"kernel:{kernel}"] = stamps[2 * k + 1] - stamps[2 * k] - tick
-        for key, (ns, calls) in timings.items():
-            name = f"model:{models[int(key[6:])]}" if key.startswith("model:") else key
-            stage[name] = stage.get(name, 0) + ns - calls * tick
-            stage["guest"] -= ns
         for name, value in stage.items():
             samples.setdefault(name, []).append(value)
-    order = ["inputs", "capability_read", *(f"model:{m}" for m in models), "output_write",
-             "log", "guest", "outputs"]  # fmt: skip
-    stages = {name: Stats.of(samples[name]) for name in order if name in samples}
+    stages = {name: Stats.of(samples[name]) for name in timed.stage_order if name in samples}
     kernel_stats = {name: Stats.of(samples[f"kernel:{name}"]) for name in probes
                     if f"kernel:{name}" in samples}
     model_ns = np.zeros(runs)

@@ -7,6 +7,8 @@
     rune inspect RUNE [--json]
     rune graph RUNE [-o FILE] [--format dot|svg|png]
     rune model-info MODEL [--json]
+    rune eval RUNE DATASET [--labels FILE] [--output NAME] [--workers N | --ray | --ray-address A]
+              [-o REPORT.json] [--html REPORT.html] [--list N] [--seed N] [--no-progress]
 
 Input files given without a flag are routed by extension, as the original's test runner did:
 .png/.jpg/.jpeg -> IMAGE/FLOAT_IMAGE, .wav -> SOUND, .csv -> ACCEL, .bin -> RAW. Within a kind,
@@ -20,11 +22,10 @@ exit status 1 (2 for command-line usage errors), never a traceback.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
@@ -34,6 +35,7 @@ from rune.runtime.capabilities import InputValue, assign_sources, group_of
 from rune.runtime.errors import RuneError
 from rune.runtime.limits import MAX_SECONDS, Limits, parse_seconds, parse_size
 from rune.runtime.manifest import Manifest, TensorSpec, parse_manifest
+from rune.runtime.native import quiet_native_stderr as _quiet_native_stderr
 
 PROG = "rune"
 _DEFAULT_LIMITS = Limits()
@@ -182,8 +184,31 @@ def _build_parser() -> tuple[_Parser, dict[str, _Parser]]:
     info = sub.add_parser("model-info", help="describe a .tflite or .onnx model")
     info.add_argument("model", metavar="MODEL", help="the model file")
     info.add_argument("--json", action="store_true", help="print as JSON")
+    evaluate = sub.add_parser("eval", help="measure a rune on a labelled dataset (docs/eval.md)")
+    evaluate.add_argument("rune", metavar="RUNE", help="the .rune file")
+    evaluate.add_argument(
+        "dataset", metavar="DATASET",
+        help="a folder with one sub-folder per label, or a .csv/.jsonl manifest of path,label",
+    )  # fmt: skip
+    evaluate.add_argument("--labels", metavar="FILE",
+                          help="labels, one per line, for an index or score output")  # fmt: skip
+    evaluate.add_argument("--output", metavar="NAME", help="the output stage giving the label")
+    evaluate.add_argument(
+        "--workers", type=_typed(int_text), metavar="N",
+        help="local worker processes (default: one per CPU; 0: this process)",
+    )  # fmt: skip
+    evaluate.add_argument("--ray", action="store_true", help="run on Ray (RAY_ADDRESS or local)")
+    evaluate.add_argument("--ray-address", metavar="ADDRESS", help="run on this Ray cluster")
+    evaluate.add_argument("-o", "--json", metavar="FILE", dest="json_file",
+                          help="write the JSON report here instead of stdout")  # fmt: skip
+    evaluate.add_argument("--html", metavar="FILE", help="also write the HTML report")
+    evaluate.add_argument("--list", type=_typed(int_text), default=100, metavar="N",
+                          help="misclassified examples listed in the report (100)")  # fmt: skip
+    evaluate.add_argument("--seed", type=_typed(_seed), default=0,
+                          help="seed for RAND capabilities (0)")
+    evaluate.add_argument("--no-progress", action="store_true", help="no progress bar")
     return parser, {"run": run, "bench": bench, "inspect": inspect, "graph": graph,
-                    "model-info": info}  # fmt: skip
+                    "model-info": info, "eval": evaluate}  # fmt: skip
 
 
 def _parse(argv: Sequence[str]) -> argparse.Namespace:
@@ -196,29 +221,6 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
         args.command = argv[0]
         return args
     return parser.parse_args(argv)  # help, or the error for a missing/unknown command
-
-
-@contextlib.contextmanager
-def _quiet_native_stderr() -> Iterator[None]:
-    """Hide file descriptor 2 while models load.
-
-    LiteRT's C++ prints "INFO: Created TensorFlow Lite XNNPACK delegate for CPU." on fd 2 when
-    an interpreter is built, and no setting turns it off; the CLI promises clean stderr. Python
-    errors are unaffected: they are raised, and printed after fd 2 is restored.
-    """
-    sys.stderr.flush()
-    try:
-        saved = os.dup(2)
-    except OSError:  # no fd 2 at all: nothing to hide
-        yield
-        return
-    try:
-        with open(os.devnull, "wb") as null:
-            os.dup2(null.fileno(), 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
 
 
 def _limits(args: argparse.Namespace) -> Limits:
@@ -392,12 +394,31 @@ def _cmd_model_info(args: argparse.Namespace, out: TextIO) -> None:
     print(json.dumps(info, indent=2) if args.json else format_model_info(info), file=out)
 
 
+def _cmd_eval(args: argparse.Namespace, out: TextIO) -> None:
+    from rune.eval import evaluate
+
+    if args.workers is not None and (args.ray or args.ray_address):
+        raise _UsageError("--workers and --ray/--ray-address exclude each other")
+    report = evaluate(
+        args.rune, args.dataset, labels=args.labels, output=args.output, workers=args.workers,
+        ray=args.ray, ray_address=args.ray_address, seed=args.seed,
+        progress=False if args.no_progress else None, listed=args.list,
+    )  # fmt: skip
+    if args.html:
+        Path(args.html).write_text(report.to_html(), encoding="utf-8")
+    if args.json_file:
+        Path(args.json_file).write_text(report.to_json() + "\n", encoding="utf-8")
+    else:
+        print(report.to_json(), file=out)
+
+
 _COMMANDS = {
     "run": _cmd_run,
     "bench": _cmd_bench,
     "inspect": _cmd_inspect,
     "graph": _cmd_graph,
     "model-info": _cmd_model_info,
+    "eval": _cmd_eval,
 }
 
 

@@ -66,3 +66,18 @@ test-mcu: mcu-deps
 
 bench-mcu: mcu-deps
 	$(BIN)/python benchmarks/mcu/bench_mcu.py --out /tmp/mcu_figures.md
+
+# Forge (docs/forge.md): the server suite runs on SQLite and on a throw-away PostgreSQL cluster
+# that the tests start on loopback; `pg-deps` installs Debian's PostgreSQL server for them.
+PG_DEBS := postgresql
+.PHONY: pg-deps test-forge test-forge-loss bench-forge
+
+pg-deps:
+	dpkg -s $(PG_DEBS) >/dev/null 2>&1 || { $(SUDO) apt-get update && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $(PG_DEBS); }
+
+test-forge: setup pg-deps
+	$(BIN)/python -m pytest -q tests/forge
+
+test-forge-loss: setup pg-deps
+	$(BIN)/python -m pytest -q tests/forge/test_loss.py --run-loss

@@ -53,10 +53,15 @@ def safe_name(name: str) -> str:
 
 
 def _read_limited(stream: io.BufferedIOBase, name: str, budget: Budget) -> bytes:
-    room = budget.max_bytes - budget.used_bytes
-    data = stream.read(room + 1)
-    budget.take(name, len(data))
-    return data
+    """Read in chunks, stopping as soon as the budget is exceeded (bombs stop at the limit)."""
+    chunks = []
+    budget.take(name, 0)
+    while chunk := stream.read(1 << 20):
+        budget.used_bytes += len(chunk)
+        if budget.used_bytes > budget.max_bytes:
+            raise UploadError(f"{name}: the upload is larger than {budget.max_bytes} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def read_archive(data: bytes, budget: Budget) -> dict[str, bytes]:

@@ -14,6 +14,7 @@ import logging
 import os
 import resource
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -100,7 +101,8 @@ class Worker:
             self._build(build_id)
         except Exception as exc:  # the build fails; the worker carries on
             log.exception("build %s failed inside the worker", build_id)
-            self._finish(build_id, False, [_problem(f"internal error in the worker: {exc}")], "")
+            self._finish(build_id, False, [_problem(
+                f"internal error in the worker: {type(exc).__name__}: {exc}")], "")
         return True
 
     def _build(self, build_id: int) -> None:
@@ -141,13 +143,17 @@ class Worker:
         env = {k: v for k, v in os.environ.items()
                if k in ("PATH", "LANG", "LC_ALL", "RUNE_OPT_LEVEL", "VIRTUAL_ENV", "TMPDIR")}
         env["HOME"] = str(root.parent)
+        child = subprocess.Popen(command, cwd=root, env=env, preexec_fn=confine,  # noqa: PLW1509
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 stdin=subprocess.DEVNULL)
         try:
-            done = subprocess.run(command, cwd=root, env=env, preexec_fn=confine,  # noqa: PLW1509
-                                  capture_output=True, timeout=limits.wall_seconds,
-                                  stdin=subprocess.DEVNULL)
+            stdout, stderr_bytes = child.communicate(timeout=limits.wall_seconds)
         except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGKILL)  # the child leads its own group (setsid)
+            child.communicate()
             return False, [_problem(f"the build ran past its time limit of "
                                     f"{limits.wall_seconds:g} s and was stopped")], ""
+        done = subprocess.CompletedProcess(command, child.returncode, stdout, stderr_bytes)
         stderr = done.stderr.decode("utf-8", "replace")[-4000:]
         if done.returncode != 0:
             cause = (f"was killed by signal {-done.returncode}" if done.returncode < 0

@@ -6,6 +6,7 @@ import io
 import zipfile
 from pathlib import Path
 
+from rune.frontend import confine
 from rune.runtime.container import write_rune
 
 COMPILER = "rune-compiler 0.1.0"
@@ -17,12 +18,13 @@ class PackageError(Exception):
 
 def _zip_directory(directory: Path) -> bytes:
     """A model directory packed whole, with stable order and timestamps for reproducible runes."""
+    confinement = confine.current()
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in sorted(p for p in directory.rglob("*") if p.is_file()):
+        for path in confinement.directory_files(directory):
             info = zipfile.ZipInfo(path.relative_to(directory).as_posix(), (1980, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, path.read_bytes())
+            archive.writestr(info, confinement.read_bytes(path))
     return buffer.getvalue()
 
 
@@ -31,9 +33,9 @@ def model_bytes(source: str) -> bytes:
         return b""  # a binary resource with no value: the host must be given the model
     path = Path(source)
     try:
-        return _zip_directory(path) if path.is_dir() else path.read_bytes()
-    except OSError as exc:
-        raise PackageError(f"cannot read model {source}: {exc.strerror or exc}") from None
+        return _zip_directory(path) if path.is_dir() else confine.current().read_bytes(path)
+    except confine.ConfinementError as exc:
+        raise PackageError(str(exc)) from None
 
 
 def package_rune(wasm: bytes, manifest: dict) -> bytes:

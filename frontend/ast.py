@@ -77,6 +77,7 @@ class Resource:
     span: Span
     inline: str | None = None
     path: str | None = None
+    path_span: Span | None = None  # where `path` is written, for diagnostics about the file
 
 
 @dataclass

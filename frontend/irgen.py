@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rune.frontend import confine
 from rune.frontend.ast import Argument, Resource, ResourceType, Runefile, Stage, StageKind
 from rune.frontend.diagnostics import DiagnosticEngine, DiagnosticError, error
 from rune.frontend.semantics import execution_order
@@ -21,10 +22,10 @@ def resource_text(resource: Resource, directory: str) -> str | None:
         return resource.inline
     if resource.path is not None:
         try:
-            return (Path(directory) / resource.path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise error(f"cannot read resource {resource.name} from {resource.path}: {exc}",
-                        resource.span) from None
+            return confine.current(directory).read_text(resource.path, directory)
+        except confine.ConfinementError as exc:
+            raise error(f"cannot read resource {resource.name}: {exc}",
+                        resource.path_span or resource.span) from None
     return None
 
 
@@ -44,12 +45,20 @@ def _model_source(runefile: Runefile, stage: Stage) -> str:
     if target.startswith("$"):
         resource = runefile.resources[target[1:]]
         if resource.type is ResourceType.BINARY and resource.path is not None:
-            return str((Path(runefile.directory) / resource.path).resolve())
+            return _confined_path(runefile, resource.path, resource.path_span or resource.span)
         if resource.path is None and resource.inline is None:
             return ""
         raise error(f"model {stage.name} uses resource {target}, which is not a binary file",
                     stage.target_span)
-    return str((Path(runefile.directory) / target).resolve())
+    return _confined_path(runefile, target, stage.target_span)
+
+
+def _confined_path(runefile: Runefile, name: str, span) -> str:
+    """The real path of a file the Runefile names, refused at `span` when it may not be read."""
+    try:
+        return str(confine.current(runefile.directory).resolve(name, runefile.directory))
+    except confine.ConfinementError as exc:
+        raise error(str(exc), span) from None
 
 
 def _conversion_args(runefile: Runefile, stage: Stage) -> DictionaryAttr:
@@ -58,8 +67,8 @@ def _conversion_args(runefile: Runefile, stage: Stage) -> DictionaryAttr:
     if "quantize" in stage.args:
         args["quantize"] = str(stage.args["quantize"].value)
     if "representative-data" in stage.args:
-        path = Path(runefile.directory) / str(stage.args["representative-data"].value)
-        args["representative-data"] = str(path.resolve())
+        arg = stage.args["representative-data"]
+        args["representative-data"] = _confined_path(runefile, str(arg.value), arg.span)
     return _args_attr(args)
 
 

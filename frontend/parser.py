@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import yaml
+from rune.frontend import confine
 from rune.frontend.ast import Resource, ResourceType, Runefile, Stage
 from rune.frontend.diagnostics import DiagnosticEngine, ErrorCollector, Note, error, suggestion
 from rune.frontend.node_reader import Field, NodeReader
@@ -26,10 +27,9 @@ def load_runefile(
     """Read and parse a Runefile. The source is registered with `engine` (when given) before
     parsing, so the engine can quote source lines even if parsing fails."""
     try:
-        source = SourceFile.read(path)
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise error(f"unable to read {path}: {reason}") from None
+        source = SourceFile(str(path), confine.UNCONFINED.read_text(path))
+    except confine.ConfinementError as exc:
+        raise error(f"unable to read {path}: {exc.reason}") from None
     if engine is not None:
         engine.add_source(source)
     return parse_runefile(source), source
@@ -118,7 +118,8 @@ def _parse_resource(
         return None
     if "type" in fields and kind is None:
         return None
-    return Resource(name, kind or ResourceType.STRING, reader.span(key), inline, path)
+    path_span = reader.span(fields["path"][1]) if path is not None else None
+    return Resource(name, kind or ResourceType.STRING, reader.span(key), inline, path, path_span)
 
 
 def _parse_resource_type(reader: NodeReader, node: yaml.Node) -> ResourceType | None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rune.frontend.ast import Argument, Runefile, Stage, StageKind
+from rune.frontend import confine
+from rune.frontend.ast import Argument, ResourceType, Runefile, Stage, StageKind
 from rune.frontend.diagnostics import DiagnosticEngine, ErrorCollector, Note, suggestion
 from rune.frontend.graph import Cycle, execution_order, find_cycles
 from rune.frontend.source import Span
@@ -41,9 +42,10 @@ def check_runefile(runefile: Runefile, engine: DiagnosticEngine) -> None:
         _check_inputs(runefile, stage, errors)
         _check_args(runefile, stage, errors, engine)
         _check_arity(stage, errors)
-    _check_resource_files(runefile, errors)
     for cycle in find_cycles(runefile):
         _report_cycle(runefile, cycle, errors)
+    _check_model_files(runefile, errors)
+    _check_resource_files(runefile, errors)
     errors.raise_if_any()
 
 
@@ -58,18 +60,35 @@ def _check_target(runefile: Runefile, stage: Stage, errors: ErrorCollector) -> N
         return
     if stage.target.startswith("$"):
         _check_resource_reference(runefile, stage.target[1:], stage.target_span, errors)
-        return
-    _require_path(runefile, stage.target, f'Unable to find the model "{stage.target}" for '
-                  f'"{stage.name}"', stage.target_span, errors)
+
+
+def _check_model_files(runefile: Runefile, errors: ErrorCollector) -> None:
+    """After the structural checks, so a Runefile's first error is still its first mistake."""
+    for stage in runefile.stages.values():
+        if stage.kind is StageKind.MODEL and not stage.target.startswith("$"):
+            _require_path(runefile, stage.target, f'Unable to find the model "{stage.target}" '
+                          f'for "{stage.name}"', stage.target_span, errors, directory=True)
 
 
 def _require_path(runefile: Runefile, relative: str, message: str, span: Span,
-                  errors: ErrorCollector, *, file_only: bool = False) -> None:
+                  errors: ErrorCollector, *, directory: bool = False,
+                  path_span: Span | None = None) -> None:
     """An error at `span` when `relative` (to the Runefile) does not exist, saying where we
-    looked."""
+    looked; at `path_span` when it may not be read (confine.py)."""
+    confinement = confine.current(runefile.directory)
+    try:
+        confinement.resolve(relative, runefile.directory)
+    except confine.ConfinementError as exc:
+        errors.error(str(exc), path_span or span)
+        return
     path = Path(runefile.directory) / relative
-    if not (path.is_file() if file_only else path.exists()):
+    if not path.exists():
         errors.error(message, span, Note(f"looked for {path}"))
+        return
+    try:
+        confinement.check_file(relative, runefile.directory, directory=directory)
+    except confine.ConfinementError as exc:
+        errors.error(str(exc), path_span or span)
 
 
 def _check_resource_reference(
@@ -165,7 +184,7 @@ def _check_conversion_args(runefile: Runefile, stage: Stage, errors: ErrorCollec
         errors.error("`representative-data` must be the path of an .npy file", data.span)
         return
     _require_path(runefile, data.value, f'Unable to find the representative data '
-                  f'"{data.value}" for "{stage.name}"', data.span, errors, file_only=True)
+                  f'"{data.value}" for "{stage.name}"', data.span, errors)
 
 
 def _check_arity(stage: Stage, errors: ErrorCollector) -> None:
@@ -185,7 +204,9 @@ def _check_resource_files(runefile: Runefile, errors: ErrorCollector) -> None:
     for resource in runefile.resources.values():
         if resource.path is not None:
             _require_path(runefile, resource.path, f'Unable to find "{resource.path}" for '
-                          f'resource "{resource.name}"', resource.span, errors)
+                          f'resource "{resource.name}"', resource.span, errors,
+                          directory=resource.type is ResourceType.BINARY,
+                          path_span=resource.path_span)
 
 
 def _report_cycle(runefile: Runefile, cycle: Cycle, errors: ErrorCollector) -> None:

@@ -57,11 +57,14 @@ def _check_model(stage: rd.ModelOp) -> None:
     path = Path(stage.source.data)
     if not path.is_file():
         raise StageError(stage.stage_name, f"model file {path} does not exist")
+    from rune.frontend import confine
     from rune.runtime.models.errors import ModelFormatError
     from rune.runtime.models.tflite_format import read_tflite
 
     try:
-        model = read_tflite(path.read_bytes())
+        model = read_tflite(confine.current().read_bytes(path))
+    except confine.ConfinementError as exc:
+        raise StageError(stage.stage_name, str(exc)) from None
     except ModelFormatError as exc:
         raise StageError(
             stage.stage_name, f"{path.name} is not a valid TFLite model: {exc}"

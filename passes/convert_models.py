@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from math import prod
 from pathlib import Path
 
+from rune.frontend import confine
 from rune.ir import dialect as rd
 from rune.passes.lower_pipeline import StageError
 from xdsl.context import Context
@@ -92,10 +93,9 @@ def model_kind(stage: str, path: Path) -> str | None:
 def _check_keras_file(stage: str, path: Path) -> None:
     """Keras says "file not found" for a damaged file; say what is wrong instead."""
     try:
-        with path.open("rb") as file:
-            head = file.read(8)
-    except OSError as exc:
-        raise StageError(stage, f"cannot read model {path}: {exc.strerror or exc}") from None
+        head = confine.current().read_bytes(path)[:8]
+    except confine.ConfinementError as exc:
+        raise StageError(stage, str(exc)) from None
     if path.suffix.lower() == ".keras":
         ok, expected = head.startswith(b"PK"), "a zip archive"
     else:
@@ -126,6 +126,7 @@ def _convert_stage(stage: rd.ModelOp) -> None:
     if target is None:
         data = _convert(stage, path, kind, options, samples)
         target = _store(key, data)
+    confine.current().trust(target)
     stage.properties["format"] = StringAttr("tensorflow-lite")
     stage.properties["source"] = StringAttr(str(target))
     stage.properties.pop("args", None)
@@ -139,7 +140,9 @@ def _load_samples(stage: str, file: Path | None):
     if file is None:
         raise StageError(stage, "int8 quantization needs `representative-data`")
     try:
-        data = np.load(file, allow_pickle=False)
+        data = np.load(io.BytesIO(confine.current().read_bytes(file)), allow_pickle=False)
+    except confine.ConfinementError as exc:
+        raise StageError(stage, str(exc)) from None
     except (OSError, ValueError, EOFError) as exc:
         raise StageError(
             stage, f"representative data {file.name} is not a readable .npy file: {exc}"
@@ -192,13 +195,14 @@ def _tensorflow_version() -> str:
 def _cache_key(stage: str, path: Path, options: _Options, samples) -> str:
     digest = hashlib.sha256(CACHE_VERSION + b"\0" + _tensorflow_version().encode() + b"\0")
     digest.update(f"quantize={options.quantize}\0".encode())
-    try:
-        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    confinement = confine.current()
+    try:  # every file TensorFlow will read is checked here first
+        files = confinement.directory_files(path) if path.is_dir() else [path]
         for file in files:
             digest.update(file.relative_to(path).as_posix().encode() if path.is_dir() else b"")
-            digest.update(b"\0" + hashlib.sha256(file.read_bytes()).digest())
-    except OSError as exc:
-        raise StageError(stage, f"cannot read model {path}: {exc.strerror or exc}") from None
+            digest.update(b"\0" + hashlib.sha256(confinement.read_bytes(file)).digest())
+    except confine.ConfinementError as exc:
+        raise StageError(stage, str(exc)) from None
     if samples is not None:
         digest.update(f"{samples.dtype.str}{samples.shape}".encode())
         digest.update(samples.tobytes())

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from rune.frontend import confine
 from rune.ir import dialect as rd
 from rune.ir.attr_values import from_attr, to_attr
 from rune.passes.lower_pipeline import StageError
@@ -117,10 +118,10 @@ def _read(stage: rd.ProcBlockOp, model: rd.ModelOp, models: dict[str, TfliteMode
     if source not in models:
         path = Path(source)
         try:
-            models[source] = read_tflite(path.read_bytes())
-        except OSError as exc:
+            models[source] = read_tflite(confine.current().read_bytes(path))
+        except confine.ConfinementError as exc:
             raise StageError(stage.stage_name,
-                             f"cannot read model file {path}: {exc.strerror}") from None
+                             f"cannot read model file {path}: {exc.reason}") from None
         except ModelFormatError as exc:
             raise StageError(stage.stage_name,
                              f"{path.name} is not a valid TFLite model: {exc}") from None

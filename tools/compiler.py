@@ -19,6 +19,7 @@ from rune.backend_wasm.package import PackageError, package_rune
 from rune.backend_wasm.support import add_support_functions
 from rune.backend_wasm.target import TARGETS, Target, target_machine
 from rune.backend_wasm.translate import TranslationError, translate_module
+from rune.frontend import confine
 from rune.frontend.ast import Runefile
 from rune.frontend.diagnostics import DiagnosticEngine, error
 from rune.frontend.irgen import emit_ir
@@ -68,6 +69,15 @@ class CompileOptions:
     instrument: Instrumentation = field(default_factory=Instrumentation)
     timings: dict[str, float] = field(default_factory=dict)
     manifest: dict | None = None  # filled in once the pipeline is lowered (memory report, tools)
+    # Confinement (frontend/confine.py): which files a Runefile may make the compiler read.
+    root: Path | None = None  # None: the Runefile's folder
+    allow_paths: tuple[Path, ...] = ()  # further folders that may be read
+    allow_custom_blocks: bool | None = None  # None: only from inside root; False: never
+    max_file_size: int = confine.DEFAULT_MAX_FILE_SIZE  # bytes, for every file read
+
+    def confinement(self, runefile: str | Path) -> confine.Confinement:
+        return confine.Confinement.for_runefile(runefile, self.root, self.allow_paths,
+                                                self.allow_custom_blocks, self.max_file_size)
 
     def resolved_target(self) -> Target:
         """The target at the requested -O level; else $RUNE_OPT_LEVEL; else the target's own."""
@@ -91,14 +101,26 @@ class Frontend:
     engine: DiagnosticEngine
 
 
-def run_frontend(path: str | Path, engine: DiagnosticEngine | None = None) -> Frontend:
-    """Parse, check and emit the rune dialect for one Runefile."""
+def run_frontend(path: str | Path, engine: DiagnosticEngine | None = None,
+                 options: CompileOptions | None = None) -> Frontend:
+    """Parse, check and emit the rune dialect for one Runefile, inside the confinement in
+    force (compile_runefile's), else the one `options` describe."""
     engine = engine or DiagnosticEngine()
-    runefile, _ = load_runefile(path, engine)
-    check_runefile(runefile, engine)
-    module = emit_ir(runefile, engine)
-    module.verify()
+    with _confined(path, options):
+        runefile, _ = load_runefile(path, engine)
+        check_runefile(runefile, engine)
+        module = emit_ir(runefile, engine)
+        module.verify()
     return Frontend(runefile, module, engine)
+
+
+@contextmanager
+def _confined(path: str | Path, options: CompileOptions | None) -> Iterator[None]:
+    if options is None and confine.active() is not None:
+        yield
+        return
+    with confine.confined((options or CompileOptions()).confinement(path)):
+        yield
 
 
 def run_passes(module: ModuleOp, options: CompileOptions, runefile: Runefile | None = None) -> None:
@@ -148,7 +170,12 @@ def compile_runefile(path: str | Path, emit: str = "rune",
                      options: CompileOptions | None = None,
                      engine: DiagnosticEngine | None = None) -> bytes | str:
     """Compile up to the stage named by `emit` (one of EMIT_KINDS) and return its output."""
-    options = options or CompileOptions()
+    with _confined(path, options):
+        return _compile_confined(path, emit, options or CompileOptions(), engine)
+
+
+def _compile_confined(path: str | Path, emit: str, options: CompileOptions,
+                      engine: DiagnosticEngine | None) -> bytes | str:
     with _timed(options.timings, "frontend"):
         front = run_frontend(path, engine)
     if emit == "ast":

@@ -45,6 +45,21 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--target", default="wasm32", choices=list(TARGETS),
                         help="; ".join(f"{t.name}: {t.summary}" for t in TARGETS.values()))
     add_pass_arguments(parser)
+    confinement = parser.add_argument_group(
+        "confinement", "which files a Runefile may make runec read (docs/runtime.md, "
+        "'Running untrusted runes')")
+    confinement.add_argument("--root", metavar="DIR", type=Path,
+                             help="read models, resources and data only under DIR "
+                             "(default: the Runefile's folder)")
+    confinement.add_argument("--allow-path", metavar="DIR", type=Path, action="append",
+                             default=[], help="also read files under DIR (repeatable)")
+    custom = confinement.add_mutually_exclusive_group()
+    custom.add_argument("--allow-custom-blocks", dest="custom_blocks", action="store_true",
+                        default=None, help="load custom Python proc blocks from anywhere "
+                        "(they run code at compile time; default: only from inside the root)")
+    custom.add_argument("--no-custom-blocks", dest="custom_blocks", action="store_false",
+                        help="refuse every custom Python proc block (for compiling Runefiles "
+                        "you do not trust)")
     parser.add_argument("--memory-report", action="store_true",
                         help="print the planned arena, naive sum, lower bound and every tensor's "
                         "offset, size and live range")
@@ -62,7 +77,8 @@ def main(argv: list[str] | None = None) -> int:
 
     options = CompileOptions(
         opt_level=args.opt_level, passes=args.passes, target=args.target,
-        instrument=instrumentation_from(args),
+        instrument=instrumentation_from(args), root=args.root,
+        allow_paths=tuple(args.allow_path), allow_custom_blocks=args.custom_blocks,
     )
     options.timings["import"] = _IMPORT_SECONDS
     engine = DiagnosticEngine()

@@ -3,6 +3,10 @@
 The module defines one ProcBlock subclass written with the same KernelBuilder as the built-in
 kernels, so it gets the same checking, lowering and fusion. In IR it is named
 `file:<absolute path>`, which keeps printed IR replayable by rune-opt. No ProcBlock lives here.
+
+Loading one runs its Python at compile time, so it goes through the confinement in force
+(frontend/confine.py: by default only from inside the compile root), and the bytes checked are
+the bytes executed.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import sys
 from functools import cache
 from pathlib import Path
 
+from rune.frontend import confine
 from rune.ir.proc_blocks.base import ProcBlock, ProcBlockError
 
 PREFIX = "file:"
@@ -27,14 +32,14 @@ def load_custom(reference: str) -> ProcBlock:
     """The ProcBlock defined by the module a `file:` reference names."""
     path = Path(reference[len(PREFIX):])
     try:
-        stamp = path.stat().st_mtime_ns
-    except OSError as exc:
-        raise ProcBlockError(f"cannot read custom proc block {path}: {exc.strerror}") from None
-    return _load(str(path), stamp)
+        source = confine.current().read_custom_block(path)
+    except confine.ConfinementError as exc:
+        raise ProcBlockError(str(exc)) from None
+    return _load(str(path), source)
 
 
 @cache
-def _load(path: str, _stamp: int) -> ProcBlock:
+def _load(path: str, source: bytes) -> ProcBlock:
     digest = hashlib.sha1(path.encode()).hexdigest()[:12]
     module_name = f"rune_custom_proc_block_{digest}"
     spec = importlib.util.spec_from_file_location(module_name, path)
@@ -43,7 +48,7 @@ def _load(path: str, _stamp: int) -> ProcBlock:
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
     try:
-        spec.loader.exec_module(module)
+        exec(compile(source, path, "exec"), module.__dict__)  # the bytes checked, not a re-read
     except Exception as exc:  # the user's code: any failure is theirs to read, not a traceback
         del sys.modules[module_name]
         raise ProcBlockError(

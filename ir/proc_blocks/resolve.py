@@ -60,7 +60,7 @@ def resolve(reference: str, runefile_dir: str) -> Resolved:
         return Resolved(block, warning)
     if text.startswith((".", "/")) or "/" in text or text.endswith(".py"):
         path = (Path(runefile_dir) / text).resolve()
-        if path.suffix == ".py" and path.is_file():
+        if path.suffix == ".py" and path.exists():
             reference = custom.kernel_reference(path)
             return Resolved(custom.load_custom(reference), reference=reference)
         raise ProcBlockError(_local(text, Path(runefile_dir)))

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from rune.frontend import confine
 from rune.frontend.diagnostics import DiagnosticEngine, DiagnosticError
 from rune.passes import convert_models
 from rune.passes.registry import default_pipeline
@@ -27,6 +28,15 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     directory = tmp_path / "cache"
     monkeypatch.setenv("RUNE_CACHE_DIR", str(directory))
     return directory / "converted"
+
+
+@pytest.fixture(autouse=True)
+def confinement(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory):
+    """The models are built once outside each test's Runefile folder; runec may read them."""
+    allowed = (tmp_path_factory.getbasetemp(), Path("/work/shared/peer-suite"))
+    with confine.confined(confine.Confinement.for_runefile(tmp_path / "Runefile.yml",
+                                                           allow_paths=allowed)):
+        yield
 
 
 @pytest.fixture(scope="module")

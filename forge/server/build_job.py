@@ -40,7 +40,11 @@ def build(root: Path, runefile: str, out: Path, allow_custom_blocks: bool) -> di
     diagnostics: list[Diagnostic] = []
     ok = False
     try:
-        result = compile_runefile(root / runefile, "rune", CompileOptions(), engine)
+        # Confined to the upload folder; custom blocks only from inside it, and only if the
+        # project's admin allowed them.
+        options = CompileOptions(root=root, allow_custom_blocks=None if allow_custom_blocks
+                                 else False)
+        result = compile_runefile(root / runefile, "rune", options, engine)
         assert isinstance(result, bytes)
         out.write_bytes(result)
         ok = True

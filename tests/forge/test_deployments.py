@@ -58,7 +58,8 @@ def test_versions_are_signed_and_channels_keep_history(forge: Deployment, projec
     promoted = admin.post(f"{base}/production/promote", json={"source": "staging"})
     assert promoted.status_code == 200 and promoted.json()["version"] == 1
     assert admin.put(f"{base}/staging", json={"version": 2}).json()["version"] == 2
-    assert admin.post(f"{base}/production/promote", json={"source": "staging"}).json()["version"] == 2
+    again = admin.post(f"{base}/production/promote", json={"source": "staging"})
+    assert again.json()["version"] == 2
     back = admin.post(f"{base}/production/rollback", json={})
     assert back.status_code == 200 and back.json()["version"] == 1
     nothing = admin.post(f"{base}/production/rollback", json={})

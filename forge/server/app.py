@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI, Request
+from fastapi.openapi.utils import get_openapi
 from sqlalchemy import text
 
 from . import problems
@@ -20,11 +23,7 @@ def create_app(settings: Settings) -> FastAPI:
     """The app for `settings`; migrations are the caller's job (`forge serve` runs them)."""
     app = FastAPI(title="Rune Forge", version=API_VERSION,
                   description="Deployments of runes: projects, keys, builds, versions, channels, "
-                  "signed artifacts and telemetry. Errors are RFC 9457 problem details.",
-                  responses={400: {"model": Problem}, 401: {"model": Problem},
-                             403: {"model": Problem}, 404: {"model": Problem},
-                             409: {"model": Problem}, 413: {"model": Problem},
-                             422: {"model": Problem}})
+                  "signed artifacts and telemetry. Errors are RFC 9457 problem details.")
     engine = make_engine(settings.url)
     app.state.settings = settings
     app.state.engine = engine
@@ -42,4 +41,32 @@ def create_app(settings: Settings) -> FastAPI:
         return Health(status="ok", database=engine.dialect.name)
 
     app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+ERROR_STATUSES = {"400": "Bad Request", "401": "Unauthorized", "403": "Forbidden",
+                  "404": "Not Found", "409": "Conflict", "413": "Content Too Large",
+                  "422": "Unprocessable Content", "500": "Internal Server Error"}
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document, with every error response declared as what the server really
+    sends: application/problem+json with the Problem schema."""
+    if app.openapi_schema is not None:
+        return app.openapi_schema
+    spec = get_openapi(title=app.title, version=app.version, description=app.description,
+                       routes=app.routes)
+    spec["components"]["schemas"]["Problem"] = Problem.model_json_schema(
+        ref_template="#/components/schemas/{model}")
+    problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for path, operations in spec["paths"].items():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            statuses = ("500",) if path == "/v1/health" else ERROR_STATUSES
+            for status in statuses:
+                responses[status] = {"description": ERROR_STATUSES[status], "content": problem}
+    spec["components"]["schemas"].pop("HTTPValidationError", None)
+    spec["components"]["schemas"].pop("ValidationError", None)
+    app.openapi_schema = spec
+    return spec

@@ -23,14 +23,27 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 
 
 def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timezone-aware UTC timestamp on every database (SQLite drops the zone on the way back)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value
+
+
 class Base(DeclarativeBase):
-    pass
+    type_annotation_map = {dt.datetime: UTCDateTime}
 
 
 class Project(Base):
@@ -41,7 +54,7 @@ class Project(Base):
     allow_custom_blocks: Mapped[bool] = mapped_column(Boolean, default=False)
     public_key: Mapped[bytes] = mapped_column(LargeBinary(32))
     private_key: Mapped[bytes] = mapped_column(LargeBinary(32))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+    created_at: Mapped[dt.datetime] = mapped_column(default=now)
 
 
 class ApiKey(Base):
@@ -56,8 +69,8 @@ class ApiKey(Base):
     project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"), index=True)
     name: Mapped[str] = mapped_column(String(200), default="")
     scopes: Mapped[str] = mapped_column(String(200))  # space-separated
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
-    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(default=now)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column()
 
 
 class Source(Base):
@@ -71,7 +84,7 @@ class Source(Base):
     runefile: Mapped[str] = mapped_column(String(1000))
     size: Mapped[int] = mapped_column(Integer)
     files: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+    created_at: Mapped[dt.datetime] = mapped_column(default=now)
 
 
 class Build(Base):
@@ -85,9 +98,9 @@ class Build(Base):
     diagnostics: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     log: Mapped[str] = mapped_column(Text, default="")
     version_id: Mapped[int | None] = mapped_column(ForeignKey("versions.id"))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
-    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(default=now)
+    started_at: Mapped[dt.datetime | None] = mapped_column()
+    finished_at: Mapped[dt.datetime | None] = mapped_column()
 
 
 class Version(Base):
@@ -106,7 +119,7 @@ class Version(Base):
     size: Mapped[int] = mapped_column(Integer)
     signature: Mapped[bytes] = mapped_column(LargeBinary(64))
     build_id: Mapped[int | None] = mapped_column(Integer)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+    created_at: Mapped[dt.datetime] = mapped_column(default=now)
 
 
 class Channel(Base):
@@ -120,7 +133,7 @@ class Channel(Base):
     name: Mapped[str] = mapped_column(String(64))
     version_id: Mapped[int] = mapped_column(ForeignKey("versions.id"))
     head_event_id: Mapped[int | None] = mapped_column(Integer)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=now)
 
 
 class ChannelEvent(Base):
@@ -135,7 +148,7 @@ class ChannelEvent(Base):
     previous_event_id: Mapped[int | None] = mapped_column(ForeignKey("channel_events.id"))
     action: Mapped[str] = mapped_column(String(16))  # deploy promote rollback
     key_id: Mapped[str | None] = mapped_column(String(32))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+    created_at: Mapped[dt.datetime] = mapped_column(default=now)
 
 
 class TelemetryEvent(Base):

@@ -25,13 +25,17 @@ class Problem(BaseModel):
     errors: list[dict] | None = None
 
 
-class ProjectCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Request(BaseModel):
+    """A request body: unknown fields and loose types (0 for false, "1" for 1) are refused."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class ProjectCreate(Request):
     name: Name
 
 
-class ProjectUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ProjectUpdate(Request):
     allow_custom_blocks: bool | None = None
 
 
@@ -42,10 +46,10 @@ class ProjectOut(BaseModel):
     created_at: dt.datetime
 
 
-class KeyCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class KeyCreate(Request):
     name: Annotated[str, Field(max_length=200)] = ""
-    scopes: Annotated[list[Scope], Field(min_length=1)]
+    # a scope's JSON string becomes the enum (strict mode would want the enum itself)
+    scopes: Annotated[list[Annotated[Scope, Field(strict=False)]], Field(min_length=1)]
 
 
 class KeyOut(BaseModel):
@@ -109,18 +113,15 @@ class ChannelOut(BaseModel):
     updated_at: dt.datetime
 
 
-class ChannelSet(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ChannelSet(Request):
     version: Annotated[int, Field(ge=1)]
 
 
-class Promote(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Promote(Request):
     source: Name = Field(description="the channel whose version is promoted")
 
 
-class Rollback(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Rollback(Request):
     steps: Annotated[int, Field(ge=1, le=1000)] = 1
 
 
@@ -133,8 +134,7 @@ class HistoryEntry(BaseModel):
     created_at: dt.datetime
 
 
-class Device(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Device(Request):
     os: Annotated[str, Field(max_length=100)] = ""
     arch: Annotated[str, Field(max_length=100)] = ""
     python: Annotated[str, Field(max_length=100)] = ""
@@ -142,8 +142,7 @@ class Device(BaseModel):
     host: Annotated[str, Field(max_length=200)] = ""
 
 
-class Event(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Event(Request):
     id: Annotated[str, Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
     device_id: Annotated[str, Field(min_length=1, max_length=200)]
     kind: Literal["fetch", "load", "inference", "error"]
@@ -158,8 +157,7 @@ class Event(BaseModel):
     device: Device = Device()
 
 
-class EventBatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class EventBatch(Request):
     events: Annotated[list[Event], Field(min_length=1, max_length=1000)]
 
 

@@ -100,7 +100,8 @@ def test_route_keeps_projects_and_scopes_apart(forge: Deployment, world: dict[st
     if "{project}" in path:
         assert call(world["a"]) in (403, 404)
     else:
-        assert call(world["a"]) in (200, 403)  # listing shows only A's own; creating needs a server key
+        # listing shows only A's own; creating needs a server key
+        assert call(world["a"]) in (200, 403)
     owner = forge.server.server_key if (method, path) == ("post", "/v1/projects") else world["b"]
     assert call(owner) in (200, 201, 202, 204, 409)
 

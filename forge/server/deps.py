@@ -8,6 +8,7 @@ security test can drive every route from the spec.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -23,7 +24,9 @@ from . import keys
 from .keys import Scope
 from .models import ApiKey, Project
 from .problems import ProblemError
+from .schemas import NAME_PATTERN
 
+_PROJECT_NAME = re.compile(NAME_PATTERN)
 _bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer fk_...")
 _header = APIKeyHeader(name="x-api-key", auto_error=False, description="the same key")
 
@@ -73,7 +76,9 @@ class Authorizer:
         name = request.path_params.get("project")
         project = None
         if name is not None:
-            project = session.scalar(select(Project).where(Project.name == name))
+            project = None
+            if _PROJECT_NAME.fullmatch(name):
+                project = session.scalar(select(Project).where(Project.name == name))
             if project is None or (key.project_id is not None and key.project_id != project.id):
                 raise ProblemError(404, f"no project named {name!r}")
         elif self.server and key.project_id is not None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .keys import Scope
 
-Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,62}$",
+NAME_PATTERN = r"[a-z][a-z0-9_-]{0,62}"
+Name = Annotated[str, Field(pattern=f"^{NAME_PATTERN}$",
                             description="lower-case letters, digits, '-' and '_'")]
 Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 
@@ -29,6 +30,24 @@ class Request(BaseModel):
     """A request body: unknown fields and loose types (0 for false, "1" for 1) are refused."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        """NUL cannot be stored in PostgreSQL text; no field has a use for it."""
+        if _has_nul(value):
+            raise ValueError("text may not contain NUL characters")
+        return value
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\0" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 class ProjectCreate(Request):
@@ -114,7 +133,7 @@ class ChannelOut(BaseModel):
 
 
 class ChannelSet(Request):
-    version: Annotated[int, Field(ge=1)]
+    version: Annotated[int, Field(ge=1, le=2**31 - 1)]
 
 
 class Promote(Request):

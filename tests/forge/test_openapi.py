@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from conftest import Deployment
-from forgekit import REPO, MICROSPEECH
+from forgekit import MICROSPEECH, REPO
 from rune.forge.server.openapi import render
 
 CHECKED_IN = REPO / "docs" / "forge.openapi.json"

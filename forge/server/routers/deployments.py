@@ -19,7 +19,8 @@ from ..schemas import ChannelOut, ChannelSet, HistoryEntry, Name, Promote, Rollb
 router = APIRouter(prefix="/v1/projects/{project}", tags=["deployments"], route_class=ScopedRoute)
 RUNE_MEDIA_TYPE = "application/vnd.rune"
 _VERSION_REF = re.compile(r"v([0-9]{1,9})|([0-9a-f]{64})")
-Ref = Annotated[str, Path(max_length=100, description="a channel name, 'v<number>' or a sha256")]
+Ref = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,100}$",
+                          description="a channel name, 'v<number>' or a sha256")]
 
 
 def version_out(version: Version) -> VersionOut:

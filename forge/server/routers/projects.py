@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from fastapi import APIRouter, Response, status
+from fastapi import Path as FastPath
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -109,7 +111,9 @@ def list_keys(project: str, auth: AdminAuth, session: SessionDep) -> list[KeyOut
 
 
 @router.delete("/{project}/keys/{key_id}", status_code=status.HTTP_204_NO_CONTENT)
-def revoke_key(project: str, auth: AdminAuth, key_id: str, session: SessionDep) -> Response:
+def revoke_key(project: str, auth: AdminAuth,
+               key_id: Annotated[str, FastPath(pattern=r"^[0-9a-f]{1,32}$")],
+               session: SessionDep) -> Response:
     """Revoke a key; it gets 401 from then on. Revoking twice is harmless."""
     assert auth.project is not None
     key = session.scalar(select(ApiKey).where(ApiKey.key_id == key_id,

@@ -82,8 +82,8 @@ def _filtered(query: Select, since: float, channel: str | None, version: str | N
 @router.get("/latency", response_model=LatencyOut)
 def latency(project: str, auth: DeployAuth, session: SessionDep, window: Window = 3600.0,
             bucket: Annotated[float, Query(gt=0, le=366 * 86400)] = 60.0,
-            stage: Annotated[str, Query(min_length=1, max_length=100)] = "total",
-            channel: Annotated[str | None, Query(max_length=64)] = None,
+            stage: Annotated[str, Query(pattern=r"^[^\x00]{1,100}$")] = "total",
+            channel: Annotated[str | None, Query(pattern=r"^[^\x00]{1,64}$")] = None,
             version: Annotated[str | None, Query(pattern=r"^[0-9a-f]{64}$")] = None) -> LatencyOut:
     """Inference latency (ms) percentiles per time bucket: `stage` is `total` or a stage name
     (e.g. `model:model`); filter by channel (deployment) and/or version."""
@@ -114,7 +114,7 @@ def latency(project: str, auth: DeployAuth, session: SessionDep, window: Window 
 
 @router.get("/summary", response_model=SummaryOut)
 def summary(project: str, auth: DeployAuth, session: SessionDep, window: Window = 3600.0,
-            channel: Annotated[str | None, Query(max_length=64)] = None,
+            channel: Annotated[str | None, Query(pattern=r"^[^\x00]{1,64}$")] = None,
             version: Annotated[str | None, Query(pattern=r"^[0-9a-f]{64}$")] = None) -> SummaryOut:
     """Events, inferences, errors, error rate and active devices, overall and per version."""
     assert auth.project is not None

@@ -35,9 +35,9 @@ unit: setup
 
 # The whole suite again with runec's default level at -O0: nothing may depend on optimisation.
 unit-O0: setup
-	RUNE_OPT_LEVEL=0 $(BIN)/python -m pytest -q -p no:cacheprovider
+	RUNE_OPT_LEVEL=0 $(BIN)/python -m pytest -q -p no:cacheprovider -m "not loss"
 
-test: lint lit unit-O0 unit
+test: lint lit pg-deps unit-O0 unit
 
 clean:
 	rm -rf build .pytest_cache
@@ -48,6 +48,7 @@ bench: setup
 	$(BIN)/python benchmarks/bench_compile_time.py
 	$(BIN)/python benchmarks/runtime/bench_overhead.py
 	$(BIN)/python benchmarks/runtime/bench_microspeech.py
+	$(BIN)/python benchmarks/bench_forge.py
 
 # Microcontroller proofs (docs/abi.md "Hosts on microcontrollers"): the MVP wasm profile on
 # wasm3, and native Cortex-M4 code on qemu's mps2-an386. Installs Debian's cross toolchain and
@@ -70,7 +71,7 @@ bench-mcu: mcu-deps
 # Forge (docs/forge.md): the server suite runs on SQLite and on a throw-away PostgreSQL cluster
 # that the tests start on loopback; `pg-deps` installs Debian's PostgreSQL server for them.
 PG_DEBS := postgresql
-.PHONY: pg-deps test-forge test-forge-loss bench-forge
+.PHONY: pg-deps test-forge test-forge-loss forge-openapi
 
 pg-deps:
 	dpkg -s $(PG_DEBS) >/dev/null 2>&1 || { $(SUDO) apt-get update && \
@@ -80,4 +81,7 @@ test-forge: setup pg-deps
 	$(BIN)/python -m pytest -q tests/forge
 
 test-forge-loss: setup pg-deps
-	$(BIN)/python -m pytest -q tests/forge/test_loss.py --run-loss
+	$(BIN)/python -m pytest -q tests/forge/test_loss.py
+
+forge-openapi: setup
+	$(BIN)/python -m rune.forge.server.openapi docs/forge.openapi.json

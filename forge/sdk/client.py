@@ -81,9 +81,11 @@ class Forge:
         http.request("POST", self._project_url("telemetry"), self.key,
                      json_body={"events": events}, timeout=self.timeout)
 
-    def record(self, kind: str, **fields: Any) -> None:
-        if self.telemetry is not None:
-            self.telemetry.record(kind, **fields)
+    def record(self, kind: str, **fields: Any) -> str | None:
+        """Queue a telemetry event (if telemetry is on); returns its id."""
+        if self.telemetry is None:
+            return None
+        return self.telemetry.record(kind, **fields)
 
     # -- fetching ---------------------------------------------------------------------------
 

@@ -83,6 +83,7 @@ class Telemetry:
         self.device = device_metadata()
         self.recorded = 0
         self.failures = 0  # consecutive failed sends (drives the backoff)
+        self.failed_sends = 0  # all failed sends, for the device's own diagnostics
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._send_lock = threading.Lock()
@@ -130,6 +131,7 @@ class Telemetry:
 
     def _loop(self) -> None:
         while not self._stop.is_set():
+            failures = self.failures
             try:
                 sent = self.flush_once()
                 self.failures = 0
@@ -146,6 +148,7 @@ class Telemetry:
             except Exception:  # never let telemetry kill the application
                 self.failures += 1
                 delay = self.backoff()
+            self.failed_sends += self.failures > failures
             if delay:
                 self._wake.wait(delay)
                 self._wake.clear()

@@ -11,6 +11,7 @@ from sqlalchemy import text
 from . import problems
 from .config import Settings
 from .db import make_engine, session_factory
+from .ingest import IngestWriter
 from .limits import BodyLimit
 from .routers import builds, deployments, projects, telemetry
 from .schemas import Health, Problem
@@ -29,6 +30,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
     app.state.store = BlobStore(settings.store_dir)
+    app.state.ingest = IngestWriter(make_engine(settings.url))  # its own pool: never starved
     problems.install(app)
     for module in (projects, builds, deployments, telemetry):
         app.include_router(module.router)

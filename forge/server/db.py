@@ -28,7 +28,8 @@ def make_engine(url: str) -> Engine:
     except ArgumentError:
         raise DatabaseURLError(f"invalid database URL {url!r}") from None
     if parsed.get_backend_name() == "sqlite":
-        engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
+        engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False},
+                               pool_size=20, max_overflow=20)
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]

@@ -9,7 +9,7 @@ security test can drive every route from the spec.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -31,9 +31,15 @@ _bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer fk_...
 _header = APIKeyHeader(name="x-api-key", auto_error=False, description="the same key")
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    with request.app.state.sessions() as session:
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """The route's session. Closed on the event loop (it connects lazily, in the route's
+    thread): a closing session never waits for a worker thread, so a full thread pool cannot
+    hold connections hostage."""
+    session = request.app.state.sessions()
+    try:
         yield session
+    finally:
+        session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -69,9 +75,16 @@ class Authorizer:
     def __init__(self, scope: Scope, *, server: bool = False) -> None:
         self.scope, self.server = scope, server
 
-    def __call__(self, request: Request, session: SessionDep,
+    def __call__(self, request: Request,
                  bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
                  header: Annotated[str | None, Depends(_header)]) -> Auth:
+        # A session of its own, closed before the route runs: the key and project come back
+        # detached (loaded), and no connection is held between the check and the route.
+        with request.app.state.sessions() as session:
+            return self._check(request, session, bearer, header)
+
+    def _check(self, request: Request, session: Session,
+               bearer: HTTPAuthorizationCredentials | None, header: str | None) -> Auth:
         key = _key(session, bearer, header)
         name = request.path_params.get("project")
         project = None

@@ -86,8 +86,8 @@ def get_project(auth: FetchAuth, project: str) -> ProjectOut:
 def update_project(project: str, auth: AdminAuth, body: ProjectUpdate,
                    session: SessionDep) -> ProjectOut:
     """Project settings; `allow_custom_blocks` lets builds run the project's own Python blocks."""
-    target = auth.project
-    assert target is not None
+    assert auth.project is not None
+    target = session.get_one(Project, auth.project.id)
     if body.allow_custom_blocks is not None:
         target.allow_custom_blocks = body.allow_custom_blocks
     session.commit()

@@ -7,10 +7,8 @@ import time
 from collections import defaultdict
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from sqlalchemy import Select, select
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
 
 from ..deps import DeployAuth, ScopedRoute, SessionDep, TelemetryAuth
 from ..models import TelemetryEvent, TelemetryTiming
@@ -22,37 +20,24 @@ router = APIRouter(prefix="/v1/projects/{project}/telemetry", tags=["telemetry"]
 Window = Annotated[float, Query(gt=0, le=366 * 86400, description="seconds back from now")]
 MAX_BUCKETS = 1000
 MAX_ROWS = 1_000_000
-CHUNK = 1000
-
-
-def _insert(session: Session):  # type: ignore[no-untyped-def]
-    return (postgresql.insert if session.bind.dialect.name == "postgresql"  # type: ignore[union-attr]
-            else sqlite.insert)
 
 
 @router.post("", response_model=IngestResult)
 def ingest(project: str, auth: TelemetryAuth, batch: EventBatch,
-           session: SessionDep) -> IngestResult:
-    """Store a batch in one transaction. Events already stored (same id) are skipped, so a
-    device may re-send a batch whose acknowledgement it never saw. The response comes after the
-    commit: an acknowledged event is durable."""
+           request: Request) -> IngestResult:
+    """Store a batch. Events already stored (same id) are skipped, so a device may re-send a
+    batch whose acknowledgement it never saw. The response comes after the commit (shared
+    with concurrent requests, see `ingest.py`): an acknowledged event is durable."""
     assert auth.project is not None
     pid, now = auth.project.id, time.time()
-    unique = {e.id: e for e in batch.events}
-    rows = [{"project_id": pid, "event_id": e.id, "device_id": e.device_id, "kind": e.kind,
-             "ts": e.ts, "received_at": now, "channel": e.channel,
-             "version_sha256": e.version_sha256, "total_ms": e.total_ms, "error": e.error,
-             "device": e.device.model_dump()} for e in unique.values()]
-    insert = _insert(session)
-    stored = session.scalars(insert(TelemetryEvent).values(rows).on_conflict_do_nothing()
-                             .returning(TelemetryEvent.event_id)).all()
-    timings = [{"project_id": pid, "event_id": eid, "stage": stage, "ms": ms}
-               for eid in stored for stage, ms in unique[eid].stages.items()]
-    for start in range(0, len(timings), CHUNK):  # under SQLite's bound-parameter limit
-        session.execute(insert(TelemetryTiming).values(timings[start:start + CHUNK])
-                        .on_conflict_do_nothing())
-    session.commit()
-    return IngestResult(received=len(batch.events), stored=len(stored))
+    events = [{"project_id": pid, "event_id": e.id, "device_id": e.device_id, "kind": e.kind,
+               "ts": e.ts, "received_at": now, "channel": e.channel,
+               "version_sha256": e.version_sha256, "total_ms": e.total_ms, "error": e.error,
+               "device": e.device.model_dump()} for e in batch.events]
+    timings = [{"project_id": pid, "event_id": e.id, "stage": stage, "ms": ms}
+               for e in batch.events for stage, ms in e.stages.items()]
+    stored = request.app.state.ingest.submit(events, timings).result(timeout=120)
+    return IngestResult(received=len(batch.events), stored=stored)
 
 
 def percentile(sorted_values: list[float], p: float) -> float | None:

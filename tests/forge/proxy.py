@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import socket
+import struct
 import threading
 
 
@@ -48,7 +49,8 @@ class Proxy:
     def _drop(self, conn: socket.socket) -> None:
         self.refused += 1
         try:
-            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            # linger 0: the client sees a reset, as when a link drops
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         except OSError:
             pass
         conn.close()

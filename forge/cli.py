@@ -418,6 +418,12 @@ def main(argv: list[str] | None = None) -> int:
     except (CLIError, ForgeError) as exc:
         print(f"forge: error: {exc}", file=sys.stderr)
         return 1
+    except Exception as exc:
+        if type(exc).__module__.startswith("sqlalchemy"):  # unreachable or refusing database
+            cause = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            print(f"forge: error: cannot use the database: {cause}", file=sys.stderr)
+            return 1
+        raise
     except OSError as exc:
         print(f"forge: error: {exc.strerror or exc}: {getattr(exc, 'filename', '') or ''}",
               file=sys.stderr)

@@ -45,7 +45,7 @@ O0_SKIP := --ignore=tests/forge --ignore=tests/web --ignore=tests/eval --ignore=
 unit-O0: setup
 	RUNE_OPT_LEVEL=0 $(BIN)/python -m pytest -q -p no:cacheprovider $(O0_SKIP) -m "not loss"
 
-test: eval-deps lint lit unit-O0 unit
+test: eval-deps pg-deps lint lit unit-O0 unit
 
 clean:
 	rm -rf build .pytest_cache
@@ -84,6 +84,7 @@ bench: setup eval-deps
 	$(BIN)/python benchmarks/bench_goals.py
 	$(BIN)/python benchmarks/bench_compiled_models.py
 	$(BIN)/python benchmarks/bench_eval.py
+	$(BIN)/python benchmarks/bench_forge.py
 
 # Models compiled into the rune: compiled vs LiteRT, whole-pipeline arenas.
 bench-models: setup
@@ -118,3 +119,21 @@ eval-deps:
 
 test-eval: setup eval-deps
 	$(BIN)/python -m pytest -q tests/eval
+
+# Forge (docs/forge.md): the server suite runs on SQLite and on a throw-away PostgreSQL cluster
+# that the tests start on loopback; `pg-deps` installs Debian's PostgreSQL server for them.
+PG_DEBS := postgresql
+.PHONY: pg-deps test-forge test-forge-loss forge-openapi
+
+pg-deps:
+	dpkg -s $(PG_DEBS) >/dev/null 2>&1 || { $(SUDO) apt-get update && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $(PG_DEBS); }
+
+test-forge: setup pg-deps
+	$(BIN)/python -m pytest -q tests/forge
+
+test-forge-loss: setup pg-deps
+	$(BIN)/python -m pytest -q tests/forge/test_loss.py
+
+forge-openapi: setup
+	$(BIN)/python -m rune.forge.server.openapi docs/forge.openapi.json

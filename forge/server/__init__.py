@@ -1,0 +1,1 @@
+"""The Forge server: projects, keys, builds, versions, channels, signed artifacts, telemetry."""

@@ -1,7 +1,9 @@
 """Typed attributes that passes attach: fused chains, the memory plan and the manifest.
 
-Each is a `ParametrizedAttribute` whose parameters are its fields, declared once as annotations
-(irdl checks their types). They share one printed form, the fields by name in declaration order:
+Each is a `ParametrizedAttribute` whose parameters are its fields (irdl checks their types). The
+memory plan and the manifest are `derive`d from `rune.abi`'s dataclasses, so their field names are
+written only there; passes build them by field name (`Record.of`). They share one printed form,
+the fields by name in declaration order:
 
     #rune.tensor_slot<id 0, offset 0, bytes 400, first 0, last 1>
 

@@ -21,20 +21,7 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any, Self
 
-from rune.abi.manifest import (
-    Capability,
-    JsonObject,
-    Manifest,
-    MemoryPlan,
-    Model,
-    Output,
-    Stage,
-    Tensor,
-    TensorSlot,
-    field_types,
-    is_packaging_field,
-    optional_inner,
-)
+from rune.abi import manifest as abi
 from rune.ir.attr_values import Value, from_attr
 from xdsl.dialects.builtin import ArrayAttr, DictionaryAttr, IntAttr, NoneAttr, StringAttr
 from xdsl.ir import Attribute, ParametrizedAttribute
@@ -177,14 +164,14 @@ class FusedStepAttr(Record):
 
 def _attr_type(hint: Any) -> Any:
     """The parameter type of a field of type `hint` (`X | None` is optional: `... | NoneAttr`)."""
-    inner = optional_inner(hint)
+    inner = abi.optional_inner(hint)
     if inner is not None:
         return _attr_type(inner) | NoneAttr
     if hint is int:
         return IntAttr
     if hint is str:
         return StringAttr
-    if hint == JsonObject:
+    if hint == abi.JsonObject:
         return DictionaryAttr
     if dataclasses.is_dataclass(hint):
         return _derived[hint]
@@ -200,9 +187,9 @@ def derive(cls: type, name: str) -> type[Record]:
     """The attribute `name` whose fields are dataclass `cls`'s, in order, less the packaging
     fields (`rune.abi.manifest.is_packaging_field`): so the manifest's field names are written
     only in `rune.abi`. A nested dataclass must be derived first."""
-    hints = field_types(cls)
+    hints = abi.field_types(cls)
     params = {_param(f.name): _attr_type(hints[f.name])
-              for f in dataclasses.fields(cls) if not is_packaging_field(f)}  # fmt: skip
+              for f in dataclasses.fields(cls) if not abi.is_packaging_field(f)}  # fmt: skip
     title = "".join(word.title() for word in name.removeprefix("rune.").split("_"))
     attr = type(f"{title}Attr", (Record,), {
         "__doc__": cls.__doc__, "__module__": __name__, "__annotations__": params, "name": name,
@@ -216,15 +203,15 @@ def _param(field_name: str) -> str:
     return "name_" if field_name == "name" else field_name
 
 
-TensorSlotAttr = derive(TensorSlot, "rune.tensor_slot")
-MemoryPlanAttr = derive(MemoryPlan, "rune.memory_plan")
-ManifestTensorAttr = derive(Tensor, "rune.manifest_tensor")
-ManifestCapabilityAttr = derive(Capability, "rune.manifest_capability")
-ManifestModelAttr = derive(Model, "rune.manifest_model")
-ManifestOutputAttr = derive(Output, "rune.manifest_output")
-ManifestStageAttr = derive(Stage, "rune.manifest_stage")
+TensorSlotAttr = derive(abi.TensorSlot, "rune.tensor_slot")
+MemoryPlanAttr = derive(abi.MemoryPlan, "rune.memory_plan")
+ManifestTensorAttr = derive(abi.Tensor, "rune.manifest_tensor")
+ManifestCapabilityAttr = derive(abi.Capability, "rune.manifest_capability")
+ManifestModelAttr = derive(abi.Model, "rune.manifest_model")
+ManifestOutputAttr = derive(abi.Output, "rune.manifest_output")
+ManifestStageAttr = derive(abi.Stage, "rune.manifest_stage")
 #: What lower-pipeline hands the packager: the manifest less what only packaging knows.
-ManifestAttr = derive(Manifest, "rune.manifest")
+ManifestAttr = derive(abi.Manifest, "rune.manifest")
 
 
 ATTRIBUTES = [FusedStepAttr, TensorSlotAttr, MemoryPlanAttr, ManifestTensorAttr,

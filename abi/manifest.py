@@ -40,6 +40,12 @@ def _tensor_ids(text: str) -> dict[str, Any]:
     return _doc(text, tensor_ids=True)
 
 
+def _packaged(text: str, *, required: bool) -> dict[str, Any]:
+    """A field only packaging fills in (`is_packaging_field`); a packaged manifest must have it
+    if `required`."""
+    return _doc(text, packaged=True, required=required)
+
+
 # Fields are keyword-only, in the order lower-pipeline writes the IR's `rune.manifest` attribute;
 # the JSON a rune carries has its keys sorted.
 
@@ -104,7 +110,7 @@ class Model:
     outputs: tuple[int, ...] = field(default=(), metadata=_tensor_ids("output tensors, by slot"))
     args: JsonObject | None = field(default=None, metadata=_doc("the Runefile's arguments"))
     blob: Blob | None = field(
-        default=None, metadata=_doc("the model's bytes in `rune.blobs`", packaged=True)
+        default=None, metadata=_packaged("the model's bytes in `rune.blobs`", required=True)
     )
 
 
@@ -167,7 +173,9 @@ class Manifest:
     abi_version: int = field(metadata=_doc("the ABI version the rune was built for"))
     name: str = field(metadata=_doc("the rune's name"))
     image: str | None = field(default=None, metadata=_doc("the Runefile's image"))
-    compiler: str | None = field(default=None, metadata=_doc("the compiler that built it"))
+    compiler: str | None = field(
+        default=None, metadata=_packaged("the compiler that built it", required=False)
+    )
     tensors: tuple[Tensor, ...] = field(default=(), metadata=_doc("every edge of the pipeline"))
     capabilities: tuple[Capability, ...] = field(default=(), metadata=_doc("in index order"))
     models: tuple[Model, ...] = field(default=(), metadata=_doc("in index order"))
@@ -246,11 +254,17 @@ def _decode_value(
     raise TypeError(f"rune.abi cannot decode {hint!r}")  # a field type this codec lacks
 
 
+def is_packaging_field(f: dataclasses.Field) -> bool:
+    """Whether only packaging fills `f` in (the compiler's name, a model's blob range). A draft,
+    the compiler's IR form, has no such field: `decode(..., draft=True)` ignores them and the
+    IR's attributes (`rune.ir.attrs`) are the dataclasses less them."""
+    return bool(f.metadata.get("packaged"))
+
+
 def is_required(f: dataclasses.Field, draft: bool = False) -> bool:
-    """Whether a manifest must have field `f` (a draft, the compiler's IR form, need not have
-    the fields only packaging fills in)."""
-    if f.metadata.get("packaged"):
-        return not draft
+    """Whether a manifest must have field `f` (a draft never has the packaging fields)."""
+    if is_packaging_field(f):
+        return not draft and f.metadata["required"]
     return f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
 
 
@@ -267,6 +281,8 @@ def _decode_object(cls: type, value: Any, path: str, draft: bool) -> Any:
     for f in dataclasses.fields(cls):
         if not (draft or is_wire_field(f)):
             continue  # an unknown field to a host
+        if draft and is_packaging_field(f):
+            continue  # packaging fills it in
         where = f"{path}.{f.name}"
         required = is_required(f, draft)
         present = f.name in value and (value[f.name] is not None or required)

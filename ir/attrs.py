@@ -1,7 +1,9 @@
 """Typed attributes that passes attach: fused chains, the memory plan and the manifest.
 
-Each is a `ParametrizedAttribute` whose parameters are its fields, declared once as annotations
-(irdl checks their types). They share one printed form, the fields by name in declaration order:
+Each is a `ParametrizedAttribute` whose parameters are its fields (irdl checks their types). The
+memory plan and the manifest are `derive`d from `rune.abi`'s dataclasses, so their field names are
+written only there; passes build them by field name (`Record.of`). They share one printed form,
+the fields by name in declaration order:
 
     #rune.tensor_slot<id 0, offset 0, bytes 400, first 0, last 1>
 
@@ -13,9 +15,13 @@ them into the plain data (dicts, lists, ints, strings) the manifest is made of.
 
 from __future__ import annotations
 
+import dataclasses
+import typing
 from collections.abc import Sequence
 from functools import cache
+from typing import Any, Self
 
+from rune.abi import manifest as abi
 from rune.ir.attr_values import Value, from_attr
 from xdsl.dialects.builtin import ArrayAttr, DictionaryAttr, IntAttr, NoneAttr, StringAttr
 from xdsl.ir import Attribute, ParametrizedAttribute
@@ -45,6 +51,17 @@ class Record(ParametrizedAttribute):
     def fields(cls) -> list[tuple[str, bool]]:
         """(field name, optional) of every parameter, in declaration order."""
         return _fields(cls)
+
+    @classmethod
+    def of(cls, **values: Attribute) -> Self:
+        """The attribute from its fields by name, so a caller does not depend on their order; an
+        optional field left out is absent."""
+        fields = cls.fields()
+        unknown = set(values) - {name for name, _ in fields}
+        missing = [name for name, optional in fields if not optional and name not in values]
+        if unknown or missing:
+            raise TypeError(f"{cls.name}: unknown fields {sorted(unknown)}, missing {missing}")
+        return cls(*[values.get(name, NoneAttr()) for name, _ in fields])
 
     def print_parameters(self, printer: Printer) -> None:
         present = [(name, value) for (name, _), value in zip(self.fields(), self.parameters,
@@ -142,122 +159,60 @@ class FusedStepAttr(Record):
     makes: StringAttr
 
 
-# -- plan-memory --------------------------------------------------------------------------------
+# -- plan-memory and lower-pipeline: derived from rune.abi's dataclasses ------------------------
 
 
-@irdl_attr_definition
-class TensorSlotAttr(Record):
-    """Where one tensor lives in the arena, and the stage steps it is live for."""
-
-    name = "rune.tensor_slot"
-
-    id: IntAttr
-    offset: IntAttr
-    bytes: IntAttr
-    first: IntAttr
-    last: IntAttr
-
-
-@irdl_attr_definition
-class MemoryPlanAttr(Record):
-    """The static memory plan: arena size, the naive sum and lower bound, and every slot."""
-
-    name = "rune.memory_plan"
-
-    strategy: StringAttr
-    arena_bytes: IntAttr
-    naive_bytes: IntAttr
-    lower_bound_bytes: IntAttr
-    tensors: ArrayAttr[TensorSlotAttr]
+def _attr_type(hint: Any) -> Any:
+    """The parameter type of a field of type `hint` (`X | None` is optional: `... | NoneAttr`)."""
+    inner = abi.optional_inner(hint)
+    if inner is not None:
+        return _attr_type(inner) | NoneAttr
+    if hint is int:
+        return IntAttr
+    if hint is str:
+        return StringAttr
+    if hint == abi.JsonObject:
+        return DictionaryAttr
+    if dataclasses.is_dataclass(hint):
+        return _derived[hint]
+    if typing.get_origin(hint) is tuple:
+        return ArrayAttr[_attr_type(typing.get_args(hint)[0])]
+    raise TypeError(f"no attribute type for {hint!r}")  # a field type this derivation lacks
 
 
-# -- lower-pipeline: the manifest (docs/abi.md) -------------------------------------------------
+_derived: dict[type, type[Record]] = {}
 
 
-@irdl_attr_definition
-class ManifestTensorAttr(Record):
-    name = "rune.manifest_tensor"
-
-    id: IntAttr
-    element_type: StringAttr
-    dimensions: ArrayAttr[IntAttr]
-
-
-@irdl_attr_definition
-class ManifestCapabilityAttr(Record):
-    name = "rune.manifest_capability"
-
-    index: IntAttr
-    name_: StringAttr
-    kind: StringAttr
-    args: DictionaryAttr
-    outputs: ArrayAttr[IntAttr]
+def derive(cls: type, name: str) -> type[Record]:
+    """The attribute `name` whose fields are dataclass `cls`'s, in order, less the packaging
+    fields (`rune.abi.manifest.is_packaging_field`): so the manifest's field names are written
+    only in `rune.abi`. A nested dataclass must be derived first."""
+    hints = abi.field_types(cls)
+    params = {_param(f.name): _attr_type(hints[f.name])
+              for f in dataclasses.fields(cls) if not abi.is_packaging_field(f)}  # fmt: skip
+    title = "".join(word.title() for word in name.removeprefix("rune.").split("_"))
+    attr = type(f"{title}Attr", (Record,), {
+        "__doc__": cls.__doc__, "__module__": __name__, "__annotations__": params, "name": name,
+    })  # fmt: skip
+    _derived[cls] = irdl_attr_definition(attr)
+    return _derived[cls]
 
 
-@irdl_attr_definition
-class ManifestModelAttr(Record):
-    name = "rune.manifest_model"
-
-    index: IntAttr
-    name_: StringAttr
-    format: StringAttr
-    source: StringAttr
-    inputs: ArrayAttr[IntAttr]
-    outputs: ArrayAttr[IntAttr]
+def _param(field_name: str) -> str:
+    """A field's parameter name: `name` is the attribute's own, so that field is `name_`."""
+    return "name_" if field_name == "name" else field_name
 
 
-@irdl_attr_definition
-class ManifestOutputAttr(Record):
-    name = "rune.manifest_output"
-
-    index: IntAttr
-    name_: StringAttr
-    kind: StringAttr
-    args: DictionaryAttr
-    inputs: ArrayAttr[IntAttr]
-
-
-@irdl_attr_definition
-class ManifestStageAttr(Record):
-    name = "rune.manifest_stage"
-
-    name_: StringAttr
-    inputs: ArrayAttr[IntAttr]
-    outputs: ArrayAttr[IntAttr]
-    kind: StringAttr
-    proc_block: StringAttr | NoneAttr
-
-
-@irdl_attr_definition
-class ManifestCompiledModelAttr(Record):
-    """A model import-models compiled into the rune (its operators became kernel stages)."""
-
-    name = "rune.manifest_compiled_model"
-
-    name_: StringAttr
-    format: StringAttr
-    model: StringAttr
-    operators: IntAttr
-
-
-@irdl_attr_definition
-class ManifestAttr(Record):
-    """What lower-pipeline hands the packager: the manifest less what only packaging knows (the
-    compiler's name, each model's blob range)."""
-
-    name = "rune.manifest"
-
-    abi_version: IntAttr
-    name_: StringAttr
-    image: StringAttr
-    tensors: ArrayAttr[ManifestTensorAttr]
-    capabilities: ArrayAttr[ManifestCapabilityAttr]
-    models: ArrayAttr[ManifestModelAttr]
-    outputs: ArrayAttr[ManifestOutputAttr]
-    stages: ArrayAttr[ManifestStageAttr]
-    memory: MemoryPlanAttr
-    compiled_models: ArrayAttr[ManifestCompiledModelAttr] | NoneAttr  # import-models
-    probes: ArrayAttr[StringAttr] | NoneAttr  # insert-stage-probes (runec --profile)
+TensorSlotAttr = derive(abi.TensorSlot, "rune.tensor_slot")
+MemoryPlanAttr = derive(abi.MemoryPlan, "rune.memory_plan")
+ManifestTensorAttr = derive(abi.Tensor, "rune.manifest_tensor")
+ManifestCapabilityAttr = derive(abi.Capability, "rune.manifest_capability")
+ManifestModelAttr = derive(abi.Model, "rune.manifest_model")
+ManifestOutputAttr = derive(abi.Output, "rune.manifest_output")
+ManifestStageAttr = derive(abi.Stage, "rune.manifest_stage")
+ManifestCompiledModelAttr = derive(abi.CompiledModel, "rune.manifest_compiled_model")
+#: What lower-pipeline hands the packager: the manifest less what only packaging knows.
+ManifestAttr = derive(abi.Manifest, "rune.manifest")
 
 
 ATTRIBUTES = [FusedStepAttr, TensorSlotAttr, MemoryPlanAttr, ManifestTensorAttr,

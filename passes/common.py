@@ -15,6 +15,7 @@ from rune.ir import dialect as rd
 from rune.ir.attrs import FusedStepAttr, MemoryPlanAttr
 from rune.ir.dialect import tensor_bytes
 from rune.passes.memory.lifetimes import memory_plan, tensors_of
+from xdsl.dialects.builtin import NoneAttr
 
 __all__ = ["COMPILED_MODELS_ATTR", "MANIFEST_ATTR", "PLAN_ATTR", "StageError", "fused_chains",
            "input_sigs", "plan_of", "tensors_of"]
@@ -55,6 +56,10 @@ def plan_of(pipeline: rd.PipelineOp) -> MemoryPlanAttr:
         return memory_plan(pipeline, "naive")
     if not isinstance(attr, MemoryPlanAttr):
         raise ValueError(f"{PLAN_ATTR} must be a #rune.memory_plan, got {attr}")
+    absent = [name for (name, _), value in zip(attr.fields(), attr.parameters, strict=True)
+              if isinstance(value, NoneAttr)]  # fmt: skip
+    if absent:  # optional in a host's manifest, but lowering needs the whole plan
+        raise ValueError(f"{PLAN_ATTR} needs the fields {', '.join(absent)}")
     values = tensors_of(pipeline)
     slots = attr.tensors.data
     if [slot.id.data for slot in slots] != list(range(len(values))):

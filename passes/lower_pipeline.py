@@ -133,7 +133,8 @@ def _lower(pipeline: rd.PipelineOp) -> tuple[list, ManifestAttr]:
     manifest_tensors = []
     for tid, value in enumerate(values):
         element, shape = tensor_sig(value.type)
-        manifest_tensors.append(ManifestTensorAttr(IntAttr(tid), StringAttr(element), ints(shape)))
+        manifest_tensors.append(ManifestTensorAttr.of(
+            id=IntAttr(tid), element_type=StringAttr(element), dimensions=ints(shape)))
 
     run = _RunBuilder()
     buffers: dict[SSAValue, SSAValue] = {}
@@ -162,16 +163,18 @@ def _lower(pipeline: rd.PipelineOp) -> tuple[list, ManifestAttr]:
         proc_block: StringAttr | NoneAttr = NoneAttr()
         if isinstance(stage, rd.CapabilityOp):
             index = len(capabilities)
-            capabilities.append(ManifestCapabilityAttr(
-                IntAttr(index), stage.stage, stage.kind, stage.args, outs))
+            capabilities.append(ManifestCapabilityAttr.of(
+                index=IntAttr(index), name=stage.stage, kind=stage.kind, args=stage.args,
+                outputs=outs))
             value = stage.output
             run.call_host("capability_read", run.const(index), run.pointer(buffer(value)),
                           run.const(tensor_bytes(value.type)))
             kind = "capability"
         elif isinstance(stage, rd.ModelOp):
             index = len(models)
-            models.append(ManifestModelAttr(
-                IntAttr(index), stage.stage, stage.format, stage.source, ins, outs))
+            models.append(ManifestModelAttr.of(
+                index=IntAttr(index), name=stage.stage, format=stage.format, source=stage.source,
+                inputs=ins, outputs=outs))
             for slot, value in enumerate(stage.inputs):
                 run.call_host("model_set_input", run.const(index), run.const(slot),
                               run.pointer(buffer(value)), run.const(tensor_bytes(value.type)))
@@ -182,8 +185,9 @@ def _lower(pipeline: rd.PipelineOp) -> tuple[list, ManifestAttr]:
             kind = "model"
         elif isinstance(stage, rd.OutputOp):
             index = len(outputs)
-            outputs.append(ManifestOutputAttr(
-                IntAttr(index), stage.stage, stage.kind, stage.args, ins))
+            outputs.append(ManifestOutputAttr.of(
+                index=IntAttr(index), name=stage.stage, kind=stage.kind, args=stage.args,
+                inputs=ins))
             for slot, value in enumerate(stage.inputs):
                 run.call_host("output_write", run.const(index), run.const(slot),
                               run.pointer(buffer(value)), run.const(tensor_bytes(value.type)))
@@ -201,7 +205,9 @@ def _lower(pipeline: rd.PipelineOp) -> tuple[list, ManifestAttr]:
             run.emit(func.CallOp(kernel.sym_name.data, operands, []))
             kind = "proc-block"
             proc_block = stage.kernel
-        stages.append(ManifestStageAttr(stage.stage, ins, outs, StringAttr(kind), proc_block))
+        stages.append(ManifestStageAttr.of(
+            name=stage.stage, inputs=ins, outputs=outs, kind=StringAttr(kind),
+            proc_block=proc_block))
 
     run_func = func.FuncOp("rune_run", ([], [i32]), run.finish())
     used = {op.callee.root_reference.data for op in run_func.walk() if isinstance(op, func.CallOp)}
@@ -209,10 +215,11 @@ def _lower(pipeline: rd.PipelineOp) -> tuple[list, ManifestAttr]:
         func.FuncOp.external(imp.symbol, [i32] * len(imp.params), [i32])
         for imp in PIPELINE_IMPORTS if imp.symbol in used
     ]
-    manifest = ManifestAttr(
-        IntAttr(ABI_VERSION), pipeline.sym_name, pipeline.image, ArrayAttr(manifest_tensors),
-        ArrayAttr(capabilities), ArrayAttr(models), ArrayAttr(outputs), ArrayAttr(stages), memory,
-        pipeline.attributes.get(COMPILED_MODELS_ATTR, NoneAttr()), NoneAttr())
+    manifest = ManifestAttr.of(
+        abi_version=IntAttr(ABI_VERSION), name=pipeline.sym_name, image=pipeline.image,
+        tensors=ArrayAttr(manifest_tensors), capabilities=ArrayAttr(capabilities),
+        models=ArrayAttr(models), outputs=ArrayAttr(outputs), stages=ArrayAttr(stages),
+        memory=memory, compiled_models=pipeline.attributes.get(COMPILED_MODELS_ATTR, NoneAttr()))
     return [*globals_, *imports, *kernels, run_func], manifest
 
 

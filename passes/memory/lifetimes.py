@@ -52,16 +52,17 @@ def memory_plan(pipeline: rd.PipelineOp, strategy: str) -> MemoryPlanAttr:
     slot_offset = dict(zip(slots, offsets, strict=True))
     singles = [Interval(tensor_bytes(v.type), first[i], last[i]) for i, v in enumerate(values)]
     slots_by_tensor = [
-        TensorSlotAttr(IntAttr(i), IntAttr(slot_offset[group[i]]), IntAttr(singles[i].size),
-                       IntAttr(first[i]), IntAttr(last[i]))
+        TensorSlotAttr.of(id=IntAttr(i), offset=IntAttr(slot_offset[group[i]]),
+                          bytes=IntAttr(singles[i].size), first=IntAttr(first[i]),
+                          last=IntAttr(last[i]))
         for i in range(len(values))
     ]
-    return MemoryPlanAttr(
-        StringAttr(strategy),
-        IntAttr(arena_size(intervals, offsets)),
-        IntAttr(arena_size(singles, plan(singles, "naive"))),
-        IntAttr(lower_bound(intervals)),
-        ArrayAttr(slots_by_tensor),
+    return MemoryPlanAttr.of(
+        strategy=StringAttr(strategy),
+        arena_bytes=IntAttr(arena_size(intervals, offsets)),
+        naive_bytes=IntAttr(arena_size(singles, plan(singles, "naive"))),
+        lower_bound_bytes=IntAttr(lower_bound(intervals)),
+        tensors=ArrayAttr(slots_by_tensor),
     )
 
 

@@ -1,0 +1,48 @@
+/**
+ * Model handlers, keyed by the manifest's model format, as in the Python host
+ * (runtime/handlers): a factory gets the model's bytes and its manifest entry and returns a
+ * handler. Imports are synchronous (the rune calls `model_invoke` from inside `rune_run`), so a
+ * handler's `invoke` is too; loading may be asynchronous.
+ */
+import { ModelError } from "../errors.js";
+import type { ModelSpec } from "../manifest.js";
+
+export interface ModelHandler {
+  /** Copy input `slot` (the tensor's little-endian bytes) into the model. */
+  setInput(slot: number, data: Uint8Array): void;
+  invoke(): void;
+  /** Output `slot`'s bytes after the last `invoke` (valid until the next one). */
+  getOutput(slot: number): Uint8Array;
+  dispose?(): void;
+}
+
+export type HandlerFactory = (spec: ModelSpec, blob: Uint8Array) => Promise<ModelHandler>;
+
+export class HandlerRegistry {
+  private readonly factories: Map<string, HandlerFactory>;
+  constructor(factories: Iterable<[string, HandlerFactory]> = []) {
+    this.factories = new Map(factories);
+  }
+  register(format: string, factory: HandlerFactory, replace = false): void {
+    if (this.factories.has(format) && !replace) {
+      throw new Error(`a handler for model format ${format} is already registered`);
+    }
+    this.factories.set(format, factory);
+  }
+  copy(): HandlerRegistry {
+    return new HandlerRegistry(this.factories);
+  }
+  get formats(): string[] {
+    return [...this.factories.keys()];
+  }
+  async create(spec: ModelSpec, blob: Uint8Array): Promise<ModelHandler> {
+    const factory = this.factories.get(spec.format);
+    if (!factory) {
+      const known = this.formats.join(", ") || "none";
+      throw new ModelError(
+        `model "${spec.name}" has format ${spec.format}, which this runtime has no handler for (handlers: ${known})`,
+      );
+    }
+    return factory(spec, blob);
+  }
+}

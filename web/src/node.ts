@@ -1,0 +1,49 @@
+/**
+ * The Node entry: the host with file inputs and the handlers loaded from this package's own
+ * dependencies. LiteRT.js's loader injects a `<script>` (or calls `importScripts` in a worker);
+ * in Node the same file is evaluated with `vm` and handed `require`/`__dirname`, so its
+ * Emscripten module reads the package's wasm from disk. Nothing is fetched from the network.
+ */
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
+import vm from "node:vm";
+import { HandlerRegistry } from "./handlers/index.js";
+import { tfliteHandler } from "./handlers/tflite.js";
+import { type LoadOptions, Rune } from "./host.js";
+
+export * from "./index.js";
+
+const require = createRequire(import.meta.url);
+
+/** The directory of `@litertjs/core`'s wasm files in node_modules. */
+export function liteRtDirectory(): string {
+  return join(dirname(require.resolve("@litertjs/core/package.json")), "wasm") + "/";
+}
+
+function installScriptLoader(): void {
+  const g = globalThis as Record<string, unknown>;
+  g.self ??= globalThis;
+  g.importScripts ??= (url: string | URL) => {
+    const path = new URL(String(url)).pathname;
+    const body = readFileSync(path, "utf8");
+    const wrapped = vm.runInThisContext(
+      `(function (require, __dirname, __filename) {${body}\n;globalThis.ModuleFactory = ModuleFactory;})`,
+      { filename: path },
+    ) as (r: NodeRequire, d: string, f: string) => void;
+    wrapped(createRequire(path), dirname(path) + "/", path);
+  };
+}
+
+/** The default handlers in Node: TFLite on LiteRT.js. */
+export function nodeHandlers(): HandlerRegistry {
+  installScriptLoader();
+  return new HandlerRegistry([["tensorflow-lite", tfliteHandler(pathToFileURL(liteRtDirectory()).href)]]);
+}
+
+/** `Rune.load` from a path or bytes, with Node's handlers and file reading. */
+export function loadRune(source: string | Uint8Array, options: LoadOptions = {}): Promise<Rune> {
+  const bytes = typeof source === "string" ? readFileSync(source) : source;
+  return Rune.load(bytes, { handlers: nodeHandlers(), readFile: (p) => readFileSync(p), ...options });
+}

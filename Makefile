@@ -37,7 +37,7 @@ unit: setup
 unit-O0: setup
 	RUNE_OPT_LEVEL=0 $(BIN)/python -m pytest -q -p no:cacheprovider
 
-test: lint lit unit-O0 unit
+test: lint lit web browser-deps unit-O0 unit
 
 clean:
 	rm -rf build .pytest_cache
@@ -66,3 +66,27 @@ test-mcu: mcu-deps
 
 bench-mcu: mcu-deps
 	$(BIN)/python benchmarks/mcu/bench_mcu.py --out /tmp/mcu_figures.md
+
+# The TypeScript host (web/, docs/web.md): npm ci from the committed lockfile (only when it
+# changed), the ABI table emitted from the Python host, then the bundles (esbuild). Its tests are
+# tests/web (run by `make test`); they drive Debian's Chromium, which `browser-deps` installs.
+BROWSER_DEBS := chromium
+.PHONY: web web-demo browser-deps test-web
+
+web/node_modules/.installed: web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+web: setup web/node_modules/.installed
+	$(BIN)/python web/scripts/emit_abi.py web/src/generated/abi.json
+	cd web && node build.mjs
+
+web-demo: web
+	@echo "serve it: $(BIN)/python -m http.server -d web/dist 8000, then open http://localhost:8000/demo/"
+
+browser-deps:
+	dpkg -s $(BROWSER_DEBS) >/dev/null 2>&1 || { $(SUDO) apt-get update && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $(BROWSER_DEBS); }
+
+test-web: web browser-deps
+	$(BIN)/python -m pytest -q tests/web

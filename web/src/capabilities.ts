@@ -307,3 +307,16 @@ export function assignSources<T>(
   }
   return assigned;
 }
+
+/** Inputs from files, as `rune run` routes them: by extension within each group (as
+ * `assignSources`), and `named` files fed to the stage of that name. */
+export function fileInputs(
+  manifest: Manifest,
+  files: FileInput[],
+  named: Record<string, FileInput> = {},
+): Record<string, FileInput> {
+  const sources: Record<string, FileInput[]> = {};
+  for (const file of files) (sources[groupOf(file.name)] ??= []).push(file);
+  const assigned = assignSources(manifest, sources, new Set(Object.keys(named)), (f) => f.name);
+  return { ...assigned, ...named };
+}

@@ -33,6 +33,7 @@ import type { HandlerRegistry, ModelHandler } from "./handlers/index.js";
 import { type Manifest, type TensorSpec, parseManifest } from "./manifest.js";
 import { type Output, typedArray } from "./outputs.js";
 import { Pcg64 } from "./rng.js";
+import { soundStage, windows } from "./stream.js";
 
 const MIB = 1 << 20;
 const PAGE = 65536;
@@ -253,6 +254,22 @@ export class Rune {
         };
       }),
     }));
+  }
+
+  /** Slide the SOUND stage's window over a long recording `hopMs` at a time and run once per
+   * window (the last one padded with silence), as the Python host's `Rune.stream`. */
+  async *stream(
+    recording: InputValue,
+    hopMs: number,
+    options: { capability?: string; inputs?: Record<string, InputValue> } = {},
+  ): AsyncGenerator<{ startMs: number; outputs: Output[] }> {
+    const spec = soundStage(this.manifest, options.capability);
+    const resolved = this.resolve(recording);
+    if (resolved === undefined) throw new CapabilityError("streaming needs a recording");
+    for (const { startMs, window } of windows(spec, resolved, hopMs)) {
+      const samples = spec.tensor.elementType === "i16" ? new Int16Array(window.buffer) : new Float32Array(window.buffer);
+      yield { startMs, outputs: await this.run({ ...options.inputs, [spec.name]: samples }) };
+    }
   }
 
   /** Release the model handlers. */

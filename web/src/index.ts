@@ -8,3 +8,4 @@ export type { CapabilitySpec, Manifest, ModelSpec, OutputSpec } from "./manifest
 export { type Output, type TensorValue, renderJson } from "./outputs.js";
 export type { Audio } from "./sound.js";
 export type { Pixels } from "./image.js";
+export { type StreamWindow, soundStage, windows as streamWindows } from "./stream.js";

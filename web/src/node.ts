@@ -9,11 +9,14 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import vm from "node:vm";
+import { Worker } from "node:worker_threads";
 import { HandlerRegistry } from "./handlers/index.js";
 import { tfliteHandler } from "./handlers/tflite.js";
 import { type LoadOptions, Rune } from "./host.js";
+import { RuneWorker, type WorkerLike, type WorkerOptions } from "./worker/client.js";
 
 export * from "./index.js";
+export { RuneWorker } from "./worker/client.js";
 
 const require = createRequire(import.meta.url);
 
@@ -46,4 +49,21 @@ export function nodeHandlers(): HandlerRegistry {
 export function loadRune(source: string | Uint8Array, options: LoadOptions = {}): Promise<Rune> {
   const bytes = typeof source === "string" ? readFileSync(source) : source;
   return Rune.load(bytes, { handlers: nodeHandlers(), readFile: (p) => readFileSync(p), ...options });
+}
+
+/** A `RuneWorker` spawner over Node worker threads running `dist/node-worker.mjs`. */
+export function nodeWorker(): WorkerLike {
+  const worker = new Worker(new URL("./node-worker.mjs", import.meta.url));
+  return {
+    post: (request) => worker.postMessage(request),
+    onReply: (handler) => worker.on("message", handler),
+    onCrash: (handler) => worker.on("error", (e) => handler(e.message)),
+    terminate: () => void worker.terminate(),
+  };
+}
+
+/** Load a rune into a Node worker thread, with the deadline enforced by terminating it. */
+export function loadRuneWorker(source: string | Uint8Array, options: WorkerOptions = {}): Promise<RuneWorker> {
+  const bytes = typeof source === "string" ? readFileSync(source) : source;
+  return RuneWorker.load(nodeWorker, bytes, options);
 }

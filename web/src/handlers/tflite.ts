@@ -19,12 +19,31 @@ type TensorType = ReturnType<ReturnType<Wasm["loadModel"]>["getInputTensorType"]
 
 let loading: Promise<LiteRt> | null = null;
 
-/** Load LiteRT.js's wasm once per page or process, from `location` (a directory URL). */
+/** LiteRT's own progress lines (environment, accelerators, delegates), not the caller's news. */
+const CHATTER = /^(INFO: |WARNING: \[|Failed to create default WebGPU device)/;
+type Method = "log" | "info" | "warn" | "error" | "debug";
+
+/** Load LiteRT.js's wasm once per page or process, from `location` (a directory URL). Its
+ * Emscripten module binds the console's methods while it loads, so filtered ones are handed to
+ * it then, and the console is restored afterwards. */
 export function liteRt(location: string): Promise<LiteRt> {
-  loading ??= loadLiteRt(location, { threads: false, jspi: false }).catch((exc) => {
-    loading = null;
-    throw new ModelError(`cannot load LiteRT.js from ${location}: ${(exc as Error).message ?? exc}`);
-  });
+  if (loading) return loading;
+  const saved = new Map<Method, (...args: unknown[]) => void>();
+  for (const method of ["log", "info", "warn", "error", "debug"] as Method[]) {
+    const original = console[method];
+    saved.set(method, original);
+    console[method] = (...args: unknown[]) => {
+      if (!CHATTER.test(String(args[0]))) original.apply(console, args);
+    };
+  }
+  loading = loadLiteRt(location, { threads: false, jspi: false })
+    .catch((exc) => {
+      loading = null;
+      throw new ModelError(`cannot load LiteRT.js from ${location}: ${(exc as Error).message ?? exc}`);
+    })
+    .finally(() => {
+      for (const [method, original] of saved) console[method] = original;
+    });
   return loading;
 }
 

@@ -44,7 +44,7 @@ const ARRAYS: Record<string, new (b: ArrayBuffer) => Exclude<TensorData, string[
 
 /** A typed array over a copy of `bytes` (little-endian elements). */
 export function typedArray(elementType: string, bytes: Uint8Array): Exclude<TensorData, string[]> {
-  return new ARRAYS[elementType](bytes.slice().buffer);
+  return new ARRAYS[elementType](new Uint8Array(bytes).buffer);
 }
 
 /** The shortest decimal digits that read back as `v` at single precision. */
@@ -58,7 +58,7 @@ function shortestF32(v: number): number {
 
 /** Python's `repr(float)`: shortest round-trip digits, `1.0`, `1e-05`, `1e+16`. */
 export function pythonFloat(v: number): string {
-  if (Number.isInteger(v) && Math.abs(v) < 1e16) return (Object.is(v, -0) ? "-" : "") + Math.abs(v).toFixed(1);
+  if (Number.isInteger(v) && Math.abs(v) < 1e16) return (v < 0 || Object.is(v, -0) ? "-" : "") + Math.abs(v).toFixed(1);
   const [mant, e] = v.toExponential().split("e");
   const exp = Number(e);
   if (exp < -4 || exp >= 16) return `${mant}e${exp < 0 ? "-" : "+"}${String(Math.abs(exp)).padStart(2, "0")}`;

@@ -101,7 +101,7 @@ function decode(fmt: [number, number, number, number, number], body: Uint8Array)
   const [tag, channels, rate, align, bits] = fmt;
   const frames = Math.floor(body.length / align);
   const n = frames * channels;
-  const raw = body.slice(0, frames * align); // aligned copy
+  const raw = new Uint8Array(body.subarray(0, frames * align)); // an aligned copy (a Node Buffer's slice is a view)
   const v = new DataView(raw.buffer);
   let samples: Audio["samples"];
   if (tag === FLOAT) {

@@ -25,6 +25,7 @@ await build({
 });
 mkdirSync("dist/web/litert", { recursive: true });
 cpSync("node_modules/@litertjs/core/wasm", "dist/web/litert", { recursive: true });
+cpSync("node_modules/@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm", "dist/web/mozjpeg_dec.wasm");
 
 // The test programs import the built package as "rune-web", so they test what ships.
 const shipped = (target) => ({

@@ -10,6 +10,7 @@ import { CapabilityError } from "./errors.js";
 import { HandlerRegistry } from "./handlers/index.js";
 import { tfliteHandler } from "./handlers/tflite.js";
 import { type LoadOptions, Rune } from "./host.js";
+import { setJpegWasm } from "./image.js";
 import { fromFloats } from "./sound.js";
 import { RuneWorker, type WorkerLike, type WorkerOptions } from "./worker/client.js";
 
@@ -18,6 +19,8 @@ export { RuneWorker } from "./worker/client.js";
 
 /** Where LiteRT.js's wasm files are: `litert/` beside this bundle (copied there by the build). */
 export const liteRtLocation = (): string => new URL("./litert/", import.meta.url).href;
+
+setJpegWasm(() => WebAssembly.compileStreaming(fetch(new URL("./mozjpeg_dec.wasm", import.meta.url))));
 
 export function browserHandlers(location: string = liteRtLocation()): HandlerRegistry {
   return new HandlerRegistry([["tensorflow-lite", tfliteHandler(location)]]);

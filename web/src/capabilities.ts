@@ -34,7 +34,8 @@ export interface AudioInput {
  */
 export type InputValue = ArrayBufferView | FileInput | PixelsInput | AudioInput | string;
 export type ResolvedInput = Exclude<InputValue, string>;
-export type Feeder = (value: ResolvedInput | undefined) => Uint8Array;
+/** Turns one run's input (undefined when none was given) into the tensor's bytes. */
+export type Feeder = (value: ResolvedInput | undefined) => Uint8Array | Promise<Uint8Array>;
 export type CapabilityFactory = (spec: CapabilitySpec, rng: Pcg64) => Feeder;
 
 export function inputError(spec: CapabilitySpec, reason: string, where?: string): CapabilityError {
@@ -91,10 +92,12 @@ function media<T>(
 }
 
 function decodeOrFail<T>(spec: CapabilitySpec, decode: () => T, where: string): T {
+  const fail = (exc: unknown) => inputError(spec, (exc as Error).message, where);
   try {
-    return decode();
+    const value = decode();
+    return (value instanceof Promise ? value.catch((exc) => Promise.reject(fail(exc))) : value) as T;
   } catch (exc) {
-    throw inputError(spec, (exc as Error).message, where);
+    throw fail(exc);
   }
 }
 
@@ -176,10 +179,10 @@ export const imageFactory: CapabilityFactory = (spec) => {
     for (let i = 0; i < out.length; i++) f[i] = Math.fround(out[i] / 255);
     return bytesOf(f);
   };
-  return (value) => {
+  return async (value) => {
     if (value !== undefined && !ArrayBuffer.isView(value) && value.kind === "pixels") return shape(value.pixels);
     const [pixels, decoded] = media(spec, value, image.isImage, image.decode);
-    return decoded ? shape(pixels as image.Pixels) : (pixels as Uint8Array);
+    return decoded ? shape(await (pixels as Promise<image.Pixels>)) : (pixels as Uint8Array);
   };
 };
 

@@ -196,7 +196,7 @@ export class Rune {
   /** Run the pipeline once. `inputs` maps capability stage names to inputs. */
   async run(inputs: Record<string, InputValue> = {}): Promise<Output[]> {
     if (this.running) throw new RuneRunError("the rune is already running (one run at a time)");
-    this.prepare(inputs);
+    await this.prepare(inputs);
     this.failure.error = null;
     this.written.fill(null);
     this.running = true;
@@ -214,7 +214,7 @@ export class Rune {
     return this.collect();
   }
 
-  private prepare(inputs: Record<string, InputValue>): void {
+  private async prepare(inputs: Record<string, InputValue>): Promise<void> {
     const names = this.manifest.capabilities.map((c) => c.name);
     for (const name of Object.keys(inputs)) {
       if (!names.includes(name)) {
@@ -223,11 +223,13 @@ export class Rune {
         );
       }
     }
-    this.inputs = this.manifest.capabilities.map((spec, i) => {
-      const data = this.feeds[i](this.resolve(inputs[spec.name]));
+    const fed: Uint8Array[] = [];
+    for (const [i, spec] of this.manifest.capabilities.entries()) {
+      const data = await this.feeds[i](this.resolve(inputs[spec.name]));
       checkLength(spec, data.length);
-      return data;
-    });
+      fed.push(data);
+    }
+    this.inputs = fed;
   }
 
   private resolve(value: InputValue | undefined): ResolvedInput | undefined {

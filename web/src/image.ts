@@ -5,11 +5,13 @@
  * between them. Every f32 operation is `Math.fround`ed in the same order, so the same pixels
  * give the same tensor.
  *
- * Decoding: PNG with fast-png (lossless: the same pixels as Pillow), JPEG with jpeg-js (a pure-JS
- * IDCT: pixels may differ from Pillow's libjpeg by a few levels; see docs/web.md).
+ * Decoding: PNG with fast-png (lossless), JPEG with MozJPEG's decoder in wasm (`@jsquash/jpeg`),
+ * which is libjpeg-turbo's: the same pixels as Pillow's libjpeg-turbo (tested on the peer suite's
+ * JPEGs). The JPEG decoder's wasm is compiled once from the bytes a platform entry supplies
+ * (`setJpegWasm`): read from the package in Node, served beside the bundle in the browser.
  */
+import decodeJpeg, { init as initJpeg } from "@jsquash/jpeg/decode.js";
 import { decode as decodePng } from "fast-png";
-import jpeg from "jpeg-js";
 
 export class ImageError extends Error {}
 
@@ -66,15 +68,62 @@ export function isImage(d: Uint8Array): boolean {
   );
 }
 
+let jpegWasm: (() => Promise<WebAssembly.Module>) | null = null;
+let jpegReady: Promise<void> | null = null;
+
+/** Where the JPEG decoder's compiled wasm comes from (set by the node and browser entries). */
+export function setJpegWasm(load: () => Promise<WebAssembly.Module>): void {
+  jpegWasm = load;
+  jpegReady = null;
+}
+
+/** The number of components in the JPEG's frame header (1: grayscale), or 0 if not found. */
+function jpegComponents(d: Uint8Array): number {
+  for (let pos = 2; pos + 9 < d.length; ) {
+    if (d[pos] !== 0xff) return 0;
+    const marker = d[pos + 1];
+    const isFrame = marker >= 0xc0 && marker <= 0xcf && ![0xc4, 0xc8, 0xcc].includes(marker);
+    if (isFrame) return d[pos + 9];
+    pos += 2 + ((d[pos + 2] << 8) | d[pos + 3]);
+  }
+  return 0;
+}
+
+async function fromJpeg(data: Uint8Array): Promise<Pixels> {
+  if (!jpegWasm) throw new ImageError("no JPEG decoder was set up (use the node or browser entry)");
+  const load = jpegWasm;
+  jpegReady ??= load().then((module) => initJpeg(module as never));
+  await jpegReady;
+  const g = globalThis as { ImageData?: unknown };
+  g.ImageData ??= class {
+    constructor(
+      readonly data: Uint8ClampedArray,
+      readonly width: number,
+      readonly height: number,
+    ) {}
+  };
+  const copy = new Uint8Array(data);
+  const img = await decodeJpeg(copy.buffer);
+  const gray = jpegComponents(data) === 1;
+  const channels = gray ? 1 : 3;
+  const out = new Uint8Array(img.width * img.height * channels);
+  for (let i = 0, j = 0; j < out.length; i += 4, j += channels) {
+    out[j] = img.data[i];
+    if (!gray) {
+      out[j + 1] = img.data[i + 1];
+      out[j + 2] = img.data[i + 2];
+    }
+  }
+  return { width: img.width, height: img.height, channels, data: out };
+}
+
 /** Decode a PNG or JPEG as Pillow's modes map it: gray stays one channel, alpha is dropped. */
-export function decode(data: Uint8Array): Pixels {
+export async function decode(data: Uint8Array): Promise<Pixels> {
   try {
     if (startsWith(data, PNG_SIG)) return fromPng(data);
-    if (startsWith(data, JPEG_SIG)) {
-      const img = jpeg.decode(data, { useTArray: true, formatAsRGBA: false, maxMemoryUsageInMB: 1024 });
-      return { width: img.width, height: img.height, channels: 3, data: img.data };
-    }
+    if (startsWith(data, JPEG_SIG)) return await fromJpeg(data);
   } catch (exc) {
+    if (exc instanceof ImageError) throw exc;
     throw new ImageError(`not an image this runtime can decode (${(exc as Error).message ?? exc})`);
   }
   throw new ImageError("not an image this runtime can decode (only PNG and JPEG are supported)");

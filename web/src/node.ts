@@ -13,6 +13,7 @@ import { Worker } from "node:worker_threads";
 import { HandlerRegistry } from "./handlers/index.js";
 import { tfliteHandler } from "./handlers/tflite.js";
 import { type LoadOptions, Rune } from "./host.js";
+import { setJpegWasm } from "./image.js";
 import { RuneWorker, type WorkerLike, type WorkerOptions } from "./worker/client.js";
 
 export * from "./index.js";
@@ -38,6 +39,10 @@ function installScriptLoader(): void {
     wrapped(createRequire(path), dirname(path) + "/", path);
   };
 }
+
+setJpegWasm(async () =>
+  WebAssembly.compile(readFileSync(require.resolve("@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm"))),
+);
 
 /** The default handlers in Node: TFLite on LiteRT.js. */
 export function nodeHandlers(): HandlerRegistry {

@@ -18,10 +18,19 @@ await build({
 await build({
   ...common,
   platform: "browser",
-  entryPoints: { browser: "src/browser.ts", "browser-worker": "src/worker/browser-worker.ts" },
+  entryPoints: { browser: "src/browser.ts" },
   outdir: "dist/web",
   outExtension: { ".js": ".mjs" },
   splitting: true,
+});
+// A classic worker script: LiteRT.js loads its Emscripten glue with importScripts.
+await build({
+  ...common,
+  format: "iife",
+  platform: "browser",
+  entryPoints: { "browser-worker": "src/worker/browser-worker.ts" },
+  outdir: "dist/web",
+  logOverride: { "empty-import-meta": "silent" },
 });
 mkdirSync("dist/web/litert", { recursive: true });
 cpSync("node_modules/@litertjs/core/wasm", "dist/web/litert", { recursive: true });

@@ -17,10 +17,13 @@ import { RuneWorker, type WorkerLike, type WorkerOptions } from "./worker/client
 export * from "./index.js";
 export { RuneWorker } from "./worker/client.js";
 
-/** Where LiteRT.js's wasm files are: `litert/` beside this bundle (copied there by the build). */
-export const liteRtLocation = (): string => new URL("./litert/", import.meta.url).href;
+/** This bundle's URL: the module's, or the classic worker script's (which has no import.meta). */
+const here = (): string => (import.meta as { url?: string }).url ?? self.location.href;
 
-setJpegWasm(() => WebAssembly.compileStreaming(fetch(new URL("./mozjpeg_dec.wasm", import.meta.url))));
+/** Where LiteRT.js's wasm files are: `litert/` beside this bundle (copied there by the build). */
+export const liteRtLocation = (): string => new URL("./litert/", here()).href;
+
+setJpegWasm(() => WebAssembly.compileStreaming(fetch(new URL("./mozjpeg_dec.wasm", here()))));
 
 export function browserHandlers(location: string = liteRtLocation()): HandlerRegistry {
   return new HandlerRegistry([["tensorflow-lite", tfliteHandler(location)]]);
@@ -30,8 +33,10 @@ export function loadRune(bytes: Uint8Array | ArrayBuffer, options: LoadOptions =
   return Rune.load(bytes, { handlers: browserHandlers(), ...options });
 }
 
+/** A classic Worker (LiteRT.js loads its wasm glue with `importScripts`, which module workers
+ * lack) running `browser-worker.js` from beside this bundle. */
 export function browserWorker(): WorkerLike {
-  const worker = new Worker(new URL("./browser-worker.mjs", import.meta.url), { type: "module" });
+  const worker = new Worker(new URL("./browser-worker.js", here()));
   return {
     post: (request) => worker.postMessage(request),
     onReply: (handler) => worker.addEventListener("message", (e) => handler(e.data)),

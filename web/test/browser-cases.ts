@@ -61,7 +61,8 @@ async function badInputs(paths: Record<string, string>): Promise<Record<string, 
   out.foreverMs = String(Math.round(performance.now() - started));
   out.afterwards = await outcome(async () => {
     const worker: RuneWorker = await loadRuneWorker(good, { limits: { deadlineMs: 5000 } });
-    const outputs = await worker.run({ angle: { kind: "file", name: "input.bin", data: goodInput } });
+    const stage = worker.manifest.capabilities[0].name;
+    const outputs = await worker.run({ [stage]: { kind: "file", name: "input.bin", data: goodInput } });
     worker.stop();
     return renderJson(outputs);
   });

@@ -36,6 +36,13 @@ export function liteRt(location: string): Promise<LiteRt> {
       if (!CHATTER.test(String(args[0]))) original.apply(console, args);
     };
   }
+  // In a browser, Emscripten finds its .wasm beside the glue script only through
+  // `document.currentScript`, which a worker lacks: tell it where the files are.
+  const g = globalThis as { process?: { versions?: { node?: string } }; Module?: unknown; location?: Location };
+  if (!g.process?.versions?.node) {
+    const base = new URL(location, g.location?.href);
+    g.Module = { locateFile: (file: string) => new URL(file, base).href };
+  }
   loading = loadLiteRt(location, { threads: false, jspi: false })
     .catch((exc) => {
       loading = null;

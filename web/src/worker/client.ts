@@ -43,7 +43,12 @@ export class RuneWorker {
   static async load(spawn: () => WorkerLike, bytes: Uint8Array, options: WorkerOptions = {}): Promise<RuneWorker> {
     const limits = { ...DEFAULT_LIMITS, ...options.limits };
     const rw = new RuneWorker(spawn, bytes, options, limits.deadlineMs);
-    await rw.start();
+    try {
+      await rw.start();
+    } catch (exc) {
+      rw.stop();
+      throw exc;
+    }
     return rw;
   }
 
@@ -86,7 +91,14 @@ export class RuneWorker {
 
   /** Run once in the worker; inputs as for `Rune.run` (structured-cloned). */
   async run(inputs: Record<string, InputValue> = {}): Promise<Output[]> {
-    if (!this.worker) await this.start();
+    if (!this.worker) {
+      try {
+        await this.start();
+      } catch (exc) {
+        this.stop();
+        throw exc;
+      }
+    }
     const reply = await this.request({ type: "run", id: this.nextId++, inputs }, "running");
     if (reply.type !== "outputs") throw new RuneError("unexpected reply from the worker");
     return reply.outputs;

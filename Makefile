@@ -7,10 +7,15 @@ STAMP := $(VENV)/.installed
 
 .PHONY: setup demo test lint lit unit unit-O0 clean bench
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml dist/runtime/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	# Two distributions (README, "Install"): the runtime first, so the compiler's dependency on
+	# rune-runtime==0.1.0 is already met by this checkout and never looked up on an index.
+	$(BIN)/python -m pip install --quiet -e dist/runtime
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	# A venv made before the split had `rune` from rune-compiler, whose upgrade just removed it.
+	test -x $(BIN)/rune || $(BIN)/python -m pip install --quiet --no-deps --force-reinstall -e dist/runtime
 	# Ships MediaPipe's face-detector .tflite that the SSD tests run; its dependencies are not
 	# needed (nothing imports mediapipe), so they are not installed.
 	$(BIN)/python -m pip install --quiet --no-deps mediapipe==0.10.14
@@ -41,6 +46,20 @@ test: lint lit web browser-deps unit-O0 unit
 
 clean:
 	rm -rf build .pytest_cache
+
+# The two distributions (README, "Install"): their wheels in build/wheels, and what installing
+# each one adds to a fresh venv.
+.PHONY: wheels install-sizes
+wheels: setup
+	$(BIN)/python dist/wheels.py build build/wheels
+
+install-sizes: setup
+	$(BIN)/python dist/wheels.py sizes
+
+# docs/manifest.schema.json is generated from rune.abi's dataclasses (a test keeps it current).
+.PHONY: schema
+schema: setup
+	$(BIN)/python -m rune.abi.schema docs/manifest.schema.json
 
 bench: setup
 	$(BIN)/python benchmarks/bench_fusion.py

@@ -36,7 +36,7 @@ from math import prod
 from pathlib import Path
 
 from rune.ir import dialect as rd
-from rune.passes.lower_pipeline import StageError
+from rune.passes.common import StageError
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp, StringAttr
 from xdsl.passes import ModulePass

@@ -16,27 +16,11 @@ from dataclasses import dataclass
 from rune.ir import dialect as rd
 from rune.ir.proc_blocks import lookup
 from rune.ir.proc_blocks.base import ElementwiseProcBlock
+from rune.passes.common import fused_chains, input_sigs
 from xdsl.context import Context
 from xdsl.dialects.builtin import ArrayAttr, DictionaryAttr, ModuleOp, StringAttr
 from xdsl.passes import ModulePass
 from xdsl.rewriter import Rewriter
-
-
-def fused_chains(op: rd.ProcBlockOp) -> list[list[DictionaryAttr]]:
-    """Per input, the steps already fused into it."""
-    if op.fused is None:
-        return [[] for _ in op.inputs]
-    return [list(chain.data) for chain in op.fused.data]  # type: ignore[union-attr]
-
-
-def input_sigs(op: rd.ProcBlockOp) -> list[tuple[str, tuple[int, ...]]]:
-    """What the kernel sees on each input: the fused chain's result type, or the tensor's own."""
-    sigs = []
-    for value, chain in zip(op.inputs, fused_chains(op), strict=True):
-        element, shape = rd.tensor_sig(value.type)
-        to = chain[-1].data["to"] if chain else None
-        sigs.append((to.data if isinstance(to, StringAttr) else element, shape))
-    return sigs
 
 
 def _can_fuse(producer, consumer: rd.ProcBlockOp) -> bool:

@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from functools import partial
 from math import prod
 
+from rune.abi.imports import ABI_VERSION, IMPORTS_BY_NAME, PIPELINE_IMPORTS
 from rune.ir import dialect as rd
 from rune.ir.attr_values import from_attr, to_attr
 from rune.ir.dialect import tensor_bytes, tensor_sig
 from rune.ir.kernel_builder import FusedStep, buffer_type, kernel_function
 from rune.ir.proc_blocks import lookup
 from rune.ir.proc_blocks.base import ProcBlock, ProcBlockError
-from rune.passes.fuse_elementwise import fused_chains, input_sigs
-from rune.passes.plan_memory import plan_of, tensors_of
+from rune.passes.common import StageError, fused_chains, input_sigs, plan_of, tensors_of
 from xdsl.context import Context
 from xdsl.dialects import arith, cf, func, memref
 from xdsl.dialects.builtin import (
@@ -36,25 +36,8 @@ from xdsl.dialects.builtin import (
 from xdsl.ir import Block, Region, SSAValue
 from xdsl.passes import ModulePass
 
-ABI_VERSION = 1
-IMPORTS: dict[str, int] = {  # import name -> number of i32 parameters (all return i32)
-    "capability_read": 3,
-    "model_set_input": 4,
-    "model_invoke": 1,
-    "model_get_output": 4,
-    "output_write": 4,
-}
-IMPORT_PREFIX = "rune_"  # C-callable symbols; on wasm, imports of module "rune"
 ARENA = "rune.arena"
 MANIFEST_ATTR = "rune.manifest"
-
-
-class StageError(Exception):
-    """A stage cannot be lowered; names the stage so the driver can point at it."""
-
-    def __init__(self, stage: str, message: str) -> None:
-        super().__init__(message)
-        self.stage = stage
 
 
 class _RunBuilder:
@@ -79,7 +62,7 @@ class _RunBuilder:
         return self.emit(arith.IndexCastOp(index, i32)).results[0]
 
     def call_host(self, name: str, *args: SSAValue) -> None:
-        status = self.emit(func.CallOp(IMPORT_PREFIX + name, list(args), [i32])).results[0]
+        status = self.emit(func.CallOp(IMPORTS_BY_NAME[name].symbol, list(args), [i32])).results[0]
         ok = self.emit(arith.CmpiOp(status, self.const(0), "eq")).results[0]
         following = Block()
         self.emit(cf.ConditionalBranchOp(ok, following, [], self.fail, [status]))
@@ -206,8 +189,8 @@ def _lower(pipeline: rd.PipelineOp) -> tuple[list, dict]:
 
     run_func = func.FuncOp("rune_run", ([], [i32]), run.finish())
     imports = [
-        func.FuncOp.external(IMPORT_PREFIX + name, [i32] * arity, [i32])
-        for name, arity in IMPORTS.items()
+        func.FuncOp.external(imp.symbol, [i32] * len(imp.params), [i32])
+        for imp in PIPELINE_IMPORTS
     ]
     return [*globals_, *imports, *kernels, run_func], manifest
 

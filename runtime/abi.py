@@ -20,16 +20,16 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Mapping, Sequence
-from enum import IntEnum
 from pathlib import Path
 from typing import Any, Self
 
 import numpy as np
+from rune.abi.container import RuneContainer, read_rune
+from rune.abi.imports import IMPORT_MODULE, IMPORT_NAMES, Status
 
 from . import capabilities as _caps
 from . import handlers as _handlers
 from .capabilities import CapabilityRegistry, InputValue, as_u8, check_length
-from .container import RuneContainer, read_rune
 from .errors import (
     CapabilityError,
     GuestMemoryError,
@@ -44,28 +44,7 @@ from .results import OutputLayout, Outputs
 
 logger = logging.getLogger("rune.guest")
 
-IMPORT_MODULE = "rune"
-#: The six imports of module `rune`, in docs/abi.md order.
-IMPORT_NAMES = (
-    "capability_read",
-    "model_set_input",
-    "model_invoke",
-    "model_get_output",
-    "output_write",
-    "log",
-)
 LOG_LEVELS = {0: logging.ERROR, 1: logging.WARNING, 2: logging.INFO, 3: logging.DEBUG}
-
-
-class Status(IntEnum):
-    """Non-zero statuses the host's imports return; the message stays on the host side."""
-
-    OK = 0
-    CAPABILITY = 1
-    MODEL = 2
-    OUTPUT = 3
-    MEMORY = 4
-    INTERNAL = 5
 
 
 def abi_import(module: str, name: str) -> str:

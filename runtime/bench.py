@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from rune.abi.container import RuneContainer
 
 from .capabilities import InputValue, as_u8
-from .container import RuneContainer
 from .host import Rune
 from .limits import Limits
 

@@ -17,14 +17,15 @@ from __future__ import annotations
 
 import ctypes
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 import wasmtime
+from rune.abi.imports import IMPORT_MODULE, IMPORTS, IMPORTS_BY_NAME, Status
 
 from . import compiled
-from .abi import IMPORT_MODULE, CheckedImports, Status, abi_import
+from .abi import CheckedImports, abi_import
 from .errors import LimitError, RuneError, RuneLoadError, RuneRunError
 from .fastcall import NO_DEADLINE, CallPath, ImportBody, Watchdog
 from .handlers import DirectBuffers, ModelHandler
@@ -32,15 +33,6 @@ from .limits import Limits
 from .manifest import Manifest
 
 _I32 = "i32"
-#: name -> (params, results), as in docs/abi.md "Imports".
-IMPORT_SIGNATURES: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "capability_read": ((_I32,) * 3, (_I32,)),
-    "model_set_input": ((_I32,) * 4, (_I32,)),
-    "model_invoke": ((_I32,), (_I32,)),
-    "model_get_output": ((_I32,) * 4, (_I32,)),
-    "output_write": ((_I32,) * 4, (_I32,)),
-    "log": ((_I32,) * 3, ()),
-}
 #: Stage timings for `rune bench`: key -> [nanoseconds, calls] accumulated in the current run.
 Timings = dict[str, list[int]]
 _START_REFUSAL = "the rune called an import from its start function"
@@ -54,7 +46,8 @@ def check_module(module: wasmtime.Module) -> None:
     """Refuse modules whose imports/exports do not match ABI v1, with the exact culprit."""
     for imp in module.imports:
         where = abi_import(imp.module, imp.name)
-        want = IMPORT_SIGNATURES[imp.name]
+        entry = IMPORTS_BY_NAME[imp.name]
+        want = (entry.wasm_params, entry.wasm_results)
         ty = imp.type
         if (
             not isinstance(ty, wasmtime.FuncType)
@@ -118,8 +111,9 @@ class Guest(CheckedImports):
         if timings is not None:
             bodies = _timed(bodies, timings)
         self._keep_imports = [
-            path.define(linker, IMPORT_MODULE, name, len(params), len(results), bodies[name])
-            for name, (params, results) in IMPORT_SIGNATURES.items()
+            path.define(linker, IMPORT_MODULE, imp.name, len(imp.wasm_params),
+                        len(imp.wasm_results), bodies[imp.name])
+            for imp in IMPORTS
         ]
         try:
             instance = linker.instantiate(store, module)

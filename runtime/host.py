@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import wasmtime
+from rune.abi.container import RuneContainer
 
 from . import capabilities as _caps
 from . import compiled, sound
 from .abi import RuneHost, read_source
 from .capabilities import CapabilityRegistry, InputValue, input_error
-from .container import RuneContainer
 from .errors import CapabilityError, LimitError, RuneLoadError
 from .fastcall import call_path
 from .guest import Guest, Timings, trap_message

@@ -13,6 +13,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rune.abi.errors import RuneLoadError
+from rune.abi.manifest import Manifest, decode
 from rune.backend_wasm.codegen import emit_assembly, emit_object, optimise
 from rune.backend_wasm.link import LinkError, link_wasm
 from rune.backend_wasm.package import PackageError, package_rune
@@ -27,8 +29,9 @@ from rune.frontend.semantics import check_runefile
 from rune.ir.attr_values import from_attr
 from rune.ir.dialect import Rune
 from rune.ir.llvm_ext import LLVMExt
+from rune.passes.common import StageError
 from rune.passes.instrumentation import Instrumentation, PassFailure, run_pipeline
-from rune.passes.lower_pipeline import MANIFEST_ATTR, StageError
+from rune.passes.lower_pipeline import MANIFEST_ATTR
 from rune.passes.registry import default_pipeline, parse_pipeline
 from xdsl.context import Context
 from xdsl.dialects import arith, builtin, cf, func, llvm, math, memref, scf
@@ -67,7 +70,7 @@ class CompileOptions:
     target: str = "wasm32"
     instrument: Instrumentation = field(default_factory=Instrumentation)
     timings: dict[str, float] = field(default_factory=dict)
-    manifest: dict | None = None  # filled in once the pipeline is lowered (memory report, tools)
+    manifest: Manifest | None = None  # once the pipeline is lowered (memory report, tools)
 
     def resolved_target(self) -> Target:
         """The target at the requested -O level; else $RUNE_OPT_LEVEL; else the target's own."""
@@ -137,11 +140,16 @@ def lower_to_llvm_ir(module: ModuleOp, target: Target):
     return optimise(translated, target)
 
 
-def manifest_of(module: ModuleOp) -> dict:
+def manifest_of(module: ModuleOp) -> Manifest:
+    """The manifest lower-pipeline attached, read (and checked) once: hand-edited IR may be
+    wrong."""
     manifest = module.attributes.get(MANIFEST_ATTR)
     if not isinstance(manifest, DictionaryAttr):
         raise error(f"the module has no {MANIFEST_ATTR} attribute; was lower-pipeline run?")
-    return from_attr(manifest)  # type: ignore[return-value]
+    try:
+        return decode(from_attr(manifest), draft=True)
+    except RuneLoadError as exc:
+        raise error(f"the {MANIFEST_ATTR} attribute is not a valid manifest: {exc}") from None
 
 
 def compile_runefile(path: str | Path, emit: str = "rune",
@@ -165,8 +173,9 @@ def compile_runefile(path: str | Path, emit: str = "rune",
 
 def compile_module(module: ModuleOp, emit: str, options: CompileOptions) -> bytes | str:
     """The backend half: an llvm-dialect module (with its manifest) to `emit`."""
-    if MANIFEST_ATTR in module.attributes:
-        options.manifest = manifest_of(module)
+    manifest = manifest_of(module) if MANIFEST_ATTR in module.attributes else None
+    if manifest is not None:
+        options.manifest = manifest
     if emit == "llvm-dialect":
         return str(module)
     target = options.resolved_target()
@@ -191,7 +200,7 @@ def compile_module(module: ModuleOp, emit: str, options: CompileOptions) -> byte
         return wasm
     with _timed(options.timings, "package"):
         try:
-            return package_rune(wasm, manifest_of(module))
+            return package_rune(wasm, manifest or manifest_of(module))
         except PackageError as exc:
             raise error(str(exc)) from None
 

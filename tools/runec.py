@@ -14,6 +14,7 @@ import argparse  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+from rune.abi.manifest import to_json_value  # noqa: E402
 from rune.backend_wasm.c_header import c_header  # noqa: E402
 from rune.backend_wasm.target import TARGETS  # noqa: E402
 from rune.frontend.diagnostics import DiagnosticEngine, DiagnosticError  # noqa: E402
@@ -85,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
             print("runec: error: --memory-report needs the pipeline lowered "
                   "(use --emit=llvm-dialect or later)", file=sys.stderr)
             return 1
-        report = format_report(options.manifest["name"], options.manifest["memory"])
+        report = format_report(options.manifest.name, to_json_value(options.manifest.memory))
         text_to_stdout = args.output is None and args.emit not in BINARY_EMITS
         writes_stdout = args.output == "-" or text_to_stdout
         print(report, file=sys.stderr if writes_stdout else sys.stdout)

@@ -13,11 +13,11 @@ import math
 from typing import Any
 
 import numpy as np
+from rune.abi.models.errors import ModelFormatError
+from rune.abi.models.onnx_format import OnnxTensor, read_onnx
 
 from ..errors import ModelError
 from ..manifest import ModelSpec, TensorSpec
-from ..models.errors import ModelFormatError
-from ..models.onnx_format import OnnxTensor, read_onnx
 from . import ModelTensorInfo, TensorBytes, element_type_of
 
 

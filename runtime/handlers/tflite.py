@@ -14,11 +14,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from rune.abi.models.errors import ModelFormatError
+from rune.abi.models.tflite_format import read_tflite
 
 from ..errors import ModelError
 from ..manifest import ModelSpec
-from ..models.errors import ModelFormatError
-from ..models.tflite_format import read_tflite
 from . import ModelTensorInfo, TensorBytes, element_type_of
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from rune.runtime.container import read_rune
+from rune.abi.container import read_rune
 from rune.runtime.host import Rune
 
 from .conftest import case_of

@@ -12,8 +12,8 @@ import json
 
 import numpy as np
 import pytest
+from rune.abi.container import read_rune
 from rune.backend_wasm.target import TARGETS
-from rune.runtime.container import read_rune
 from rune.runtime.errors import CapabilityError, RuneLoadError
 from rune.runtime.host import Rune
 
@@ -175,7 +175,7 @@ def test_simd_microspeech_is_rejected_by_wasm3(wasm_builds):
 
 def test_wasm3_host_refuses_foreign_imports():
     Wasm3Rune = wasm3_host()
-    from rune.runtime.container import write_rune
+    from rune.abi.container import write_rune
     from rune.runtime.wasm3_host import check_imports
 
     # (module (import "env" "memcpy" (func (param i32 i32 i32) (result i32))))

@@ -118,7 +118,7 @@ def _command(tool: str) -> list[str]:
     script = Path(sys.executable).with_name(tool)
     if script.is_file():
         return [str(script)]
-    module = {"runec": "rune.tools.runec", "rune": "rune.tools.rune"}[tool]
+    module = {"runec": "rune.tools.runec", "rune": "rune.runtime.cli"}[tool]
     return [sys.executable, "-m", module]
 
 

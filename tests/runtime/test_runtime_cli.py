@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 import pytest
-from rune.tools.rune import main
+from rune.runtime.cli import main
 from runekit import (
     PEER,
     SINE_MODEL,

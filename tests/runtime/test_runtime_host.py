@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from rune.abi.container import write_rune
 from rune.runtime.capabilities import CapabilityRegistry, InputValue, default_registry
-from rune.runtime.container import write_rune
 from rune.runtime.errors import (
     CapabilityError,
     GuestMemoryError,

@@ -27,8 +27,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
+from rune.abi.container import read_rune
 from rune.runtime.capabilities import InputValue, assign_sources, group_of
-from rune.runtime.container import read_rune
 from rune.runtime.errors import RuneError
 from rune.runtime.limits import Limits, parse_seconds, parse_size
 from rune.runtime.manifest import Manifest, TensorSpec, parse_manifest
@@ -336,7 +336,7 @@ def _cmd_graph(args: argparse.Namespace, out: TextIO) -> None:
 
 
 def _cmd_model_info(args: argparse.Namespace, out: TextIO) -> None:
-    from rune.runtime.models.info import format_model_info, model_info
+    from rune.abi.models.info import format_model_info, model_info
 
     info = model_info(args.model)
     print(json.dumps(info, indent=2) if args.json else format_model_info(info), file=out)

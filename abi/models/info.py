@@ -29,7 +29,7 @@ def _tflite_tensor(t: TensorInfo) -> dict[str, Any]:
     info: dict[str, Any] = {
         "name": t.name,
         "element_type": t.element_type,
-        "shape": list(t.shape_signature or t.shape),
+        "shape": None if t.shape is None else list(t.shape_signature or t.shape),
     }
     if t.quantization is not None:
         q = t.quantization
@@ -78,7 +78,9 @@ def _onnx_info(data: bytes) -> dict[str, Any]:
     }
 
 
-def _shape(shape: list[Any]) -> str:
+def _shape(shape: list[Any] | None) -> str:
+    if shape is None:
+        return "[?] (shape set when the interpreter allocates tensors)"
     return "[" + ",".join("?" if d is None or d == -1 else str(d) for d in shape) + "]"
 
 

@@ -1,8 +1,8 @@
-"""Errors shared by the model-format readers in :mod:`rune.runtime.models`."""
+"""Errors shared by the model-format readers in :mod:`rune.abi.models`."""
 
 from __future__ import annotations
 
-from rune.runtime.errors import ModelError
+from ..errors import ModelError
 
 
 class ModelFormatError(ModelError, ValueError):

@@ -25,7 +25,7 @@ Binary format facts used (all little-endian):
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .errors import ModelFormatError
 
@@ -147,14 +147,18 @@ class TensorInfo:
 
     name: str
     element_type: str
-    shape: tuple[int, ...]
+    #: The shape as the runtime sees it, or None when it is known only once the interpreter
+    #: allocates tensors: the flatbuffer leaves a custom operator's output shape empty
+    #: (TFLite_Detection_PostProcess's boxes, classes, scores and count) and the operator
+    #: sets it when prepared.
+    shape: tuple[int, ...] | None
     #: True if ``shape_signature`` marks some dimension unknown (-1).
     dynamic: bool = False
     quantization: Quantization | None = None
     #: Position of the tensor in the subgraph's tensor list.
     index: int = 0
-    #: ``shape`` with -1 for unknown dimensions (equal to ``shape`` if absent).
-    shape_signature: tuple[int, ...] = ()
+    #: ``shape`` with -1 for unknown dimensions (equal to ``shape`` if absent; None with it).
+    shape_signature: tuple[int, ...] | None = ()
 
 
 @dataclass
@@ -414,7 +418,7 @@ def read_tflite(data: bytes | bytearray | memoryview) -> TfliteModel:
             f"unsupported TFLite schema version {version} (expected {TFLITE_SCHEMA_VERSION})"
         )
     opcode_tables = model.tables(_MODEL_OPCODES, "operator_codes") or ()
-    opcodes = [_operator_name(t, i) for i, t in enumerate(opcode_tables)]
+    opcodes = [_operator_code(t, i) for i, t in enumerate(opcode_tables)]
     buffers = _read_buffers(model, r)
     subgraph_tables = model.tables(_MODEL_SUBGRAPHS, "subgraphs")
     if not subgraph_tables:
@@ -436,7 +440,8 @@ def read_tflite(data: bytes | bytearray | memoryview) -> TfliteModel:
     )
 
 
-def _operator_name(t: _Table, index: int) -> str:
+def _operator_code(t: _Table, index: int) -> tuple[str, bool]:
+    """(name, whether it is a custom operator) of one operator code."""
     what = f"operator_codes[{index}]"
     # Old files only have the int8 deprecated code; newer ones write both, and
     # codes above 127 only in builtin_code, so the larger of the two wins.
@@ -450,10 +455,10 @@ def _operator_name(t: _Table, index: int) -> str:
     if code == _BUILTIN_CUSTOM:
         if custom is None:
             raise ModelFormatError(f"{what}: CUSTOM operator has no custom_code")
-        return custom
+        return custom, True
     if code < len(BUILTIN_OPERATORS):
-        return BUILTIN_OPERATORS[code]
-    return f"BUILTIN_{code}"  # newer than this reader's table
+        return BUILTIN_OPERATORS[code], False
+    return f"BUILTIN_{code}", False  # newer than this reader's table
 
 
 def _read_buffers(model: _Table, r: _Reader) -> list[int | None]:
@@ -528,7 +533,7 @@ def _check_signatures(model: _Table, tensor_counts: list[int]) -> None:
 
 
 def _read_subgraph(
-    sg: _Table, index: int, opcodes: list[str], buffers: list[int | None]
+    sg: _Table, index: int, opcodes: list[tuple[str, bool]], buffers: list[int | None]
 ) -> tuple[list[TensorInfo], tuple[int, ...], tuple[int, ...], list[str]]:
     where = f"subgraph {index}"
     tensor_tables = sg.tables(_SG_TENSORS, f"{where} tensors")
@@ -546,6 +551,7 @@ def _read_subgraph(
                     f"{count} tensors"
                 )
     operators = []
+    shaped_when_prepared: set[int] = set()  # outputs of custom operators
     for j, op in enumerate(sg.tables(_SG_OPERATORS, f"{where} operators") or ()):
         what = f"{where} operator {j}"
         opcode = op.scalar(_OP_OPCODE_INDEX, _U32, 0)
@@ -554,7 +560,10 @@ def _read_subgraph(
                 f"{what}: opcode_index {opcode} out of range (model has {len(opcodes)} "
                 "operator codes)"
             )
-        operators.append(opcodes[opcode])
+        name, custom = opcodes[opcode]
+        operators.append(name)
+        if custom:
+            shaped_when_prepared.update(op.scalars(_OP_OUTPUTS, "i", f"{what} outputs") or ())
         for slot, kind in (
             (_OP_INPUTS, "inputs"),
             (_OP_OUTPUTS, "outputs"),
@@ -574,6 +583,9 @@ def _read_subgraph(
         large_size = op.scalar(_OP_LARGE_SIZE, _U64, 0)
         _check_external(op.r, large_offset, large_size, f"{what} custom options")
     sg.string(_SG_NAME, f"{where} name")
+    for i in shaped_when_prepared:
+        if 0 <= i < count and tensors[i].shape == () and tensors[i].shape_signature == ():
+            tensors[i] = replace(tensors[i], shape=None, shape_signature=None)
     return tensors, inputs, outputs, operators
 
 

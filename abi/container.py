@@ -8,11 +8,12 @@ hostile file must give a `RuneLoadError`, never an IndexError or a silent misrea
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from .errors import RuneLoadError
+from .manifest import Manifest, encode
 
 WASM_MAGIC = b"\0asm"
 WASM_VERSION = b"\x01\0\0\0"
@@ -134,14 +135,7 @@ def _custom_section(name: str, content: bytes) -> bytes:
     return b"".join((b"\0", _encode_u32(payload_len), _encode_u32(len(encoded)), encoded, content))
 
 
-def encode_manifest(manifest: dict[str, Any]) -> bytes:
-    """Canonical manifest encoding: compact, sorted keys, strict JSON (no NaN), UTF-8."""
-    return json.dumps(
-        manifest, separators=(",", ":"), sort_keys=True, ensure_ascii=False, allow_nan=False
-    ).encode("utf-8")
-
-
-def write_rune(wasm: bytes, manifest: dict[str, Any], blobs: bytes) -> bytes:
+def write_rune(wasm: bytes, manifest: Manifest | Mapping[str, Any], blobs: bytes) -> bytes:
     """Append `rune.manifest` and `rune.blobs` to a wasm module; return the `.rune` bytes.
 
     Raises ValueError if `wasm` is not a wasm module or already carries rune sections, since
@@ -157,7 +151,7 @@ def write_rune(wasm: bytes, manifest: dict[str, Any], blobs: bytes) -> bytes:
     return b"".join(
         (
             bytes(wasm),
-            _custom_section(MANIFEST_SECTION, encode_manifest(manifest)),
+            _custom_section(MANIFEST_SECTION, encode(manifest)),
             _custom_section(BLOBS_SECTION, bytes(blobs)),
         )
     )

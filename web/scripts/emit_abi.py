@@ -1,7 +1,8 @@
-"""Write the ABI's facts, as the Python host owns them, to JSON for the TypeScript host.
+"""Write the ABI's facts, as `rune.abi` owns them, to JSON for the TypeScript host.
 
-Run at build time (`make web`): the import table, statuses, element sizes, capability kinds and
-file extensions are then written once, in Python, and the web host is driven by them.
+Run at build time (`make web`): the import table, statuses and element sizes come from
+`rune.abi` (the one owner of the contract), the capability kinds and file extensions from the
+Python host's capabilities, so the web host is driven by the same tables.
 """
 
 from __future__ import annotations
@@ -10,21 +11,20 @@ import json
 import sys
 from pathlib import Path
 
-from rune.runtime import abi, capabilities, manifest
-from rune.runtime.guest import IMPORT_SIGNATURES
+from rune.abi import imports, manifest
+from rune.runtime import capabilities
 
 
 def table() -> dict[str, object]:
     return {
-        "abi_version": manifest.ABI_VERSION,
-        "import_module": abi.IMPORT_MODULE,
-        "imports": {
-            name: {"params": list(IMPORT_SIGNATURES[name][0]),
-                   "results": list(IMPORT_SIGNATURES[name][1])}
-            for name in abi.IMPORT_NAMES
-        },
-        "status": {s.name: int(s) for s in abi.Status},
-        "element_bytes": {k: v.itemsize for k, v in manifest.ELEMENT_DTYPES.items()},
+        "abi_version": imports.ABI_VERSION,
+        "import_module": imports.IMPORT_MODULE,
+        "entry_point": imports.ENTRY_POINT,
+        "imports": {imp.name: {"params": list(imp.wasm_params), "results": list(imp.wasm_results),
+                               "failure": int(imp.failure)}
+                    for imp in imports.IMPORTS},
+        "status": {s.name: int(s) for s in imports.Status},
+        "element_bytes": dict(manifest.ELEMENT_BYTES),
         "capability_kinds": list(capabilities.KNOWN_KINDS),
         "source_groups": dict(capabilities.SOURCE_GROUPS),
         "extensions": dict(capabilities.EXTENSIONS),

@@ -10,7 +10,7 @@
  * outputs. Imports never throw into wasm: a failure is recorded with its status (docs/abi.md)
  * and raised once `rune_run` returns, as in the Python host (runtime/abi.py).
  */
-import { IMPORT_MODULE, IMPORT_NAMES, STATUS, describeImport } from "./abi.js";
+import { ENTRY_POINT, IMPORTS, IMPORT_MODULE, IMPORT_NAMES, STATUS, describeImport } from "./abi.js";
 import {
   type CapabilityRegistry,
   type Feeder,
@@ -173,16 +173,23 @@ export class Rune {
   }
 
   private async instantiate(module: WebAssembly.Module): Promise<void> {
-    const imports: Record<string, (...args: number[]) => number | void> = {
-      capability_read: (cap, ptr, len) => this.guard(STATUS.CAPABILITY, () => this.capabilityRead(cap, ptr, len)),
-      model_set_input: (m, slot, ptr, len) => this.guard(STATUS.MODEL, () => this.modelSetInput(m, slot, ptr, len)),
-      model_invoke: (m) => this.guard(STATUS.MODEL, () => this.pick(this.models, m, "model").invoke()),
-      model_get_output: (m, slot, ptr, len) => this.guard(STATUS.MODEL, () => this.modelGetOutput(m, slot, ptr, len)),
-      output_write: (o, slot, ptr, len) => this.guard(STATUS.OUTPUT, () => this.outputWrite(o, slot, ptr, len)),
-      log: (level, ptr, len) => {
-        this.guard(STATUS.INTERNAL, () => this.log(level, ptr, len));
-      },
+    const bodies: Record<string, (...args: number[]) => void> = {
+      capability_read: (cap, ptr, len) => this.capabilityRead(cap, ptr, len),
+      model_set_input: (m, slot, ptr, len) => this.modelSetInput(m, slot, ptr, len),
+      model_invoke: (m) => this.pick(this.models, m, "model").invoke(),
+      model_get_output: (m, slot, ptr, len) => this.modelGetOutput(m, slot, ptr, len),
+      output_write: (o, slot, ptr, len) => this.outputWrite(o, slot, ptr, len),
+      log: (level, ptr, len) => this.log(level, ptr, len),
     };
+    // Linked from the ABI's table: each import's failure status, and whether it returns one.
+    const imports: Record<string, (...args: number[]) => number | void> = {};
+    for (const name of IMPORT_NAMES) {
+      const { failure, results } = IMPORTS[name];
+      const body = bodies[name];
+      imports[name] = results.length
+        ? (...args) => this.guard(failure, () => body(...args))
+        : (...args) => void this.guard(failure, () => body(...args));
+    }
     let instance: WebAssembly.Instance;
     try {
       instance = await WebAssembly.instantiate(module, { [IMPORT_MODULE]: imports });
@@ -190,7 +197,7 @@ export class Rune {
       throw new RuneLoadError(`cannot instantiate the rune: ${(exc as Error).message}`);
     }
     this.memory = instance.exports.memory as WebAssembly.Memory;
-    this.runExport = instance.exports.rune_run as () => number;
+    this.runExport = instance.exports[ENTRY_POINT] as () => number;
   }
 
   /** Run the pipeline once. `inputs` maps capability stage names to inputs. */
@@ -403,7 +410,7 @@ function checkModule(module: WebAssembly.Module): void {
   }
   const exports = new Map(WebAssembly.Module.exports(module).map((e) => [e.name, e.kind]));
   if (exports.get("memory") !== "memory") throw new RuneLoadError('the rune does not export its memory as "memory"');
-  if (exports.get("rune_run") !== "function") throw new RuneLoadError('the rune does not export a "rune_run" function');
+  if (exports.get(ENTRY_POINT) !== "function") throw new RuneLoadError(`the rune does not export a "${ENTRY_POINT}" function`);
 }
 
 function checkSizes(manifest: Manifest, limits: Limits, blobsLength: number): void {

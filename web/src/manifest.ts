@@ -1,10 +1,13 @@
 /**
- * Typed view of the `rune.manifest` JSON (docs/abi.md, "Manifest"), checked up front as the
- * Python host checks it (runtime/manifest.py): ABI version first, then field types, tensor
- * references and entry indices. A bad manifest is a RuneLoadError naming the field.
+ * Typed view of the `rune.manifest` JSON (docs/abi.md, "Manifest"), checked up front against
+ * docs/manifest.schema.json, whose types and validator are generated at build time
+ * (scripts/schema.mjs). A bad manifest is a RuneLoadError naming the field.
  */
+import type { ErrorObject } from "ajv";
 import { ABI_VERSION, ELEMENT_BYTES } from "./abi.js";
 import { RuneLoadError } from "./errors.js";
+import type { RuneManifestABIVersion1 } from "./generated/manifest.js";
+import validate from "./generated/validate-manifest.js";
 
 export type Args = Record<string, unknown>;
 
@@ -65,55 +68,33 @@ function shown(value: unknown): string {
   return text.length <= 40 ? text : Array.isArray(value) ? "list" : typeof value;
 }
 
-function fail(path: string, expected: string, value: unknown): never {
-  throw new RuneLoadError(`bad manifest: ${path} must be ${expected}, got ${shown(value)}`);
+/** `/capabilities/0/kind` -> `manifest.capabilities[0].kind`. */
+function path(pointer: string): string {
+  return (
+    "manifest" +
+    pointer
+      .split("/")
+      .slice(1)
+      .map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p.replace(/~1/g, "/").replace(/~0/g, "~")}`))
+      .join("")
+  );
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v);
-const isNat = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v) && v >= 0;
-
-class Fields {
-  readonly obj: Record<string, unknown>;
-  constructor(
-    value: unknown,
-    readonly path: string,
-  ) {
-    if (!isObject(value)) fail(path, "an object", value);
-    this.obj = value;
+/** The schema's first complaint as one line naming the field, like the Python host's. */
+function schemaError(error: ErrorObject): RuneLoadError {
+  const where = path(error.instancePath);
+  if (error.keyword === "required") {
+    return new RuneLoadError(`bad manifest: ${where}.${error.params.missingProperty} is missing`);
   }
-  get(key: string, required: boolean): unknown {
-    if (!(key in this.obj)) {
-      if (required) throw new RuneLoadError(`bad manifest: ${this.path}.${key} is missing`);
-      return undefined;
-    }
-    return this.obj[key];
-  }
-  integer(key: string): number {
-    const value = this.get(key, true);
-    if (!isNat(value)) fail(`${this.path}.${key}`, "a non-negative integer", value);
-    return value;
-  }
-  string(key: string): string {
-    const value = this.get(key, true);
-    if (typeof value !== "string") fail(`${this.path}.${key}`, "a string", value);
-    return value;
-  }
-  mapping(key: string): Args {
-    const value = this.get(key, false);
-    if (value === undefined || value === null) return {};
-    if (!isObject(value)) fail(`${this.path}.${key}`, "an object", value);
-    return value;
-  }
-  array(key: string, required = false): unknown[] {
-    const value = this.get(key, required);
-    if (value === undefined || value === null) return [];
-    if (!Array.isArray(value)) fail(`${this.path}.${key}`, "a list", value);
-    return value;
-  }
+  const allowed = error.keyword === "enum" ? ` (${(error.params.allowedValues as string[]).join(", ")})` : "";
+  return new RuneLoadError(`bad manifest: ${where} ${error.message}${allowed}`);
 }
 
-/** Check and type a manifest; the ABI version is checked before anything else. */
+/**
+ * Check and type a manifest: the ABI version first (so a future rune gets a version message),
+ * then the JSON Schema of docs/manifest.schema.json (the generated standalone validator), then
+ * what a schema cannot say: tensor references, entries in index order, unique stage names.
+ */
 export function parseManifest(raw: Record<string, unknown>): Manifest {
   const version = raw.abi_version;
   if (version === undefined) throw new RuneLoadError("bad manifest: manifest.abi_version is missing");
@@ -122,76 +103,52 @@ export function parseManifest(raw: Record<string, unknown>): Manifest {
       `unsupported rune ABI version ${shown(version)}: this runtime implements ABI version ${ABI_VERSION}`,
     );
   }
-  const root = new Fields(raw, "manifest");
+  if (!validate(raw)) throw schemaError(validate.errors![0]);
+  const m: RuneManifestABIVersion1 = raw;
   const tensors = new Map<number, TensorSpec>();
-  root.array("tensors").forEach((item, i) => {
-    const f = new Fields(item, `manifest.tensors[${i}]`);
-    const id = f.integer("id");
-    const etype = f.string("element_type");
-    if (!(etype in ELEMENT_BYTES)) {
-      throw new RuneLoadError(
-        `bad manifest: ${f.path}.element_type '${etype}' is not one of ${Object.keys(ELEMENT_BYTES).join(", ")}`,
-      );
-    }
-    const dims = f.array("dimensions", true);
-    dims.forEach((d, j) => {
-      if (!isNat(d)) fail(`${f.path}.dimensions[${j}]`, "a non-negative integer", d);
-    });
-    if (tensors.has(id)) throw new RuneLoadError(`bad manifest: tensor id ${id} is declared twice`);
-    tensors.set(id, new TensorSpec(id, etype, dims as number[]));
+  (m.tensors ?? []).forEach((t, i) => {
+    if (tensors.has(t.id)) throw new RuneLoadError(`bad manifest: tensor id ${t.id} is declared twice (manifest.tensors[${i}])`);
+    tensors.set(t.id, new TensorSpec(t.id, t.element_type, t.dimensions));
   });
-  const tensorList = (f: Fields, key: string): TensorSpec[] =>
-    f.array(key).map((tid, i) => {
-      const path = `${f.path}.${key}[${i}]`;
-      if (typeof tid !== "number" || !Number.isInteger(tid)) fail(path, "a tensor id (integer)", tid);
-      const t = tensors.get(tid);
-      if (!t) throw new RuneLoadError(`bad manifest: ${path} refers to unknown tensor id ${tid}`);
+  const refs = (ids: number[] | undefined, where: string): TensorSpec[] =>
+    (ids ?? []).map((id, i) => {
+      const t = tensors.get(id);
+      if (!t) throw new RuneLoadError(`bad manifest: ${where}[${i}] refers to unknown tensor id ${id}`);
       return t;
     });
-  const entries = (key: string): Fields[] =>
-    root.array(key).map((item, i) => {
-      const f = new Fields(item, `manifest.${key}[${i}]`);
-      const index = f.integer("index");
-      if (index !== i) {
+  const inOrder = <T extends { index: number }>(entries: T[] | undefined, key: string): T[] =>
+    (entries ?? []).map((entry, i) => {
+      if (entry.index !== i) {
         throw new RuneLoadError(
-          `bad manifest: ${f.path}.index is ${index}, but entries must be listed in index order (expected ${i})`,
+          `bad manifest: manifest.${key}[${i}].index is ${entry.index}, but entries must be listed in index order (expected ${i})`,
         );
       }
-      return f;
+      return entry;
     });
-  const capabilities = entries("capabilities").map((f) => {
-    const outputs = tensorList(f, "outputs");
+  const capabilities = inOrder(m.capabilities, "capabilities").map((c, i) => {
+    const outputs = refs(c.outputs, `manifest.capabilities[${i}].outputs`);
     if (outputs.length !== 1) {
       throw new RuneLoadError(
-        `bad manifest: ${f.path}.outputs must name exactly one tensor (capability_read fills one), got ${outputs.length}`,
+        `bad manifest: manifest.capabilities[${i}].outputs must name exactly one tensor (capability_read fills one), got ${outputs.length}`,
       );
     }
-    return {
-      index: f.integer("index"),
-      name: f.string("name"),
-      kind: f.string("kind"),
-      args: f.mapping("args"),
-      tensor: outputs[0],
-    };
+    return { index: c.index, name: c.name, kind: c.kind, args: c.args ?? {}, tensor: outputs[0] };
   });
-  const models = entries("models").map((f) => {
-    const blob = new Fields(f.get("blob", true), `${f.path}.blob`);
-    return {
-      index: f.integer("index"),
-      name: f.string("name"),
-      format: f.string("format"),
-      blob: { offset: blob.integer("offset"), length: blob.integer("length") },
-      inputs: tensorList(f, "inputs"),
-      outputs: tensorList(f, "outputs"),
-      args: f.mapping("args"),
-    };
-  });
-  const outputs = entries("outputs").map((f) => ({
-    index: f.integer("index"),
-    name: f.string("name"),
-    kind: f.string("kind"),
-    args: f.mapping("args"),
-    inputs: tensorList(f, "inputs"),
+  const models = inOrder(m.models, "models").map((x, i) => ({
+    index: x.index,
+    name: x.name,
+    format: x.format,
+    blob: { offset: x.blob.offset, length: x.blob.length },
+    inputs: refs(x.inputs, `manifest.models[${i}].inputs`),
+    outputs: refs(x.outputs, `manifest.models[${i}].outputs`),
+    args: x.args ?? {},
+  }));
+  const outputs = inOrder(m.outputs, "outputs").map((o, i) => ({
+    index: o.index,
+    name: o.name,
+    kind: o.kind,
+    args: o.args ?? {},
+    inputs: refs(o.inputs, `manifest.outputs[${i}].inputs`),
   }));
   for (const [key, names] of [
     ["capabilities", capabilities.map((c) => c.name)],
@@ -203,13 +160,5 @@ export function parseManifest(raw: Record<string, unknown>): Manifest {
       seen.add(name);
     }
   }
-  return {
-    abiVersion: ABI_VERSION,
-    name: root.string("name"),
-    tensors: [...tensors.values()],
-    capabilities,
-    models,
-    outputs,
-    raw,
-  };
+  return { abiVersion: ABI_VERSION, name: m.name, tensors: [...tensors.values()], capabilities, models, outputs, raw };
 }

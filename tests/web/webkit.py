@@ -20,7 +20,7 @@ from PIL import Image
 
 from rune.runtime import Rune
 from rune.runtime.capabilities import assign_sources, group_of
-from rune.runtime.container import read_rune, write_rune
+from rune.abi.container import read_rune, write_rune
 from rune.runtime.handlers import HandlerRegistry, default_registry
 from rune.runtime.outputs import render_json
 from tests.peer.harness import EXAMPLES, INTEGRATION, REPO, Toolbox, load_divergences

@@ -27,6 +27,7 @@ export function readCsv(data: Uint8Array): Float32Array {
     throw new CsvError("not a text file (invalid UTF-8)");
   }
   const rows: number[] = [];
+  const negativeNaN: number[] = []; // Python keeps the sign of "-nan"; JS numbers may not
   const lines = text.split(/\r\n|\r|\n/);
   if (lines.length && lines[lines.length - 1] === "") lines.pop();
   lines.forEach((line, i) => {
@@ -38,9 +39,13 @@ export function readCsv(data: Uint8Array): Float32Array {
     for (const field of fields) {
       const v = parseNumber(field);
       if (v === null) throw new CsvError(`line ${i + 1}: '${field}' is not a number`);
+      if (Number.isNaN(v) && field.startsWith("-")) negativeNaN.push(rows.length);
       rows.push(v);
     }
   });
   if (!rows.length) throw new CsvError("no samples (the file has no x,y,z rows)");
-  return Float32Array.from(rows);
+  const out = Float32Array.from(rows);
+  const bits = new Uint32Array(out.buffer);
+  for (const i of negativeNaN) bits[i] = 0xffc00000;
+  return out;
 }

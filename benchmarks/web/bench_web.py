@@ -5,8 +5,9 @@ machine, and the gzip size of the browser runtime without and with the TFLite ha
     python benchmarks/web/bench_web.py [--blocks N]      (needs `make web`)
 
 Every host runs the same rune on the same tensors (made once by the Python host's feeders, so
-decoding a file is not timed), the median over blocks of runs of the time per `run`, pinned to one core (`taskset -c 1`;
-LiteRT single-threaded on both sides: the Python host's TFLite handler gets `threads=1`).
+decoding a file is not timed), the median over blocks of runs of the time per `run`, pinned
+to one core (`taskset -c 1`; LiteRT single-threaded on both sides: the Python host's TFLite
+handler gets `threads=1`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from common import PEER, ROOT, table  # noqa: E402
-
 from rune.runtime import Rune  # noqa: E402
 from rune.runtime.capabilities import default_registry as capabilities  # noqa: E402
 from rune.runtime.handlers import default_registry as handlers  # noqa: E402
@@ -98,7 +98,8 @@ def main() -> None:
              f"{chromium[name] / python[name]:.2f}x", f"{in_node[name] / python[name]:.2f}x"]
             for name in RUNES]  # fmt: skip
     print("per-inference median, µs (one core)")
-    print(table(["rune", "Chromium", "Node", "Python host", "Chromium/Python", "Node/Python"], rows))
+    headers = ["rune", "Chromium", "Node", "Python host", "Chromium/Python", "Node/Python"]
+    print(table(headers, rows))
     sizes = node("bundle_size.mjs")
     print("\nbrowser bundle, bytes")
     print(table(["part", "minified", "gzip"],

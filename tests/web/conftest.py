@@ -49,5 +49,7 @@ def node_results(web_built: None, cases: dict[str, webkit.Case], scratch: Path) 
 
 
 @pytest.fixture(scope="session")
-def browser_results(web_built: None, cases: dict[str, webkit.Case], scratch: Path) -> dict[str, Any]:
+def browser_results(
+    web_built: None, cases: dict[str, webkit.Case], scratch: Path
+) -> dict[str, Any]:
     return webkit.run_browser(scratch, cases, webkit.WEB / "screenshots" / "demo.png")

@@ -15,8 +15,10 @@ from tests.peer.harness import INTEGRATION, REPO, Result, run_tool
 from . import webkit
 from .test_web_cases import assert_within_bound
 
-CLI_CASES = [c.id for c in webkit.peer_cases()] + ["generated/rand:seed=7",
-                                                   "generated/microspeech:up-44100-stereo-24bit.wav"]  # fmt: skip
+CLI_CASES = [c.id for c in webkit.peer_cases()] + [
+    "generated/rand:seed=7",
+    "generated/microspeech:up-44100-stereo-24bit.wav",
+]
 
 
 def rune_web(*args: str | Path) -> Result:
@@ -34,7 +36,9 @@ def _flags(case: webkit.Case) -> list[str]:
 
 
 @pytest.mark.parametrize("case_id", CLI_CASES)
-def test_same_json_as_rune_run(case_id: str, cases: dict[str, webkit.Case], web_built: None) -> None:
+def test_same_json_as_rune_run(
+    case_id: str, cases: dict[str, webkit.Case], web_built: None
+) -> None:
     case = cases[case_id]
     ours = rune_web("run", case.rune, *_flags(case))
     theirs = run_tool("rune", "run", case.rune, *_flags(case), cwd=REPO)

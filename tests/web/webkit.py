@@ -17,12 +17,12 @@ from typing import Any
 
 import numpy as np
 from PIL import Image
-
+from rune.abi.container import read_rune, write_rune
 from rune.runtime import Rune
 from rune.runtime.capabilities import assign_sources, group_of
-from rune.abi.container import read_rune, write_rune
 from rune.runtime.handlers import HandlerRegistry, default_registry
 from rune.runtime.outputs import render_json
+
 from tests.peer.harness import EXAMPLES, INTEGRATION, REPO, Toolbox, load_divergences
 from tests.runtime.media import wav_bytes
 
@@ -71,7 +71,8 @@ def peer_cases() -> list[Case]:
 
 def example_cases(scratch: Path) -> list[Case]:
     """Every example run of tests/peer (same inputs) and of this repository's examples."""
-    ms, pd, st = EXAMPLES / "microspeech", EXAMPLES / "person_detection", EXAMPLES / "style_transfer"
+    ms, pd = EXAMPLES / "microspeech", EXAMPLES / "person_detection"
+    st = EXAMPLES / "style_transfer"
     angle = scratch / "angle.bin"
     angle.write_bytes(struct.pack("<f", 0.8))
     ints = scratch / "ints.bin"

@@ -8,6 +8,7 @@ import * as accel from "./accel.js";
 import { CapabilityError } from "./errors.js";
 import * as image from "./image.js";
 import type { CapabilitySpec, Manifest } from "./manifest.js";
+import { Registry } from "./registry.js";
 import { type Pcg64, randomTensor } from "./rng.js";
 import * as sound from "./sound.js";
 
@@ -211,16 +212,9 @@ export const accelFactory: CapabilityFactory = (spec) => {
 };
 
 /** Capability kind -> factory; `copy()` it to customise one rune only. */
-export class CapabilityRegistry {
-  private readonly factories: Map<string, CapabilityFactory>;
+export class CapabilityRegistry extends Registry<CapabilityFactory> {
   constructor(factories: Iterable<[string, CapabilityFactory]> = []) {
-    this.factories = new Map(factories);
-  }
-  register(kind: string, factory: CapabilityFactory, replace = false): void {
-    if (this.factories.has(kind) && !replace) {
-      throw new Error(`a factory for capability ${kind} is already registered`);
-    }
-    this.factories.set(kind, factory);
+    super(factories, "factory for capability");
   }
   copy(): CapabilityRegistry {
     return new CapabilityRegistry(this.factories);

@@ -341,38 +341,48 @@ export class Rune {
     view.set(this.inputs[cap]);
   }
 
+  /** The checked guest bytes of slot `slot` of a model's inputs/outputs or an output stage's
+   * inputs: the entry and slot exist, the span is inside memory, its size is the tensor's. */
+  private slotView(
+    entries: readonly { name: string; inputs: TensorSpec[]; outputs?: TensorSpec[] }[],
+    index: number,
+    slot: number,
+    ptr: number,
+    len: number,
+    what: { entry: "model" | "output"; list: "inputs" | "outputs"; call: string },
+  ): [Uint8Array, TensorSpec, string] {
+    const spec = this.pick(entries, index, what.entry);
+    const side = what.list === "inputs" ? "input" : "output";
+    const tensor = this.pick(spec[what.list]!, slot, `${side} slot of ${what.entry} "${spec.name}"`);
+    const label = `${what.call} for ${what.entry} "${spec.name}" slot ${slot}`;
+    const view = this.span(ptr, len, label);
+    this.checkSize(tensor, view.length, label);
+    return [view, tensor, label];
+  }
+
   private modelSetInput(model: number, slot: number, ptr: number, len: number): void {
-    const spec = this.pick(this.manifest.models, model, "model");
-    const tensor = this.pick(spec.inputs, slot, `input slot of model "${spec.name}"`);
-    const what = `model_set_input for model "${spec.name}" slot ${slot}`;
-    const view = this.span(ptr, len, what);
-    this.checkSize(tensor, view.length, what);
+    const what = { entry: "model", list: "inputs", call: "model_set_input" } as const;
+    const [view] = this.slotView(this.manifest.models, model, slot, ptr, len, what);
     this.models[model].setInput(slot, view);
   }
 
   private modelGetOutput(model: number, slot: number, ptr: number, len: number): void {
-    const spec = this.pick(this.manifest.models, model, "model");
-    const tensor = this.pick(spec.outputs, slot, `output slot of model "${spec.name}"`);
-    const what = `model_get_output for model "${spec.name}" slot ${slot}`;
-    const view = this.span(ptr, len, what);
-    this.checkSize(tensor, view.length, what);
+    const what = { entry: "model", list: "outputs", call: "model_get_output" } as const;
+    const [view, tensor] = this.slotView(this.manifest.models, model, slot, ptr, len, what);
     const data = this.models[model].getOutput(slot);
     if (!data || data.length !== view.length) {
       throw new ModelError(
-        `model "${spec.name}" output ${slot} is ${data?.length ?? 0} bytes but the manifest declares ${tensor.describe()} (${tensor.nbytes} bytes)`,
+        `model "${this.manifest.models[model].name}" output ${slot} is ${data?.length ?? 0} bytes but the manifest declares ${tensor.describe()} (${tensor.nbytes} bytes)`,
       );
     }
     view.set(data);
   }
 
   private outputWrite(output: number, slot: number, ptr: number, len: number): void {
-    const spec = this.pick(this.manifest.outputs, output, "output");
-    const tensor = this.pick(spec.inputs, slot, `input slot of output "${spec.name}"`);
-    const what = `output_write for output "${spec.name}" slot ${slot}`;
-    const view = this.span(ptr, len, what);
-    this.checkSize(tensor, view.length, what);
+    const what = { entry: "output", list: "inputs", call: "output_write" } as const;
+    const [view, tensor, label] = this.slotView(this.manifest.outputs, output, slot, ptr, len, what);
     const key = this.outKeys[output][slot];
-    this.written[key] = tensor.elementType === "utf8" ? this.readStrings(view, what) : view.slice();
+    this.written[key] = tensor.elementType === "utf8" ? this.readStrings(view, label) : view.slice();
   }
 
   private readStrings(view: Uint8Array, what: string): string[] {

@@ -111,43 +111,11 @@ export function randomTensor(rng: Pcg64, elementType: string, count: number): Ui
       return new Uint8Array(out.buffer);
     }
     case "u8":
-    case "i8": {
-      // NumPy's buffered_uint8: one 32-bit draw feeds four values, low byte first; the signed
-      // type adds the offset -128 modulo 256.
-      const out = new Uint8Array(count);
-      const off = elementType === "i8" ? 0x80 : 0;
-      let buf = 0;
-      let left = 0;
-      for (let i = 0; i < count; i++) {
-        if (left === 0) {
-          buf = rng.next32();
-          left = 3;
-        } else {
-          buf >>>= 8;
-          left -= 1;
-        }
-        out[i] = (buf + off) & 0xff;
-      }
-      return out;
-    }
+    case "i8":
+      return new Uint8Array(buffered(rng, 8, count, elementType === "i8").buffer);
     case "u16":
-    case "i16": {
-      const out = new Uint16Array(count);
-      const off = elementType === "i16" ? 0x8000 : 0;
-      let buf = 0;
-      let left = 0;
-      for (let i = 0; i < count; i++) {
-        if (left === 0) {
-          buf = rng.next32();
-          left = 1;
-        } else {
-          buf >>>= 16;
-          left -= 1;
-        }
-        out[i] = (buf + off) & 0xffff;
-      }
-      return new Uint8Array(out.buffer);
-    }
+    case "i16":
+      return new Uint8Array(buffered(rng, 16, count, elementType === "i16").buffer);
     case "u32":
     case "i32": {
       const out = new Uint32Array(count);
@@ -165,4 +133,25 @@ export function randomTensor(rng: Pcg64, elementType: string, count: number): Ui
     default:
       throw new RangeError(`cannot make random ${elementType}`);
   }
+}
+
+/** NumPy's buffered_uint8/16: one 32-bit draw feeds 4 (or 2) values, low bits first; a signed
+ * type adds its offset (-128 or -32768) modulo 2^bits. */
+function buffered(rng: Pcg64, bits: 8 | 16, count: number, signed: boolean): Uint8Array | Uint16Array {
+  const out = bits === 8 ? new Uint8Array(count) : new Uint16Array(count);
+  const mask = bits === 8 ? 0xff : 0xffff;
+  const off = signed ? (mask + 1) / 2 : 0;
+  let buf = 0;
+  let left = 0;
+  for (let i = 0; i < count; i++) {
+    if (left === 0) {
+      buf = rng.next32();
+      left = 32 / bits - 1;
+    } else {
+      buf >>>= bits;
+      left -= 1;
+    }
+    out[i] = (buf + off) & mask;
+  }
+  return out;
 }

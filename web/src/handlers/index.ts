@@ -6,6 +6,7 @@
  */
 import { ModelError } from "../errors.js";
 import type { ModelSpec } from "../manifest.js";
+import { Registry } from "../registry.js";
 
 export interface ModelHandler {
   /** Copy input `slot` (the tensor's little-endian bytes) into the model. */
@@ -18,27 +19,17 @@ export interface ModelHandler {
 
 export type HandlerFactory = (spec: ModelSpec, blob: Uint8Array) => Promise<ModelHandler>;
 
-export class HandlerRegistry {
-  private readonly factories: Map<string, HandlerFactory>;
+export class HandlerRegistry extends Registry<HandlerFactory> {
   constructor(factories: Iterable<[string, HandlerFactory]> = []) {
-    this.factories = new Map(factories);
-  }
-  register(format: string, factory: HandlerFactory, replace = false): void {
-    if (this.factories.has(format) && !replace) {
-      throw new Error(`a handler for model format ${format} is already registered`);
-    }
-    this.factories.set(format, factory);
+    super(factories, "handler for model format");
   }
   copy(): HandlerRegistry {
     return new HandlerRegistry(this.factories);
   }
-  get formats(): string[] {
-    return [...this.factories.keys()];
-  }
   async create(spec: ModelSpec, blob: Uint8Array): Promise<ModelHandler> {
     const factory = this.factories.get(spec.format);
     if (!factory) {
-      const known = this.formats.join(", ") || "none";
+      const known = this.keys.join(", ") || "none";
       throw new ModelError(
         `model "${spec.name}" has format ${spec.format}, which this runtime has no handler for (handlers: ${known})`,
       );

@@ -2,7 +2,7 @@
 // (dist/web/, with LiteRT.js's and the JPEG decoder's wasm copied from their packages: served
 // from here, never a CDN); the demo (dist/demo/); the test programs (dist/test/).
 import { build } from "esbuild";
-import { cpSync, mkdirSync } from "node:fs";
+import { chmodSync, cpSync, mkdirSync } from "node:fs";
 
 /** One bundle: `node` or `browser` ESM modules (`.mjs`), or a classic script (`iife`). */
 const bundle = (platform, entryPoints, outdir, extra = {}) =>
@@ -36,6 +36,7 @@ await bundle("node", { node: "src/node.ts", cli: "src/cli.ts", "node-worker": "s
   splitting: true,
   banner: { js: "#!/usr/bin/env node" },
 });
+chmodSync("dist/cli.mjs", 0o755); // the package's bin (`npx rune-web`)
 await bundle("browser", { browser: "src/browser.ts" }, "dist/web", { splitting: true });
 // A classic worker script: LiteRT.js loads its Emscripten glue with importScripts.
 await bundle("browser", { "browser-worker": "src/worker/browser-worker.ts" }, "dist/web", {
@@ -45,6 +46,10 @@ await bundle("browser", { "browser-worker": "src/worker/browser-worker.ts" }, "d
 mkdirSync("dist/web/litert", { recursive: true });
 cpSync("node_modules/@litertjs/core/wasm", "dist/web/litert", { recursive: true });
 cpSync("node_modules/@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm", "dist/web/mozjpeg_dec.wasm");
+mkdirSync("dist/web/ort", { recursive: true });
+for (const f of ["ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm"]) {
+  cpSync(`node_modules/onnxruntime-web/dist/${f}`, `dist/web/ort/${f}`);
+}
 
 await bundle("browser", { demo: "demo/demo.ts" }, "dist/demo", shipped("../web/browser.mjs"));
 cpSync("demo/index.html", "dist/demo/index.html");

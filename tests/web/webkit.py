@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from onnx import TensorProto, helper
 from PIL import Image
 from rune.abi.container import read_rune, write_rune
 from rune.runtime import Rune
@@ -25,6 +26,7 @@ from rune.runtime.outputs import render_json
 
 from tests.peer.harness import EXAMPLES, INTEGRATION, REPO, Toolbox, load_divergences
 from tests.runtime.media import wav_bytes
+from tests.runtime.runekit import model_rune
 
 WEB = REPO / "web"
 NODE_CASES = WEB / "dist" / "test" / "node-cases.mjs"
@@ -41,9 +43,10 @@ def build_web() -> None:
 @dataclass
 class Case:
     id: str
-    runefile: Path
+    runefile: Path | None  # None: `rune` is made by the test
     files: list[Path]
     seed: int = 0
+    needs_jspi: bool = False  # an asynchronous model handler (onnxruntime-web)
     rune: Path | None = None
     expected: str = ""
     models: list[list[dict[str, list[str]]]] = field(default_factory=list)
@@ -171,7 +174,30 @@ def generated_cases(scratch: Path) -> list[Case]:
         cases.append(Case(f"generated/rand:seed={seed}", rand, [], seed=seed))
     noop = INTEGRATION / "compile-pass" / "noop" / "Runefile.yml"
     cases.append(Case("compile-pass/noop:seed=3", noop, [], seed=3))
+    cases.append(onnx_case(scratch))
     return cases
+
+
+def onnx_case(scratch: Path) -> Case:
+    """An ONNX model (MatMul, Add, Tanh on f32[1,8] -> f32[1,3]) in a hand-written rune."""
+    rng = np.random.default_rng(11)
+    weights = helper.make_tensor("w", TensorProto.FLOAT, [8, 3], rng.normal(size=24).tolist())
+    bias = helper.make_tensor("b", TensorProto.FLOAT, [3], rng.normal(size=3).tolist())
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "w"], ["xw"]), helper.make_node("Add", ["xw", "b"], ["z"]),
+         helper.make_node("Tanh", ["z"], ["y"])],
+        "dense", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 8])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3])], initializer=[weights, bias],
+    )  # fmt: skip
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    rune = scratch / "onnx-dense.rune"
+    rune.write_bytes(model_rune("onnx", model.SerializeToString(), "f32", [1, 8], [1, 3]))
+    data = scratch / "onnx-input.bin"
+    data.write_bytes(rng.normal(size=8).astype("<f4").tobytes())
+    case = Case("generated/onnx:dense", None, [data], needs_jspi=True)
+    case.rune = rune
+    return case
 
 
 # -- the Python host's side ---------------------------------------------------------------------
@@ -234,7 +260,8 @@ def record(case: Case) -> None:
 def prepare(cases: list[Case], tools: Toolbox, out: Path) -> Path:
     """Compile and record every case; write the cases file the JavaScript side reads."""
     for case in cases:
-        case.rune = tools.compile(case.runefile).ok()
+        if case.runefile is not None:
+            case.rune = tools.compile(case.runefile).ok()
         record(case)
     path = out / "cases.json"
     path.write_text(json.dumps([c.to_json() for c in cases]), encoding="utf-8")

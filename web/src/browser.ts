@@ -8,6 +8,7 @@
 import type { AudioInput, PixelsInput } from "./capabilities.js";
 import { CapabilityError } from "./errors.js";
 import { HandlerRegistry } from "./handlers/index.js";
+import { onnxHandler } from "./handlers/onnx.js";
 import { tfliteHandler } from "./handlers/tflite.js";
 import { type LoadOptions, Rune } from "./host.js";
 import { setJpegWasm } from "./image.js";
@@ -25,8 +26,15 @@ export const liteRtLocation = (): string => new URL("./litert/", here()).href;
 
 setJpegWasm(() => WebAssembly.compileStreaming(fetch(new URL("./mozjpeg_dec.wasm", here()))));
 
-export function browserHandlers(location: string = liteRtLocation()): HandlerRegistry {
-  return new HandlerRegistry([["tensorflow-lite", tfliteHandler(location)]]);
+/** Where onnxruntime-web's wasm files are: `ort/` beside this bundle (copied there by the build). */
+export const onnxLocation = (): string => new URL("./ort/", here()).href;
+
+/** TFLite on LiteRT.js; ONNX on onnxruntime-web (through JSPI, which Chromium has). */
+export function browserHandlers(location: string = liteRtLocation(), ortLocation: string = onnxLocation()): HandlerRegistry {
+  return new HandlerRegistry([
+    ["tensorflow-lite", tfliteHandler(location)],
+    ["onnx", onnxHandler(ortLocation)],
+  ]);
 }
 
 export function loadRune(bytes: Uint8Array | ArrayBuffer, options: LoadOptions = {}): Promise<Rune> {

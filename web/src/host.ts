@@ -118,7 +118,7 @@ function declaredMemory(wasm: Uint8Array): number {
 export class Rune {
   private readonly failure = new Failure();
   private memory!: WebAssembly.Memory;
-  private runExport!: () => number;
+  private runExport!: () => number | Promise<number>;
   private inputs: Uint8Array[] = [];
   private written: (Uint8Array | string[] | null)[] = [];
   private readonly outKeys: number[][] = [];
@@ -182,13 +182,31 @@ export class Rune {
       log: (level, ptr, len) => this.log(level, ptr, len),
     };
     // Linked from the ABI's table: each import's failure status, and whether it returns one.
-    const imports: Record<string, (...args: number[]) => number | void> = {};
+    const imports: WebAssembly.ModuleImports = {};
     for (const name of IMPORT_NAMES) {
       const { failure, results } = IMPORTS[name];
       const body = bodies[name];
       imports[name] = results.length
-        ? (...args) => this.guard(failure, () => body(...args))
-        : (...args) => void this.guard(failure, () => body(...args));
+        ? (...args: number[]) => this.guard(failure, () => body(...args))
+        : (...args: number[]) => void this.guard(failure, () => body(...args));
+    }
+    // An asynchronous model handler (onnxruntime-web) suspends the rune in `model_invoke`
+    // through JSPI; the checks of `load` made sure the engine has it.
+    const jspi = WebAssembly as unknown as {
+      Suspending: new (f: (...a: number[]) => Promise<number>) => WebAssembly.ImportValue;
+      promising: (f: unknown) => () => Promise<number>;
+    };
+    const suspends = this.models.some((m) => m.async);
+    if (suspends) {
+      imports.model_invoke = new jspi.Suspending(async (m: number) => {
+        try {
+          if (!this.running) throw new RuneRunError("the rune called an import from its start function");
+          await this.pick(this.models, m, "model").invoke();
+          return 0;
+        } catch (exc) {
+          return this.failure.record(exc, IMPORTS.model_invoke.failure);
+        }
+      });
     }
     let instance: WebAssembly.Instance;
     try {
@@ -197,7 +215,8 @@ export class Rune {
       throw new RuneLoadError(`cannot instantiate the rune: ${(exc as Error).message}`);
     }
     this.memory = instance.exports.memory as WebAssembly.Memory;
-    this.runExport = instance.exports[ENTRY_POINT] as () => number;
+    const entry = instance.exports[ENTRY_POINT] as () => number;
+    this.runExport = suspends ? jspi.promising(entry) : entry;
   }
 
   /** Run the pipeline once. `inputs` maps capability stage names to inputs. */
@@ -209,7 +228,7 @@ export class Rune {
     this.running = true;
     let status: number;
     try {
-      status = this.runExport();
+      status = await this.runExport();
     } catch (exc) {
       throw new RuneRunError(`the rune trapped: ${(exc as Error).message}`);
     } finally {

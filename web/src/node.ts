@@ -11,6 +11,7 @@ import { pathToFileURL } from "node:url";
 import vm from "node:vm";
 import { Worker } from "node:worker_threads";
 import { HandlerRegistry } from "./handlers/index.js";
+import { onnxHandler } from "./handlers/onnx.js";
 import { tfliteHandler } from "./handlers/tflite.js";
 import { type LoadOptions, Rune } from "./host.js";
 import { setJpegWasm } from "./image.js";
@@ -44,10 +45,15 @@ setJpegWasm(async () =>
   WebAssembly.compile(readFileSync(require.resolve("@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm"))),
 );
 
-/** The default handlers in Node: TFLite on LiteRT.js. */
+/** The default handlers in Node: TFLite on LiteRT.js; ONNX on onnxruntime-web, which needs
+ * JSPI and so refuses to load under Node 20 with a ModelError that says so. */
 export function nodeHandlers(): HandlerRegistry {
   installScriptLoader();
-  return new HandlerRegistry([["tensorflow-lite", tfliteHandler(pathToFileURL(liteRtDirectory()).href)]]);
+  const ort = pathToFileURL(dirname(require.resolve("onnxruntime-web/wasm")) + "/").href;
+  return new HandlerRegistry([
+    ["tensorflow-lite", tfliteHandler(pathToFileURL(liteRtDirectory()).href)],
+    ["onnx", onnxHandler(ort)],
+  ]);
 }
 
 /** `Rune.load` from a path or bytes, with Node's handlers and file reading. */

@@ -11,7 +11,9 @@ import { Registry } from "../registry.js";
 export interface ModelHandler {
   /** Copy input `slot` (the tensor's little-endian bytes) into the model. */
   setInput(slot: number, data: Uint8Array): void;
-  invoke(): void;
+  /** Synchronous, unless `async` is set: then the host suspends the rune through JSPI. */
+  invoke(): void | Promise<void>;
+  readonly async?: boolean;
   /** Output `slot`'s bytes after the last `invoke` (valid until the next one). */
   getOutput(slot: number): Uint8Array;
   dispose?(): void;

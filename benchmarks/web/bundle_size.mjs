@@ -23,17 +23,24 @@ const file = (p) => {
   return { raw: bytes.length, gzip: gz(bytes) };
 };
 
-const runtime = await js(`export { Rune, HandlerRegistry, defaultRegistry, renderJson } from "./src/index.ts";`);
-const withTflite = await js(`export { Rune, HandlerRegistry, defaultRegistry, renderJson } from "./src/index.ts";
-export { tfliteHandler } from "./src/handlers/tflite.ts";`);
+const CORE = `export { Rune, HandlerRegistry, defaultRegistry, renderJson } from "./src/index.ts";`;
+const runtime = await js(CORE);
+const withTflite = await js(`${CORE}\nexport { tfliteHandler } from "./src/handlers/tflite.ts";`);
+const withOnnx = await js(`${CORE}\nexport { onnxHandler } from "./src/handlers/onnx.ts";`);
+const sum = (...parts) => ({ raw: parts.reduce((a, p) => a + p.raw, 0), gzip: parts.reduce((a, p) => a + p.gzip, 0) });
 process.stdout.write(
   JSON.stringify({
     runtime,
     "runtime + tflite handler": withTflite,
-    "LiteRT.js wasm (litert_wasm_internal.wasm + glue)": {
-      raw: file("dist/web/litert/litert_wasm_internal.wasm").raw + file("dist/web/litert/litert_wasm_internal.js").raw,
-      gzip: file("dist/web/litert/litert_wasm_internal.wasm").gzip + file("dist/web/litert/litert_wasm_internal.js").gzip,
-    },
+    "runtime + onnx handler": withOnnx,
+    "LiteRT.js wasm (litert_wasm_internal.wasm + glue)": sum(
+      file("dist/web/litert/litert_wasm_internal.wasm"),
+      file("dist/web/litert/litert_wasm_internal.js"),
+    ),
+    "onnxruntime-web wasm (ort-wasm-simd-threaded.wasm + glue)": sum(
+      file("dist/web/ort/ort-wasm-simd-threaded.wasm"),
+      file("dist/web/ort/ort-wasm-simd-threaded.mjs"),
+    ),
     "JPEG decoder wasm (mozjpeg_dec.wasm)": file("dist/web/mozjpeg_dec.wasm"),
   }) + "\n",
 );

@@ -2,7 +2,7 @@
 // in Node, fed the
 // the tensors the Python host's feeders made (so every host times the same work: one `run`).
 import { readFileSync } from "node:fs";
-import { loadRune } from "../../web/dist/node.mjs";
+import { HandlerRegistry, Rune, loadRune } from "../../web/dist/node.mjs";
 
 /** Shared with bench_browser.mjs (which passes it to the page as source: self-contained). */
 export async function bench(load, spec) {
@@ -33,5 +33,11 @@ export async function bench(load, spec) {
 if (process.argv[1] === new URL(import.meta.url).pathname) {
   const spec = JSON.parse(readFileSync(process.argv[2], "utf8"));
   for (const r of spec.runes) r.bytes = readFileSync(r.path);
-  process.stdout.write(JSON.stringify(await bench((b) => loadRune(b), spec)) + "\n");
+  const out = await bench((b) => loadRune(b), spec);
+  // The host alone: the sine rune with a model handler that does nothing.
+  const idle = async (spec) => ({ setInput() {}, invoke() {}, getOutput: () => new Uint8Array(spec.outputs[0].nbytes) });
+  const handlers = new HandlerRegistry([["tensorflow-lite", idle]]);
+  const sine = { ...spec, runes: spec.runes.filter((r) => r.name === "sine") };
+  out["sine, host only"] = (await bench((b) => Rune.load(b, { handlers }), sine)).sine;
+  process.stdout.write(JSON.stringify(out) + "\n");
 }

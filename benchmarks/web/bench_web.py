@@ -100,6 +100,8 @@ def main() -> None:
     print("per-inference median, µs (one core)")
     headers = ["rune", "Chromium", "Node", "Python host", "Chromium/Python", "Node/Python"]
     print(table(headers, rows))
+    print(f"Node host alone (sine, a model handler that does nothing): "
+          f"{in_node['sine, host only']:.1f} µs")  # fmt: skip
     sizes = node("bundle_size.mjs")
     print("\nbrowser bundle, bytes")
     print(table(["part", "minified", "gzip"],

@@ -183,11 +183,12 @@ def onnx_case(scratch: Path) -> Case:
     rng = np.random.default_rng(11)
     weights = helper.make_tensor("w", TensorProto.FLOAT, [8, 3], rng.normal(size=24).tolist())
     bias = helper.make_tensor("b", TensorProto.FLOAT, [3], rng.normal(size=3).tolist())
+    nodes = [helper.make_node("MatMul", ["x", "w"], ["xw"]),
+             helper.make_node("Add", ["xw", "b"], ["z"]), helper.make_node("Tanh", ["z"], ["y"])]
     graph = helper.make_graph(
-        [helper.make_node("MatMul", ["x", "w"], ["xw"]), helper.make_node("Add", ["xw", "b"], ["z"]),
-         helper.make_node("Tanh", ["z"], ["y"])],
-        "dense", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 8])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3])], initializer=[weights, bias],
+        nodes, "dense", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 8])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3])],
+        initializer=[weights, bias],
     )  # fmt: skip
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
     model.ir_version = 8

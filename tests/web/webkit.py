@@ -183,8 +183,11 @@ def onnx_case(scratch: Path) -> Case:
     rng = np.random.default_rng(11)
     weights = helper.make_tensor("w", TensorProto.FLOAT, [8, 3], rng.normal(size=24).tolist())
     bias = helper.make_tensor("b", TensorProto.FLOAT, [3], rng.normal(size=3).tolist())
-    nodes = [helper.make_node("MatMul", ["x", "w"], ["xw"]),
-             helper.make_node("Add", ["xw", "b"], ["z"]), helper.make_node("Tanh", ["z"], ["y"])]
+    nodes = [
+        helper.make_node("MatMul", ["x", "w"], ["xw"]),
+        helper.make_node("Add", ["xw", "b"], ["z"]),
+        helper.make_node("Tanh", ["z"], ["y"]),
+    ]
     graph = helper.make_graph(
         nodes, "dense", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 8])],
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3])],

@@ -222,13 +222,15 @@ export class Rune {
   /** Run the pipeline once. `inputs` maps capability stage names to inputs. */
   async run(inputs: Record<string, InputValue> = {}): Promise<Output[]> {
     if (this.running) throw new RuneRunError("the rune is already running (one run at a time)");
-    await this.prepare(inputs);
+    const preparing = this.prepare(inputs);
+    if (preparing) await preparing; // only when a feeder decodes asynchronously (JPEG)
     this.failure.error = null;
     this.written.fill(null);
     this.running = true;
     let status: number;
     try {
-      status = await this.runExport();
+      const result = this.runExport();
+      status = typeof result === "number" ? result : await result;
     } catch (exc) {
       throw new RuneRunError(`the rune trapped: ${(exc as Error).message}`);
     } finally {
@@ -240,7 +242,9 @@ export class Rune {
     return this.collect();
   }
 
-  private async prepare(inputs: Record<string, InputValue>): Promise<void> {
+  /** Feed every capability before entering the guest, so input errors come first; a promise
+   * only if some feeder is asynchronous. */
+  private prepare(inputs: Record<string, InputValue>): Promise<void> | undefined {
     const names = this.manifest.capabilities.map((c) => c.name);
     for (const name of Object.keys(inputs)) {
       if (!names.includes(name)) {
@@ -249,13 +253,20 @@ export class Rune {
         );
       }
     }
-    const fed: Uint8Array[] = [];
-    for (const [i, spec] of this.manifest.capabilities.entries()) {
-      const data = await this.feeds[i](this.resolve(inputs[spec.name]));
-      checkLength(spec, data.length);
-      fed.push(data);
-    }
-    this.inputs = fed;
+    const specs = this.manifest.capabilities;
+    const fed: Uint8Array[] = new Array(specs.length);
+    const pending: Promise<void>[] = [];
+    specs.forEach((spec, i) => {
+      const data = this.feeds[i](this.resolve(inputs[spec.name]));
+      if (data instanceof Promise) pending.push(data.then((d) => void (fed[i] = d)));
+      else fed[i] = data;
+    });
+    const finish = () => {
+      specs.forEach((spec, i) => checkLength(spec, fed[i].length));
+      this.inputs = fed;
+    };
+    if (!pending.length) return void finish();
+    return Promise.all(pending).then(finish);
   }
 
   private resolve(value: InputValue | undefined): ResolvedInput | undefined {
@@ -278,7 +289,7 @@ export class Rune {
         return {
           elementType: t.elementType,
           dimensions: [...t.dimensions],
-          data: Array.isArray(value) ? value : typedArray(t.elementType, value),
+          data: Array.isArray(value) ? value : typedArray(t.elementType, value), // owns `value`
         };
       }),
     }));

@@ -42,9 +42,11 @@ const ARRAYS: Record<string, new (b: ArrayBuffer) => Exclude<TensorData, string[
   f64: Float64Array,
 };
 
-/** A typed array over a copy of `bytes` (little-endian elements). */
+/** A typed array of `bytes`' little-endian elements: over `bytes` itself when it is a whole,
+ * aligned buffer of its own (the host's copies out of guest memory are), else over a copy. */
 export function typedArray(elementType: string, bytes: Uint8Array): Exclude<TensorData, string[]> {
-  return new ARRAYS[elementType](new Uint8Array(bytes).buffer);
+  const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+  return new ARRAYS[elementType]((own ? bytes : new Uint8Array(bytes)).buffer as ArrayBuffer);
 }
 
 /** The shortest decimal digits that read back as `v` at single precision. */

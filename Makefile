@@ -98,7 +98,7 @@ web/node_modules/.installed: web/package-lock.json
 
 web: setup web/node_modules/.installed
 	$(BIN)/python web/scripts/emit_abi.py web/src/generated/abi.json
-	cd web && node scripts/schema.mjs && node build.mjs
+	cd web && node scripts/schema.mjs && npx --no-install tsc --noEmit && node build.mjs
 
 web-demo: web
 	@echo "serve it: $(BIN)/python -m http.server -d web/dist 8000, then open http://localhost:8000/demo/"

@@ -10,6 +10,7 @@ import numpy as np
 from PIL import Image
 
 from . import webkit
+from .test_web_cases import assert_within_bound
 
 
 def test_bad_runes_each_give_a_clear_error_and_the_page_stays_alive(
@@ -48,6 +49,16 @@ def test_microphone_hears_up(browser_results: dict[str, Any]) -> None:
 def test_camera_sees_a_person(browser_results: dict[str, Any]) -> None:
     """Chromium's fake camera plays a Y4M of the person_detection example's image."""
     assert browser_results["camera"] == "96x96 person_prob"
+
+
+def test_device_motion_feeds_accel_like_the_csv(
+    browser_results: dict[str, Any], cases: dict[str, webkit.Case]
+) -> None:
+    """The gesture example's ring CSV, row by row as DeviceMotion events, gives what the Python
+    host gives for the CSV file (the model's floats within the TFLite bound)."""
+    case = cases["examples/gesture:example_ring.csv"]
+    assert '"Ring"' in browser_results["motion"], browser_results["motion"]
+    assert_within_bound(browser_results["motion"], case.expected, "motion")
 
 
 def test_demo_page_runs_a_rune_and_is_photographed(browser_results: dict[str, Any]) -> None:

@@ -320,10 +320,12 @@ def y4m(png: Path, out: Path, frames: int = 30) -> Path:
 
 
 def run_browser(scratch: Path, cases: dict[str, Case], screenshot: Path) -> dict[str, Any]:
-    """One Chromium session: every case, the bad runes, microphone, camera and the demo."""
+    """One Chromium session: every case, the bad runes, microphone, camera, DeviceMotion and
+    the demo."""
     sine = cases["run-pass/sine"]
     micro = cases["run-pass/microspeech-up"]
     person = cases["examples/person_detection:image.png"]
+    ring = cases["examples/gesture:example_ring.csv"]
     bad = bad_runes(sine.rune, scratch)
     allowed = {str(p) for c in cases.values() for p in [c.rune, *c.files]}
     allowed |= {str(p) for p in bad.values()}
@@ -337,6 +339,7 @@ def run_browser(scratch: Path, cases: dict[str, Case], screenshot: Path) -> dict
         "microphone": {"wav": str(micro.files[0]), "rune": str(micro.rune), "ms": 3000},
         "camera": {"y4m": str(y4m(person.files[0], scratch / "person.y4m")),
                    "rune": str(person.rune)},
+        "motion": {"rune": str(ring.rune), "csv": str(ring.files[0])},
         "demo": {"rune": str(micro.rune), "inputs": [str(micro.files[0])],
                  "screenshot": str(screenshot)},
     }  # fmt: skip

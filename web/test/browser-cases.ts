@@ -13,6 +13,7 @@ import {
   captureCamera,
   loadRuneWorker,
   recordMicrophone,
+  recordMotion,
   renderJson,
   soundStage,
   streamWindows,
@@ -93,4 +94,21 @@ async function camera(runePath: string): Promise<string> {
   return `${frame.pixels.width}x${frame.pixels.height} ${label(await rune.run({ [name]: frame }))}`;
 }
 
-Object.assign(window, { runCases, badInputs, microphone, camera, ready: true });
+/** DeviceMotion events (synthetic: headless Chromium has no accelerometer) carrying the rows of
+ * an x,y,z CSV, recorded by `recordMotion` and run through the gesture rune. */
+async function motion(runePath: string, csvPath: string): Promise<string> {
+  const rune = await Rune.load(await read(runePath), { handlers: browserHandlers(LITERT) });
+  const rows = new TextDecoder()
+    .decode(await read(csvPath))
+    .split("\n")
+    .filter((line) => line.trim())
+    .map((line) => line.split(",").map(Number));
+  const recording = recordMotion(rows.length);
+  for (const [x, y, z] of rows) {
+    window.dispatchEvent(new DeviceMotionEvent("devicemotion", { accelerationIncludingGravity: { x, y, z } }));
+  }
+  const name = rune.manifest.capabilities[0].name;
+  return renderJson(await rune.run({ [name]: await recording }));
+}
+
+Object.assign(window, { runCases, badInputs, microphone, camera, motion, ready: true });

@@ -50,6 +50,9 @@ try {
     results.microphone = await page.evaluate(({ rune, ms }) => window.microphone(rune, ms), config.microphone);
   }
   if (config.camera) results.camera = await page.evaluate((rune) => window.camera(rune), config.camera.rune);
+  if (config.motion) {
+    results.motion = await page.evaluate(({ rune, csv }) => window.motion(rune, csv), config.motion);
+  }
   if (config.demo) {
     const demo = await context.newPage();
     demo.on("pageerror", (e) => console_.push(`demo pageerror: ${e.message}`));

@@ -10,6 +10,7 @@
 import * as ort from "onnxruntime-web/wasm";
 import { ModelError } from "../errors.js";
 import type { ModelSpec, TensorSpec } from "../manifest.js";
+import { typedArray } from "../outputs.js";
 import type { HandlerFactory, ModelHandler } from "./index.js";
 
 const TYPES: Record<string, ort.Tensor.Type> = {
@@ -25,19 +26,6 @@ const TYPES: Record<string, ort.Tensor.Type> = {
   f64: "float64",
 };
 
-const ARRAYS: Record<string, new (b: ArrayBuffer) => ort.Tensor.DataType> = {
-  u8: Uint8Array,
-  i8: Int8Array,
-  u16: Uint16Array,
-  i16: Int16Array,
-  u32: Uint32Array,
-  i32: Int32Array,
-  i64: BigInt64Array,
-  u64: BigUint64Array,
-  f32: Float32Array,
-  f64: Float64Array,
-};
-
 class OnnxHandler implements ModelHandler {
   readonly async = true;
   private readonly feeds: Record<string, ort.Tensor> = {};
@@ -49,7 +37,7 @@ class OnnxHandler implements ModelHandler {
 
   setInput(slot: number, data: Uint8Array): void {
     const t: TensorSpec = this.spec.inputs[slot];
-    const array = new ARRAYS[t.elementType](new Uint8Array(data).buffer);
+    const array = typedArray(t.elementType, data) as ort.Tensor.DataType; // a copy: `data` is guest memory
     this.feeds[this.session.inputNames[slot]] = new ort.Tensor(TYPES[t.elementType], array, t.dimensions);
   }
 

@@ -9,6 +9,7 @@ import type { AudioInput, PixelsInput } from "./capabilities.js";
 import { CapabilityError } from "./errors.js";
 import { HandlerRegistry } from "./handlers/index.js";
 import { onnxHandler } from "./handlers/onnx.js";
+import { tfjsHandler } from "./handlers/tfjs.js";
 import { tfliteHandler } from "./handlers/tflite.js";
 import { type LoadOptions, Rune } from "./host.js";
 import { setJpegWasm } from "./image.js";
@@ -29,11 +30,13 @@ setJpegWasm(() => WebAssembly.compileStreaming(fetch(new URL("./mozjpeg_dec.wasm
 /** Where onnxruntime-web's wasm files are: `ort/` beside this bundle (copied there by the build). */
 export const onnxLocation = (): string => new URL("./ort/", here()).href;
 
-/** TFLite on LiteRT.js; ONNX on onnxruntime-web (through JSPI, which Chromium has). */
+/** TFLite on LiteRT.js; ONNX on onnxruntime-web (through JSPI, which Chromium has); TensorFlow.js
+ * models on tfjs's CPU backend. */
 export function browserHandlers(location: string = liteRtLocation(), ortLocation: string = onnxLocation()): HandlerRegistry {
   return new HandlerRegistry([
     ["tensorflow-lite", tfliteHandler(location)],
     ["onnx", onnxHandler(ortLocation)],
+    ["tensorflow-js", tfjsHandler()],
   ]);
 }
 

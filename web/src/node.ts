@@ -12,6 +12,7 @@ import vm from "node:vm";
 import { Worker } from "node:worker_threads";
 import { HandlerRegistry } from "./handlers/index.js";
 import { onnxHandler } from "./handlers/onnx.js";
+import { tfjsHandler } from "./handlers/tfjs.js";
 import { tfliteHandler } from "./handlers/tflite.js";
 import { type LoadOptions, Rune } from "./host.js";
 import { setJpegWasm } from "./image.js";
@@ -46,13 +47,15 @@ setJpegWasm(async () =>
 );
 
 /** The default handlers in Node: TFLite on LiteRT.js; ONNX on onnxruntime-web, which needs
- * JSPI and so refuses to load under Node 20 with a ModelError that says so. */
+ * JSPI and so refuses to load under Node 20 with a ModelError that says so; TensorFlow.js models
+ * on tfjs's CPU backend. */
 export function nodeHandlers(): HandlerRegistry {
   installScriptLoader();
   const ort = pathToFileURL(dirname(require.resolve("onnxruntime-web/wasm")) + "/").href;
   return new HandlerRegistry([
     ["tensorflow-lite", tfliteHandler(pathToFileURL(liteRtDirectory()).href)],
     ["onnx", onnxHandler(ort)],
+    ["tensorflow-js", tfjsHandler()],
   ]);
 }
 

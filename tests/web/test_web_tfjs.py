@@ -21,15 +21,15 @@ from typing import Any
 
 import numpy as np
 import pytest
-
 from rune.runtime import Rune
 from rune.runtime.capabilities import assign_sources, group_of
 from rune.runtime.handlers import HandlerRegistry
 from rune.runtime.outputs import render_json
+
 from tests.peer.harness import INTEGRATION, Toolbox
 
 from . import webkit
-from .test_web_cases import check
+from .test_web_cases import assert_within_bound, check
 from .tfjs_models import DenseGraph, NumpyHandler, layers_dense, run_layers
 
 GRAPH_RUNEFILE = """\
@@ -56,8 +56,9 @@ def record(case: webkit.Case, forward: Any) -> None:
     """The Python host's run of the case with NumPy as the model: expected JSON, model calls."""
     calls: list[list[dict[str, list[str]]]] = [[]]
     registry = HandlerRegistry()
-    registry.register("tensorflow-js",
-                      lambda m, spec: webkit._Recorder(NumpyHandler(forward, spec), calls[0], 1))  # fmt: skip
+    registry.register(
+        "tensorflow-js", lambda m, spec: webkit._Recorder(NumpyHandler(forward, spec), calls[0], 1)
+    )
     rune = Rune.load(case.rune, handlers=registry, cache_dir=None)
     sources: dict[str, list[Any]] = {}
     for path in case.files:
@@ -79,9 +80,11 @@ def tfjs_cases(tools: Toolbox, scratch: Path) -> tuple[Path, dict[str, webkit.Ca
     layers = layers_dense(SINE / "sine-wave")
     cases = {
         "tfjs/graph:dense": (webkit.Case("tfjs/graph:dense", folder / "Runefile.yml", [x]), graph),
-        "tfjs/layers:sine-wave": (webkit.Case("tfjs/layers:sine-wave", SINE / "Runefile.yml",
-                                              [angle]), lambda v: run_layers(layers, v)),
-    }  # fmt: skip
+        "tfjs/layers:sine-wave": (
+            webkit.Case("tfjs/layers:sine-wave", SINE / "Runefile.yml", [angle]),
+            lambda v: run_layers(layers, v),
+        ),
+    }
     for case, forward in cases.values():
         case.rune = tools.compile(case.runefile).ok()
         record(case, forward)
@@ -99,8 +102,9 @@ def test_numpy_reference_is_not_trivial(tfjs_cases: tuple[Path, dict[str, webkit
     assert abs(sine - np.sin(2.5)) < 0.2  # the peer suite's model approximates sin
 
 
-def test_tfjs_node(web_built: None, tfjs_cases: tuple[Path, dict[str, webkit.Case]],
-                   scratch: Path) -> None:  # fmt: skip
+def test_tfjs_node(
+    web_built: None, tfjs_cases: tuple[Path, dict[str, webkit.Case]], scratch: Path
+) -> None:
     path, cases = tfjs_cases
     out = scratch / "tfjs-node-results.json"
     subprocess.run(["node", str(webkit.NODE_CASES), str(path), str(out)], check=True, timeout=300)
@@ -110,18 +114,39 @@ def test_tfjs_node(web_built: None, tfjs_cases: tuple[Path, dict[str, webkit.Cas
         check(results[case_id], case, "node")
 
 
-def test_tfjs_chromium(web_built: None, tfjs_cases: tuple[Path, dict[str, webkit.Case]],
-                       scratch: Path) -> None:  # fmt: skip
+def test_tfjs_chromium(
+    web_built: None, tfjs_cases: tuple[Path, dict[str, webkit.Case]], scratch: Path
+) -> None:
     path, cases = tfjs_cases
-    config = {"cases": str(path), "chromium": str(webkit.CHROMIUM),
-              "allowed": sorted(str(p) for c in cases.values() for p in [c.rune, *c.files])}  # fmt: skip
+    config = {
+        "cases": str(path),
+        "chromium": str(webkit.CHROMIUM),
+        "allowed": sorted(str(p) for c in cases.values() for p in [c.rune, *c.files]),
+    }
     config_path, out = scratch / "tfjs-browser-config.json", scratch / "tfjs-browser-results.json"
     config_path.write_text(json.dumps(config), encoding="utf-8")
-    subprocess.run(["node", str(webkit.BROWSER), str(config_path), str(out)], check=True, timeout=600)
+    subprocess.run(
+        ["node", str(webkit.BROWSER), str(config_path), str(out)], check=True, timeout=600
+    )
     results = {r["id"]: r for r in json.loads(out.read_text(encoding="utf-8"))["cases"]}
     assert sorted(results) == sorted(cases)
     for case_id, case in cases.items():
         check(results[case_id], case, "chromium")
+
+
+def test_tfjs_cli(web_built: None, tfjs_cases: tuple[Path, dict[str, webkit.Case]]) -> None:
+    """`rune-web run` prints the JSON within the bound, and nothing on stderr (tfjs's Node banner
+    is kept out of it)."""
+    _, cases = tfjs_cases
+    for case in cases.values():
+        result = subprocess.run(
+            ["node", str(webkit.CLI), "run", str(case.rune), *map(str, case.files)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0 and result.stderr == "", result
+        assert_within_bound(result.stdout, case.expected, f"cli {case.id}")
 
 
 def test_python_host_refuses_tfjs(tfjs_cases: tuple[Path, dict[str, webkit.Case]]) -> None:
@@ -129,13 +154,20 @@ def test_python_host_refuses_tfjs(tfjs_cases: tuple[Path, dict[str, webkit.Case]
     _, cases = tfjs_cases
     case = cases["tfjs/graph:dense"]
     rune = Path(sys.executable).with_name("rune")
-    result = subprocess.run([str(rune), "run", str(case.rune), str(case.files[0])],
-                            capture_output=True, text=True, timeout=120)  # fmt: skip
+    result = subprocess.run(
+        [str(rune), "run", str(case.rune), str(case.files[0])],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 1, result
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("rune: error: ")
-    for words in ('model "dense" has format tensorflow-js', "no converter from TensorFlow.js graph",
-                  "npx rune-web run"):  # fmt: skip
+    for words in (
+        'model "dense" has format tensorflow-js',
+        "no converter from TensorFlow.js graph",
+        "npx rune-web run",
+    ):
         assert words in lines[0], lines[0]
     assert result.stdout == ""

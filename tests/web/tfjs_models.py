@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
 from rune.runtime.handlers import ModelTensorInfo
 
 F32 = {"type": "DT_FLOAT"}
@@ -56,22 +55,47 @@ class DenseGraph:
         n_in = self.w1.shape[0]
         attr_t = {"T": F32}
         nodes = [
-            {"name": "x", "op": "Placeholder",
-             "attr": {"dtype": F32, "shape": {"shape": _shape((batch, n_in))}}},
-            _const("dense/w1", self.w1), _const("dense/b1", self.b1),
-            _const("dense/w2", self.w2), _const("dense/b2", self.b2),
-            {"name": "dense/mm1", "op": "MatMul", "input": ["x", "dense/w1"],
-             "attr": {**attr_t, "transpose_a": {"b": False}, "transpose_b": {"b": False}}},
-            {"name": "dense/add1", "op": "BiasAdd", "input": ["dense/mm1", "dense/b1"],
-             "attr": {**attr_t, "data_format": {"s": base64.b64encode(b"NHWC").decode()}}},
+            {
+                "name": "x",
+                "op": "Placeholder",
+                "attr": {"dtype": F32, "shape": {"shape": _shape((batch, n_in))}},
+            },
+            _const("dense/w1", self.w1),
+            _const("dense/b1", self.b1),
+            _const("dense/w2", self.w2),
+            _const("dense/b2", self.b2),
+            {
+                "name": "dense/mm1",
+                "op": "MatMul",
+                "input": ["x", "dense/w1"],
+                "attr": {**attr_t, "transpose_a": {"b": False}, "transpose_b": {"b": False}},
+            },
+            {
+                "name": "dense/add1",
+                "op": "BiasAdd",
+                "input": ["dense/mm1", "dense/b1"],
+                "attr": {**attr_t, "data_format": {"s": base64.b64encode(b"NHWC").decode()}},
+            },
             {"name": "dense/relu", "op": "Relu", "input": ["dense/add1"], "attr": attr_t},
-            {"name": "dense/mm2", "op": "MatMul", "input": ["dense/relu", "dense/w2"],
-             "attr": {**attr_t, "transpose_a": {"b": False}, "transpose_b": {"b": False}}},
-            {"name": "y", "op": "BiasAdd", "input": ["dense/mm2", "dense/b2"],
-             "attr": {**attr_t, "data_format": {"s": base64.b64encode(b"NHWC").decode()}}},
-        ]  # fmt: skip
-        weights = [("dense/w1", self.w1), ("dense/b1", self.b1),
-                   ("dense/w2", self.w2), ("dense/b2", self.b2)]  # fmt: skip
+            {
+                "name": "dense/mm2",
+                "op": "MatMul",
+                "input": ["dense/relu", "dense/w2"],
+                "attr": {**attr_t, "transpose_a": {"b": False}, "transpose_b": {"b": False}},
+            },
+            {
+                "name": "y",
+                "op": "BiasAdd",
+                "input": ["dense/mm2", "dense/b2"],
+                "attr": {**attr_t, "data_format": {"s": base64.b64encode(b"NHWC").decode()}},
+            },
+        ]
+        weights = [
+            ("dense/w1", self.w1),
+            ("dense/b1", self.b1),
+            ("dense/w2", self.w2),
+            ("dense/b2", self.b2),
+        ]
         data = b"".join(w.astype("<f4").tobytes() for _, w in weights)
         cut = len(data) // 3  # inside w1
         (folder / "group1-shard1of2.bin").write_bytes(data[:cut])
@@ -81,12 +105,15 @@ class DenseGraph:
             "generatedBy": "tests/web/tfjs_models.py",
             "convertedBy": None,
             "modelTopology": {"node": nodes, "library": {}, "versions": {"producer": 1000}},
-            "weightsManifest": [{
-                "paths": ["group1-shard1of2.bin", "group1-shard2of2.bin"],
-                "weights": [{"name": n, "shape": list(w.shape), "dtype": "float32"}
-                            for n, w in weights],
-            }],
-        }  # fmt: skip
+            "weightsManifest": [
+                {
+                    "paths": ["group1-shard1of2.bin", "group1-shard2of2.bin"],
+                    "weights": [
+                        {"name": n, "shape": list(w.shape), "dtype": "float32"} for n, w in weights
+                    ],
+                }
+            ],
+        }
         (folder / "model.json").write_text(json.dumps(model), encoding="utf-8")
         return folder
 
@@ -95,16 +122,17 @@ def layers_dense(folder: Path) -> list[tuple[np.ndarray, np.ndarray, str]]:
     """(kernel, bias, activation) of each Dense layer of a Keras Sequential layers-model folder
     (the peer suite's sine-wave), read from its model.json and shards."""
     model = json.loads((folder / "model.json").read_text(encoding="utf-8"))
-    data = b"".join((folder / p).read_bytes()
-                    for g in model["weightsManifest"] for p in g["paths"])  # fmt: skip
+    data = b"".join((folder / p).read_bytes() for g in model["weightsManifest"] for p in g["paths"])
     arrays, at = {}, 0
     for entry in (w for g in model["weightsManifest"] for w in g["weights"]):
         count = int(np.prod(entry["shape"]))
         arrays[entry["name"]] = np.frombuffer(data, "<f4", count, at).reshape(entry["shape"])
         at += 4 * count
     layers = model["modelTopology"]["model_config"]["config"]["layers"]
-    return [(arrays[f"{c['name']}/kernel"], arrays[f"{c['name']}/bias"], c["activation"])
-            for c in (layer["config"] for layer in layers if layer["class_name"] == "Dense")]  # fmt: skip
+    return [
+        (arrays[f"{c['name']}/kernel"], arrays[f"{c['name']}/bias"], c["activation"])
+        for c in (layer["config"] for layer in layers if layer["class_name"] == "Dense")
+    ]
 
 
 def run_layers(layers: list[tuple[np.ndarray, np.ndarray, str]], x: np.ndarray) -> np.ndarray:

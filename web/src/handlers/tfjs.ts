@@ -126,6 +126,21 @@ class TfjsHandler implements ModelHandler {
 
 let backend: Promise<void> | null = null;
 
+/** tfjs's CPU backend, once. Its first tensor write in Node prints a banner to stderr (install
+ * tfjs-node) unless PROD is set: that write is made here with PROD set for its duration only,
+ * so `rune-web run` prints the JSON and nothing else, and the embedder's flag is left alone. */
+async function cpuBackend(): Promise<void> {
+  await tf.setBackend("cpu");
+  await tf.ready();
+  const prod = tf.env().getBool("PROD");
+  tf.env().set("PROD", true);
+  try {
+    tf.tensor([0]).dispose();
+  } finally {
+    tf.env().set("PROD", prod);
+  }
+}
+
 /** The `tensorflow-js` handler factory (the CPU backend is pure JavaScript: nothing to serve). */
 export function tfjsHandler(): HandlerFactory {
   return async (spec, blob) => {
@@ -134,7 +149,7 @@ export function tfjsHandler(): HandlerFactory {
         throw new ModelError(`model "${spec.name}" has a ${t.elementType} tensor; TensorFlow.js tensors are f32 or i32`);
       }
     }
-    backend ??= tf.setBackend("cpu").then(() => tf.ready());
+    backend ??= cpuBackend();
     await backend;
     const artifacts = readArtifacts(spec.name, blob);
     const graph = artifacts.format !== "layers-model";

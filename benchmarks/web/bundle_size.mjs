@@ -27,12 +27,14 @@ const CORE = `export { Rune, HandlerRegistry, defaultRegistry, renderJson } from
 const runtime = await js(CORE);
 const withTflite = await js(`${CORE}\nexport { tfliteHandler } from "./src/handlers/tflite.ts";`);
 const withOnnx = await js(`${CORE}\nexport { onnxHandler } from "./src/handlers/onnx.ts";`);
+const withTfjs = await js(`${CORE}\nexport { tfjsHandler } from "./src/handlers/tfjs.ts";`);
 const sum = (...parts) => ({ raw: parts.reduce((a, p) => a + p.raw, 0), gzip: parts.reduce((a, p) => a + p.gzip, 0) });
 process.stdout.write(
   JSON.stringify({
     runtime,
     "runtime + tflite handler": withTflite,
     "runtime + onnx handler": withOnnx,
+    "runtime + tfjs handler (tfjs-core, CPU backend, converter, layers; no wasm)": withTfjs,
     "LiteRT.js wasm (litert_wasm_internal.wasm + glue)": sum(
       file("dist/web/litert/litert_wasm_internal.wasm"),
       file("dist/web/litert/litert_wasm_internal.js"),

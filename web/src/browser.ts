@@ -7,9 +7,8 @@
  */
 import type { AudioInput, PixelsInput } from "./capabilities.js";
 import { CapabilityError } from "./errors.js";
-import { HandlerRegistry } from "./handlers/index.js";
+import { HandlerRegistry, lazyTfjsHandler } from "./handlers/index.js";
 import { onnxHandler } from "./handlers/onnx.js";
-import { tfjsHandler } from "./handlers/tfjs.js";
 import { tfliteHandler } from "./handlers/tflite.js";
 import { type LoadOptions, Rune } from "./host.js";
 import { setJpegWasm } from "./image.js";
@@ -36,7 +35,7 @@ export function browserHandlers(location: string = liteRtLocation(), ortLocation
   return new HandlerRegistry([
     ["tensorflow-lite", tfliteHandler(location)],
     ["onnx", onnxHandler(ortLocation)],
-    ["tensorflow-js", tfjsHandler()],
+    ["tensorflow-js", lazyTfjsHandler],
   ]);
 }
 

@@ -10,9 +10,8 @@ import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import vm from "node:vm";
 import { Worker } from "node:worker_threads";
-import { HandlerRegistry } from "./handlers/index.js";
+import { HandlerRegistry, lazyTfjsHandler } from "./handlers/index.js";
 import { onnxHandler } from "./handlers/onnx.js";
-import { tfjsHandler } from "./handlers/tfjs.js";
 import { tfliteHandler } from "./handlers/tflite.js";
 import { type LoadOptions, Rune } from "./host.js";
 import { setJpegWasm } from "./image.js";
@@ -55,7 +54,7 @@ export function nodeHandlers(): HandlerRegistry {
   return new HandlerRegistry([
     ["tensorflow-lite", tfliteHandler(pathToFileURL(liteRtDirectory()).href)],
     ["onnx", onnxHandler(ort)],
-    ["tensorflow-js", tfjsHandler()],
+    ["tensorflow-js", lazyTfjsHandler],
   ]);
 }
 

@@ -39,3 +39,8 @@ export class HandlerRegistry extends Registry<HandlerFactory> {
     return factory(spec, blob);
   }
 }
+
+/** The `tensorflow-js` factory; TensorFlow.js (about 195 KB gzip) is imported only when a rune
+ * has such a model, so pages and processes without one never load it. */
+export const lazyTfjsHandler: HandlerFactory = async (spec, blob) =>
+  (await import("./tfjs.js")).tfjsHandler()(spec, blob);

@@ -29,6 +29,25 @@ def _const(name: str, value: np.ndarray) -> dict[str, Any]:
     return {"name": name, "op": "Const", "attr": {"dtype": F32, "value": {"tensor": tensor}}}
 
 
+def _matmul_bias(name: str, x: str, w: str, b: str) -> list[dict[str, Any]]:
+    """Nodes `name/matmul` = x @ w and `name` = BiasAdd(that, b), in NHWC as TensorFlow emits."""
+    t = {"T": F32}
+    return [
+        {
+            "name": f"{name}/matmul",
+            "op": "MatMul",
+            "input": [x, w],
+            "attr": {**t, "transpose_a": {"b": False}, "transpose_b": {"b": False}},
+        },
+        {
+            "name": name,
+            "op": "BiasAdd",
+            "input": [f"{name}/matmul", b],
+            "attr": {**t, "data_format": {"s": base64.b64encode(b"NHWC").decode()}},
+        },
+    ]
+
+
 @dataclass
 class DenseGraph:
     """x[batch, n_in] -> relu(x @ w1 + b1) @ w2 + b2, in float32."""
@@ -53,7 +72,6 @@ class DenseGraph:
         must concatenate them (w1's bytes straddle the shard boundary)."""
         folder.mkdir(parents=True, exist_ok=True)
         n_in = self.w1.shape[0]
-        attr_t = {"T": F32}
         nodes = [
             {
                 "name": "x",
@@ -64,31 +82,9 @@ class DenseGraph:
             _const("dense/b1", self.b1),
             _const("dense/w2", self.w2),
             _const("dense/b2", self.b2),
-            {
-                "name": "dense/mm1",
-                "op": "MatMul",
-                "input": ["x", "dense/w1"],
-                "attr": {**attr_t, "transpose_a": {"b": False}, "transpose_b": {"b": False}},
-            },
-            {
-                "name": "dense/add1",
-                "op": "BiasAdd",
-                "input": ["dense/mm1", "dense/b1"],
-                "attr": {**attr_t, "data_format": {"s": base64.b64encode(b"NHWC").decode()}},
-            },
-            {"name": "dense/relu", "op": "Relu", "input": ["dense/add1"], "attr": attr_t},
-            {
-                "name": "dense/mm2",
-                "op": "MatMul",
-                "input": ["dense/relu", "dense/w2"],
-                "attr": {**attr_t, "transpose_a": {"b": False}, "transpose_b": {"b": False}},
-            },
-            {
-                "name": "y",
-                "op": "BiasAdd",
-                "input": ["dense/mm2", "dense/b2"],
-                "attr": {**attr_t, "data_format": {"s": base64.b64encode(b"NHWC").decode()}},
-            },
+            *_matmul_bias("dense/add1", "x", "dense/w1", "dense/b1"),
+            {"name": "dense/relu", "op": "Relu", "input": ["dense/add1"], "attr": {"T": F32}},
+            *_matmul_bias("y", "dense/relu", "dense/w2", "dense/b2"),
         ]
         weights = [
             ("dense/w1", self.w1),

@@ -22,6 +22,9 @@ import type { HandlerFactory, ModelHandler } from "./index.js";
 
 const DTYPES: Record<string, "float32" | "int32"> = { f32: "float32", i32: "int32" };
 
+/** The most a model folder may unpack to: the host's default model-size limit (512 MiB). */
+export const MAX_UNPACKED_BYTES = 512 * 2 ** 20;
+
 type Model = GraphModel | Awaited<ReturnType<typeof loadLayersModel>>;
 
 interface ModelJson {
@@ -34,9 +37,23 @@ interface ModelJson {
 /** The model's artifacts (topology and weights) from the blob: a zip of the model's folder. */
 export function readArtifacts(name: string, blob: Uint8Array): tf.io.ModelArtifacts {
   let files: Record<string, Uint8Array>;
+  let unpacked = 0;
   try {
-    files = unzipSync(blob);
+    // The sizes the archive declares bound what fflate inflates (it never grows its output), so
+    // summing them stops a zip bomb in a hostile rune before any memory is taken.
+    files = unzipSync(blob, {
+      filter: (file) => {
+        unpacked += file.originalSize;
+        if (unpacked > MAX_UNPACKED_BYTES) {
+          throw new ModelError(
+            `model "${name}" (tensorflow-js) unpacks to more than ${MAX_UNPACKED_BYTES} bytes`,
+          );
+        }
+        return true;
+      },
+    });
   } catch (exc) {
+    if (exc instanceof ModelError) throw exc;
     throw new ModelError(
       `model "${name}" (tensorflow-js) is not a zip of a model folder (model.json and its weight files): ${(exc as Error).message}`,
     );

@@ -49,6 +49,13 @@ test("tensorflow-js: each kind of bad model is one clear ModelError", async () =
     [load(zipSync({ "model.json": json(relu) }), spec("u8")), /has a u8 tensor; TensorFlow\.js tensors are f32 or i32/],
     [load(zipSync({ "model.json": json({ format: "graph-model", modelTopology: { node: "x" } }) })), /cannot be loaded by TensorFlow\.js/],
   ];
+  // a zip bomb: a small archive whose central directory declares 600 MiB for its weight file
+  const bomb = zipSync({ "model.json": json(relu), "w.bin": new Uint8Array(16) });
+  const view = new DataView(bomb.buffer);
+  let entry = bomb.byteLength - 4; // the last central directory entry: w.bin's
+  while (view.getUint32(entry, true) !== 0x02014b50) entry--;
+  view.setUint32(entry + 24, 600 * 2 ** 20, true); // its uncompressed size
+  cases.push([load(bomb), /unpacks to more than 536870912 bytes/]);
   for (const [promise, message] of cases) {
     await expect(promise).rejects.toMatchObject({ name: "ModelError", message: expect.stringMatching(message) });
   }

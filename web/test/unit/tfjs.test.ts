@@ -1,3 +1,4 @@
+import * as tf from "@tensorflow/tfjs-core";
 import { zipSync } from "fflate";
 import { expect, test } from "vitest";
 import { tfjsHandler } from "../../src/handlers/tfjs.js";
@@ -29,10 +30,17 @@ const relu = {
 
 test("tensorflow-js: a zipped model folder loads and runs, synchronously", async () => {
   const handler = await tfjsHandler()(spec(), zipSync({ "model.json": json(relu) }));
-  handler.setInput(0, new Uint8Array(new Float32Array([-1.5, 2.25]).buffer));
-  expect(handler.invoke()).toBeUndefined();
-  expect(Array.from(new Float32Array(handler.getOutput(0).slice().buffer))).toEqual([0, 2.25]);
+  const run = (x: number[]) => {
+    handler.setInput(0, new Uint8Array(new Float32Array(x).buffer));
+    expect(handler.invoke()).toBeUndefined();
+    return Array.from(new Float32Array(handler.getOutput(0).slice().buffer));
+  };
+  expect(run([-1.5, 2.25])).toEqual([0, 2.25]);
+  const live = tf.memory().numTensors;
+  for (let i = 0; i < 5; i++) expect(run([i, -i])).toEqual([i, 0]);
+  expect(tf.memory().numTensors).toBe(live); // no tensor leaks from run to run
   handler.dispose?.();
+  expect(tf.memory().numTensors).toBe(0);
 });
 
 test("tensorflow-js: each kind of bad model is one clear ModelError", async () => {

@@ -45,7 +45,7 @@ O0_SKIP := --ignore=tests/forge --ignore=tests/web --ignore=tests/eval --ignore=
 unit-O0: setup
 	RUNE_OPT_LEVEL=0 $(BIN)/python -m pytest -q -p no:cacheprovider $(O0_SKIP) -m "not loss"
 
-test: eval-deps pg-deps lint lit unit-O0 unit
+test: eval-deps pg-deps browser-deps web lint lit unit-O0 unit
 
 clean:
 	rm -rf build .pytest_cache
@@ -137,3 +137,27 @@ test-forge-loss: setup pg-deps
 
 forge-openapi: setup
 	$(BIN)/python -m rune.forge.server.openapi docs/forge.openapi.json
+
+# The TypeScript host (web/, docs/web.md): npm ci from the committed lockfile (only when it
+# changed), the ABI table emitted from the Python host, then the bundles (esbuild). Its tests are
+# tests/web (run by `make test`); they drive Debian's Chromium, which `browser-deps` installs.
+BROWSER_DEBS := chromium
+.PHONY: web web-demo browser-deps test-web
+
+web/node_modules/.installed: web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+web: setup web/node_modules/.installed
+	$(BIN)/python web/scripts/emit_abi.py web/src/generated/abi.json
+	cd web && node scripts/schema.mjs && npx --no-install tsc --noEmit && node build.mjs
+
+web-demo: web
+	@echo "serve it: $(BIN)/python -m http.server -d web/dist 8000, then open http://localhost:8000/demo/"
+
+browser-deps:
+	dpkg -s $(BROWSER_DEBS) >/dev/null 2>&1 || { $(SUDO) apt-get update && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $(BROWSER_DEBS); }
+
+test-web: web browser-deps
+	$(BIN)/python -m pytest -q tests/web

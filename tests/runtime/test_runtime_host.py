@@ -272,8 +272,8 @@ def test_memory_grow_is_refused() -> None:
 
 
 def test_unknown_model_format_at_load() -> None:
-    with pytest.raises(ModelError, match='no handler for model format "tensorflow-js"'):
-        Rune.load(sine_rune("tensorflow-js"))
+    with pytest.raises(ModelError, match='no handler for model format "tensorflow"'):
+        Rune.load(sine_rune("tensorflow"))
 
 
 def test_custom_handler_used_by_a_rune() -> None:

@@ -37,7 +37,7 @@ unit: setup
 unit-O0: setup
 	RUNE_OPT_LEVEL=0 $(BIN)/python -m pytest -q -p no:cacheprovider -m "not loss"
 
-test: lint lit pg-deps unit-O0 unit
+test: lint lit pg-deps studio studio-unit unit-O0 unit
 
 clean:
 	rm -rf build .pytest_cache
@@ -85,3 +85,30 @@ test-forge-loss: setup pg-deps
 
 forge-openapi: setup
 	$(BIN)/python -m rune.forge.server.openapi docs/forge.openapi.json
+
+# The Forge studio (studio/, docs/forge.md "Studio"): React + Vite, built into studio/dist and
+# served by `forge serve` at /. Node >= 20.19 and npm come from Debian when missing; Chromium
+# (Debian's package) drives the browser tests in tests/studio through playwright-core.
+STUDIO_DEBS := nodejs npm chromium
+STUDIO_SOURCES := $(shell find studio/src -type f 2>/dev/null) studio/index.html studio/vite.config.ts studio/tsconfig.json
+.PHONY: studio studio-deps studio-unit test-studio
+
+studio-deps:
+	dpkg -s $(STUDIO_DEBS) >/dev/null 2>&1 || command -v npm >/dev/null && [ -x /usr/bin/chromium ] || { \
+		$(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y \
+		--no-install-recommends $(STUDIO_DEBS); }
+
+studio/node_modules/.installed: studio/package-lock.json | studio-deps
+	cd studio && npm ci --no-audit --no-fund
+	touch $@
+
+studio/dist/index.html: studio/node_modules/.installed $(STUDIO_SOURCES)
+	cd studio && npm run build
+
+studio: studio/dist/index.html
+
+studio-unit: studio/node_modules/.installed
+	cd studio && npm run lint && npm test
+
+test-studio: setup studio studio-unit
+	$(BIN)/python -m pytest -q tests/studio

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { applyGraph, emptyRunefile, locate, parseRunefile, portLabel, stageSpans } from '../src/lib/runefile';
+import { applyGraph, emptyRunefile, inputNamedBy, locate, parseRunefile, portLabel, stageSpans } from '../src/lib/runefile';
 
 const repo = resolve(__dirname, '..', '..');
 const peer = resolve(repo, '..', 'shared', 'peer-suite');
@@ -95,5 +95,15 @@ describe('edits keep the rest of the file', () => {
     expect(locate(spans, fftInput)).toEqual({ stage: 'noise_filtering', input: 0 });
     const modelLine = lines.findIndex((l) => l.includes('model: "./model.tflite"')) + 1;
     expect(locate(spans, modelLine)).toEqual({ stage: 'model', input: null });
+    const keyLine = lines.findIndex((l) => l.trim() === 'noise_filtering:') + 1;
+    expect(locate(spans, keyLine)).toEqual({ stage: 'noise_filtering', input: null });
+  });
+
+  it('puts a type error that names an input\'s type on that input', () => {
+    const { graph } = parseRunefile(microspeech);
+    const stage = graph.stages.find((s) => s.name === 'noise_filtering')!;
+    stage.inputs = [{ stage: 'audio', index: null }];
+    expect(inputNamedBy('noise_filtering takes u32[1, n] (e.g. fft\'s output), not i16[1, 16000]', stage, graph)).toBe(0);
+    expect(inputNamedBy('some other problem', stage, graph)).toBeNull();
   });
 });

@@ -182,13 +182,22 @@ export function stageSpans(text: string): StageSpan[] {
   });
 }
 
-/** A diagnostic's line as the stage it concerns, and the input (edge) when it is on one. */
+/** A diagnostic's line as the stage it concerns (the last stage starting at or before it),
+ * and the input (edge) when the line is one of that stage's inputs. */
 export function locate(spans: StageSpan[], line: number): { stage: string; input: number | null } | null {
-  for (const span of spans) {
-    if (line >= span.startLine && line <= span.endLine) {
-      const input = span.inputLines.indexOf(line);
-      return { stage: span.name, input: input >= 0 ? input : null };
-    }
-  }
-  return null;
+  const span = [...spans].reverse().find((s) => s.startLine <= line && line <= s.endLine);
+  if (!span) return null;
+  const input = span.inputLines.indexOf(line);
+  return { stage: span.name, input: input >= 0 ? input : null };
+}
+
+/** A stage-level message that names the type arriving on exactly one of the stage's inputs
+ * (check-types says "X takes u32[1, n], not i16[1, 16000]") is about that input's edge. */
+export function inputNamedBy(message: string, stage: Stage, graph: Graph): number | null {
+  const byName = new Map(graph.stages.map((s) => [s.name, s]));
+  const hits = stage.inputs.flatMap((input, i) => {
+    const port = byName.get(input.stage)?.outputs[input.index ?? 0];
+    return port && message.includes(portLabel(port)) ? [i] : [];
+  });
+  return hits.length === 1 ? hits[0] : null;
 }

@@ -42,9 +42,8 @@ def create_app(settings: Settings) -> FastAPI:
             conn.execute(text("SELECT 1"))
         return Health(status="ok", database=engine.dialect.name)
 
-    static.install(app)  # last: its catch-all route must not shadow the API's
-
     app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes)
+    app.add_middleware(static.StudioFiles)  # the studio at /, outside the API's routes
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

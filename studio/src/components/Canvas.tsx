@@ -64,7 +64,7 @@ export function Canvas() {
       if (cancelled) return;
       const fresh = Object.keys(positions).length === 0;
       store.setPositions(fresh ? laid : Object.fromEntries(missing.map((s) => [s.name, laid[s.name]])));
-      if (fresh) window.setTimeout(() => void flow.fitView({ padding: 0.15 }), 50);
+      if (fresh) window.setTimeout(() => void flow.fitView({ padding: 0.15, maxZoom: 1 }), 50);
     });
     return () => {
       cancelled = true;
@@ -167,7 +167,7 @@ export function Canvas() {
       data-testid="canvas">
       <ReactFlow<StageNodeType, Edge> nodes={nodes} edges={edges} nodeTypes={nodeTypes} onNodesChange={onNodesChange}
         onEdgesChange={onEdgesChange} onConnect={onConnect} onPaneClick={() => store.select(null)}
-        deleteKeyCode={['Delete', 'Backspace']} fitView minZoom={0.2} proOptions={{ hideAttribution: true }}>
+        deleteKeyCode={['Delete', 'Backspace']} minZoom={0.2} maxZoom={2} proOptions={{ hideAttribution: true }}>
         <Background />
         <Controls />
       </ReactFlow>

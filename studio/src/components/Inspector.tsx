@@ -8,7 +8,8 @@ function ArgField({ stage, name, type, placeholder, doc }: { stage: Stage; name:
   const value = stage.args[name];
   const set = (raw: string) => {
     const args = Object.fromEntries(Object.entries(stage.args).filter(([key]) => key !== name));
-    if (raw !== '') args[name] = type === 'int' || type === 'float' ? (Number.isNaN(Number(raw)) ? raw : Number(raw)) : type === 'bool' ? raw === 'true' : raw;
+    const numeric = type === 'int' || type === 'float' || (type === 'any' && /^-?\d+(\.\d+)?$/.test(raw));
+    if (raw !== '') args[name] = numeric ? (Number.isNaN(Number(raw)) ? raw : Number(raw)) : type === 'bool' ? raw === 'true' : raw;
     store.updateStage(stage.name, { args });
   };
   const id = `arg-${stage.name}-${name}`;
@@ -100,7 +101,7 @@ export function Inspector() {
           <ArgField key={a.name} stage={stage} name={a.name} type={a.type} doc={a.doc}
             placeholder={a.default === null ? 'required' : `default ${String(a.default)}`} />
         ))}
-        {extraArgs.map((a) => <ArgField key={a} stage={stage} name={a} type={typeof stage.args[a] === 'number' ? 'float' : 'str'} placeholder="" doc="" />)}
+        {extraArgs.map((a) => <ArgField key={a} stage={stage} name={a} type={typeof stage.args[a] === 'string' && String(stage.args[a]).includes('\n') ? 'str' : 'any'} placeholder="" doc="" />)}
         <div className="field row">
           <input aria-label="new argument name" placeholder="argument" value={newArg} onChange={(e) => setNewArg(e.target.value)} />
           <button type="button" disabled={!newArg} onClick={() => { store.updateStage(stage.name, { args: { ...stage.args, [newArg]: '' } }); setNewArg(''); }}>Add</button>

@@ -107,8 +107,9 @@ function updateStage(doc: Document, map: YAMLMap, stage: Stage): void {
   }
   const inputs = stage.inputs.map(formatInput);
   if (!same(old.inputs.map(formatInput), inputs)) {
-    if (inputs.length) map.set('inputs', doc.createNode(inputs));
-    else map.delete('inputs');
+    if (!inputs.length) map.delete('inputs');
+    else if (map.has('inputs')) map.set('inputs', doc.createNode(inputs));
+    else map.items.splice(Math.min(1, map.items.length), 0, doc.createPair('inputs', inputs)); // after the kind, as people write it
   }
   if (!same(old.outputs, stage.outputs)) {
     if (stage.outputs.length) map.set('outputs', doc.createNode(stage.outputs));
@@ -137,6 +138,7 @@ export function applyGraph(doc: Document, graph: Graph): string {
     pipeline = doc.get('pipeline');
   }
   const map = pipeline as YAMLMap;
+  if (map.flow && !map.items.length) map.flow = false; // `pipeline: {}` grows as a block map
   const byName = new Map(map.items.map((pair) => [String((pair.key as { value?: unknown })?.value ?? pair.key), pair]));
   const items = [];
   for (const stage of graph.stages) {

@@ -36,9 +36,9 @@ export function DeployView({ api }: { api: Api }) {
   const act = async (what: string, action: () => Promise<unknown>) => {
     setStatus(`${what}…`);
     try {
-      await action();
+      const said = await action();
       await refresh();
-      setStatus(`${what}: done`);
+      setStatus(typeof said === 'string' ? said : `${what}: done`);
     } catch (error) {
       setStatus(`${what}: ${String(error)}`);
     }
@@ -50,8 +50,7 @@ export function DeployView({ api }: { api: Api }) {
       const b = await api.getBuild(started.id);
       if (b.status === 'succeeded') {
         setChosen(b.version);
-        setStatus(`version ${b.version} built`);
-        return;
+        return `version ${b.version} built`;
       }
       if (b.status === 'failed') throw new Error(b.diagnostics.map((d) => d.message).join('; '));
       await new Promise((r) => setTimeout(r, 500));
@@ -76,7 +75,7 @@ export function DeployView({ api }: { api: Api }) {
           </tbody>
         </table>
         <div className="row">
-          <label htmlFor="deploy-channel">Channel</label>
+          <label htmlFor="deploy-channel">Deploy to channel</label>
           <input id="deploy-channel" value={target} onChange={(e) => setTarget(e.target.value)} />
           <button type="button" disabled={latest === null} onClick={() => void act(`deploying ${latest} to ${target}`, () => api.setChannel(target, latest!))}>
             Deploy version {latest ?? ''} to {target}
@@ -97,7 +96,7 @@ export function DeployView({ api }: { api: Api }) {
                   )}
                   <button type="button" onClick={() => void act(`rolling back ${c.name}`, () => api.rollback(c.name))}>Roll back {c.name}</button>
                 </td>
-                <td><ol className="history">{[...(history[c.name] ?? [])].reverse().map((h) => <li key={h.id}>{h.action} → v{h.version}</li>)}</ol></td>
+                <td><ol className="history">{(history[c.name] ?? []).map((h) => <li key={h.id}>{h.action} → v{h.version}</li>)}</ol></td>
               </tr>
             ))}
           </tbody>

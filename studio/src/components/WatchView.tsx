@@ -5,11 +5,11 @@ import type { Api, LatencyOut, SummaryOut } from '../lib/api';
 
 function Chart({ data }: { data: LatencyOut }) {
   const width = 760;
-  const height = 260;
+  const height = 200;
   const pad = 50;
   const points = data.buckets.filter((b) => b.count > 0);
-  const t0 = points[0]?.start ?? 0;
-  const t1 = Math.max(t0 + data.bucket_s, points[points.length - 1]?.start ?? 0);
+  const t1 = Date.now() / 1000;
+  const t0 = t1 - data.window_s; // the whole window, now at the right
   const top = Math.max(1e-6, ...points.map((b) => b.p99 ?? 0));
   const x = (t: number) => pad + ((t - t0) / (t1 - t0 || 1)) * (width - 2 * pad);
   const y = (v: number) => height - pad - (v / top) * (height - 2 * pad);
@@ -22,11 +22,13 @@ function Chart({ data }: { data: LatencyOut }) {
       <line x1={pad} x2={pad} y1={pad / 2} y2={height - pad} stroke="#888" />
       <line x1={pad} x2={width - pad} y1={height - pad} y2={height - pad} stroke="#888" />
       <text x={pad - 4} y={y(top) + 4} textAnchor="end" fontSize="11">{top.toFixed(2)} ms</text>
+      <text x={pad} y={height - pad + 16} fontSize="11">{`${Math.round(data.window_s / 60)} min ago`}</text>
+      <text x={width - pad} y={height - pad + 16} textAnchor="end" fontSize="11">now</text>
       {series.map((s) => (
         <g key={s.k}>
           <path d={s.path} fill="none" stroke={s.colour} strokeWidth={2} />
           {points.map((b, j) => <circle key={j} cx={x(b.start)} cy={y(b[s.k] ?? 0)} r={3} fill={s.colour} data-testid={`point-${data.stage}-${s.k}`}><title>{`${s.k} ${b[s.k]} ms (${b.count} events)`}</title></circle>)}
-          <text x={width - pad + 4} y={y(points[points.length - 1]?.[s.k] ?? 0)} fontSize="11" fill={s.colour}>{s.k}</text>
+          <text x={width - pad + 4} y={pad / 2 + 14 * (['p50', 'p95', 'p99'].indexOf(s.k) + 1)} fontSize="11" fill={s.colour}>{s.k}</text>
         </g>
       ))}
     </svg>

@@ -21,9 +21,9 @@ from ..catalog import catalog as compiler_catalog
 from ..deps import DeployAuth, FetchAuth, ScopedRoute
 from ..problems import ProblemError
 from ..schemas import CatalogOut, CheckOut, CompileOut, ModelInfoOut, TemplateOut, TemplateSummary
-from ..uploads import Budget, UploadError, safe_name
+from ..uploads import safe_name
 from ..worker import BuildLimits, run_limited
-from .builds import _collect
+from .builds import collect_upload
 
 router = APIRouter(prefix="/v1", tags=["studio"], route_class=ScopedRoute)
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
@@ -67,16 +67,7 @@ def get_template(auth: FetchAuth,
 
 def _run(request: Request, project: str, files: list[UploadFile], runefile: str | None,
          args: list[str]) -> dict[str, Any]:
-    settings = request.app.state.settings
-    budget = Budget(settings.max_upload_bytes, settings.max_upload_files)
-    try:
-        collected = _collect(files, None, budget)
-        if not collected:
-            raise UploadError("nothing uploaded: send 'files'")
-        if runefile is not None and safe_name(runefile) not in collected:
-            raise UploadError(f"the upload has no {runefile!r} (set 'runefile' to its path)")
-    except UploadError as exc:
-        raise ProblemError(400 if "larger" not in str(exc) else 413, str(exc)) from None
+    collected = collect_upload(request, files, None, runefile)
     work = Path(tempfile.mkdtemp(prefix="forge-studio-"))
     try:
         root = work / project  # the rune is named after its folder, as runec names it

@@ -54,6 +54,15 @@ try {
   await connect('out-softmax-0', 'in-serial-0');
   for (const id of ['affine:0', 'softmax:0', 'serial:0']) await page.getByTestId(`rf__edge-${id}`).waitFor();
   await waitForText(page.getByTestId('check-status'), 'no errors');
+
+  // Both ways: a comment typed in the Runefile pane survives a later canvas edit.
+  await page.locator('.cm-content').click();
+  await page.keyboard.press('Control+End');
+  await page.keyboard.type('\n# built in the studio');
+  await page.getByTestId('stage-affine').click();
+  await page.locator('#arg-affine-scale').fill('3');
+  await page.getByTestId('stage-affine').getByText('f32[1, 4]').first().waitFor();
+  await waitForText(page.getByTestId('check-status'), 'no errors');
   await shot(page, 'empty-canvas-built');
 
   const [runefile] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export Runefile' }).click()]);

@@ -22,6 +22,7 @@ def test_canvas_pipeline_compiles_to_the_same_rune(studio_server: StudioServer,
 
     exported = (out / "Runefile.yml").read_text()
     assert "capability: RAW" in exported and "#affine" in exported and "out: serial" in exported
+    assert "# built in the studio" in exported and "scale: 3" in exported
     # runec names a rune after its folder; the studio compiles in a folder named as the project.
     folder = tmp_path / studio_server.project
     folder.mkdir()

@@ -88,7 +88,7 @@ def compile_(root: Path, runefile: str, opt_level: str) -> dict[str, Any]:
         return {"ok": False, "diagnostics": [diagnostic_json(d, root) for d in
                                              [*engine.diagnostics, *exc.diagnostics]]}
     assert isinstance(rune, bytes)
-    passes = passes_of(stream.getvalue())
+    passes = passes_of(stream.getvalue().replace(str(root) + "/", ""))  # no server paths
     fuse = [p["ir"] for p in passes if p["pass"] == "fuse-elementwise"]
     manifest = options.manifest or {}
     return {"ok": True, "diagnostics": [diagnostic_json(d, root) for d in engine.diagnostics],

@@ -71,6 +71,8 @@ def test_compile_reports_what_runec_does(api: Api) -> None:
     expected = [p.name for p in parse_pipeline(default_pipeline("2")).passes]
     assert [p["pass"] for p in report["passes"]] == expected
     assert all(p["ir"].startswith("builtin.module") for p in report["passes"])
+    assert all("/tmp/" not in p["ir"] for p in report["passes"])
+    assert 'source "model.tflite"' in report["passes"][0]["ir"]
     options = CompileOptions(opt_level="2")
     runec = compile_runefile(MICROSPEECH / "Runefile.yml", "rune", options)
     assert report["memory"] == options.manifest["memory"]

@@ -138,7 +138,7 @@ export function applyGraph(doc: Document, graph: Graph): string {
     pipeline = doc.get('pipeline');
   }
   const map = pipeline as YAMLMap;
-  if (map.flow && !map.items.length) map.flow = false; // `pipeline: {}` grows as a block map
+  if (map.flow && !map.items.length && graph.stages.length) map.flow = false; // `pipeline: {}` grows as a block map
   const byName = new Map(map.items.map((pair) => [String((pair.key as { value?: unknown })?.value ?? pair.key), pair]));
   const items = [];
   for (const stage of graph.stages) {

@@ -86,8 +86,8 @@ test-forge-loss: setup pg-deps
 forge-openapi: setup
 	$(BIN)/python -m rune.forge.server.openapi docs/forge.openapi.json
 
-# The Forge studio (studio/, docs/forge.md "Studio"): React + Vite, built into studio/dist and
-# served by `forge serve` at /. Node >= 20.19 and npm come from Debian when missing; Chromium
+# The Forge studio (studio/, docs/forge.md "The studio"): React + Vite, built into studio/dist
+# with the browser runtime beside it, and served by `forge serve` at /. Node >= 20.19 and npm come from Debian when missing; Chromium
 # (Debian's package) drives the browser tests in tests/studio through playwright-core.
 STUDIO_DEBS := nodejs npm chromium
 STUDIO_SOURCES := $(shell find studio/src -type f 2>/dev/null) studio/index.html studio/vite.config.ts studio/tsconfig.json
@@ -105,7 +105,9 @@ studio/node_modules/.installed: studio/package-lock.json | studio-deps
 studio/dist/index.html: studio/node_modules/.installed $(STUDIO_SOURCES)
 	cd studio && npm run build
 
-studio: studio/dist/index.html
+# The browser runtime (web/, `make web`) is served beside the studio at /runtime/ for Test run.
+studio: studio/dist/index.html web
+	rm -rf studio/dist/runtime && cp -r web/dist/web studio/dist/runtime
 
 studio-unit: studio/node_modules/.installed
 	cd studio && npm run lint && npm test

@@ -31,7 +31,8 @@ class StudioServer:
 
 @pytest.fixture(scope="module")
 def studio_server() -> Iterator[StudioServer]:
-    if not (STUDIO / "dist" / "index.html").is_file():
+    if not (STUDIO / "dist" / "index.html").is_file() or not (
+            STUDIO / "dist" / "runtime" / "browser.mjs").is_file():
         pytest.fail("the studio is not built: run `make studio`")
     if not (STUDIO / "node_modules" / "playwright-core").is_dir():
         pytest.fail("the studio's npm packages are not installed: run `make studio`")

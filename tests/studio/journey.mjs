@@ -1,7 +1,8 @@
 // The studio's whole journey in a real browser: MicroSpeech template -> break an edge and see
 // the diagnostic on it -> fix it -> compile -> IR after fuse-elementwise and the memory
-// timeline -> deploy to staging and promote -> a Python SDK device fetches the rune and sends
-// telemetry -> the chart shows it -> a second version on production -> roll back.
+// timeline -> a test run on up.wav in the page ("up") -> deploy to staging and promote -> a
+// Python SDK device fetches the rune and sends telemetry -> the chart shows it -> a second
+// version on production -> roll back.
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -65,6 +66,17 @@ try {
   await page.getByRole('tab', { name: 'Manifest' }).click();
   results.manifest = JSON.parse(await page.getByTestId('manifest').textContent());
   await shot(page, '5-inspect-manifest');
+
+  // Test run in the page: the browser runtime (web/) runs the compiled rune on up.wav.
+  await page.getByRole('tab', { name: 'Test run' }).click();
+  await page.getByLabel('audio (SOUND) from a file').setInputFiles(process.env.UP_WAV);
+  await page.getByTestId('waveform').waitFor();
+  await page.getByTestId('spectrogram').waitFor();
+  await page.getByRole('button', { name: 'Run in the browser' }).click();
+  await waitForText(page.getByTestId('run-status'), /done|failed/, 120000);
+  results.pageRun = await page.getByTestId('output-serial-0').textContent();
+  results.pageTiming = await page.getByTestId('run-timing').textContent();
+  await shot(page, '5b-test-run');
 
   // Deploy: a version, to staging, promoted to production; a device key shown once.
   await page.getByRole('tab', { name: 'Deploy' }).click();

@@ -13,7 +13,7 @@ from studiokit import SCREENSHOTS, run_browser_script
 
 HERE = Path(__file__).parent
 VIEWS = ["1-build-microspeech", "2-diagnostic-on-edge", "3-inspect-ir", "4-inspect-memory",
-         "5-inspect-manifest", "6-deploy", "7-watch", "8-rolled-back"]
+         "5-inspect-manifest", "5b-test-run", "6-deploy", "7-watch", "8-rolled-back"]
 
 
 def test_journey(studio_server: StudioServer, tmp_path: Path) -> None:
@@ -35,6 +35,8 @@ def test_journey(studio_server: StudioServer, tmp_path: Path) -> None:
     assert manifest["capabilities"][0]["kind"] == "SOUND"
     assert manifest["models"][0]["source"] == "model.tflite"  # no server paths leak
 
+    assert results["pageRun"] == "utf8[1]: up"  # the browser runtime, in a Web Worker
+    assert "run " in results["pageTiming"]
     assert results["first"] == {"label": "up", "version": 1}
     assert results["second"] == {"label": "UP-v2", "version": 2}
     assert results["afterRollback"] == {"label": "up", "version": 1}

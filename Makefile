@@ -5,12 +5,17 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint lit unit unit-O0 clean bench
+.PHONY: setup demo test lint lit unit unit-O0 clean bench bench-models
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml dist/runtime/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	# Two distributions (README, "Install"): the runtime first, so the compiler's dependency on
+	# rune-runtime==0.1.0 is already met by this checkout and never looked up on an index.
+	$(BIN)/python -m pip install --quiet -e dist/runtime
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	# A venv made before the split had `rune` from rune-compiler, whose upgrade just removed it.
+	test -x $(BIN)/rune || $(BIN)/python -m pip install --quiet --no-deps --force-reinstall -e dist/runtime
 	# Ships MediaPipe's face-detector .tflite that the SSD tests run; its dependencies are not
 	# needed (nothing imports mediapipe), so they are not installed.
 	$(BIN)/python -m pip install --quiet --no-deps mediapipe==0.10.14
@@ -34,21 +39,56 @@ unit: setup
 	$(BIN)/python -m pytest -q
 
 # The whole suite again with runec's default level at -O0: nothing may depend on optimisation.
+# Left out: slow suites that cannot depend on it (Forge's server, the web runtime, rune eval, the
+# studio) and the `loss` failure-injection test; the `unit` pass runs them.
+O0_SKIP := --ignore=tests/forge --ignore=tests/web --ignore=tests/eval --ignore=tests/studio
 unit-O0: setup
-	RUNE_OPT_LEVEL=0 $(BIN)/python -m pytest -q -p no:cacheprovider -m "not loss"
+	RUNE_OPT_LEVEL=0 $(BIN)/python -m pytest -q -p no:cacheprovider $(O0_SKIP) -m "not loss"
 
-test: lint lit pg-deps studio studio-unit unit-O0 unit
+test: eval-deps pg-deps browser-deps web studio studio-unit lint lit unit-O0 unit
 
 clean:
 	rm -rf build .pytest_cache
 
-bench: setup
-	$(BIN)/python benchmarks/bench_fusion.py
+# The two distributions (README, "Install"): their wheels in build/wheels, and what installing
+# each one adds to a fresh venv.
+.PHONY: wheels install-sizes
+wheels: setup
+	$(BIN)/python dist/wheels.py build build/wheels
+
+install-sizes: setup
+	$(BIN)/python dist/wheels.py sizes
+
+# docs/manifest.schema.json and docs/abi-imports.json are generated from rune.abi, as is the import
+# table in docs/abi.md (rune.abi.imports.markdown_table); tests keep all three current.
+.PHONY: schema
+schema: setup
+	$(BIN)/python -m rune.abi.schema docs/manifest.schema.json
+	$(BIN)/python -m rune.abi.schema --imports docs/abi-imports.json
+
+# Fuzzing (tests/fuzz): every target for FUZZ_SECONDS each, FUZZ_JOBS targets at once, each in a
+# worker process with a per-input timeout and an RSS cap that is restarted after any finding.
+# Findings and the grown corpus go to build/fuzz/; `make test` replays the checked-in corpus.
+FUZZ_SECONDS ?= 180
+FUZZ_JOBS ?= 2
+FUZZ_TARGETS ?=
+.PHONY: fuzz
+
+fuzz: setup
+	$(BIN)/python -m pip install --quiet 'atheris==2.3.0'
+	$(BIN)/python tests/fuzz/campaign.py --seconds $(FUZZ_SECONDS) --jobs $(FUZZ_JOBS) $(FUZZ_TARGETS)
+
+bench: setup eval-deps
 	$(BIN)/python benchmarks/bench_memory.py
-	$(BIN)/python benchmarks/bench_compile_time.py
 	$(BIN)/python benchmarks/runtime/bench_overhead.py
-	$(BIN)/python benchmarks/runtime/bench_microspeech.py
+	$(BIN)/python benchmarks/bench_goals.py
+	$(BIN)/python benchmarks/bench_compiled_models.py
+	$(BIN)/python benchmarks/bench_eval.py
 	$(BIN)/python benchmarks/bench_forge.py
+
+# Models compiled into the rune: compiled vs LiteRT, whole-pipeline arenas.
+bench-models: setup
+	$(BIN)/python benchmarks/bench_compiled_models.py
 
 # Microcontroller proofs (docs/abi.md "Hosts on microcontrollers"): the MVP wasm profile on
 # wasm3, and native Cortex-M4 code on qemu's mps2-an386. Installs Debian's cross toolchain and
@@ -68,6 +108,18 @@ test-mcu: mcu-deps
 bench-mcu: mcu-deps
 	$(BIN)/python benchmarks/mcu/bench_mcu.py --out /tmp/mcu_figures.md
 
+# `rune eval` (docs/eval.md): its tests and benchmark synthesise speech with espeak-ng and sox and
+# open the HTML report in headless Chromium; Debian's packages, installed as root or through sudo.
+EVAL_DEBS := espeak-ng sox chromium
+.PHONY: eval-deps test-eval
+
+eval-deps:
+	dpkg -s $(EVAL_DEBS) >/dev/null 2>&1 || { $(SUDO) apt-get update && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $(EVAL_DEBS); }
+
+test-eval: setup eval-deps
+	$(BIN)/python -m pytest -q tests/eval
+
 # Forge (docs/forge.md): the server suite runs on SQLite and on a throw-away PostgreSQL cluster
 # that the tests start on loopback; `pg-deps` installs Debian's PostgreSQL server for them.
 PG_DEBS := postgresql
@@ -86,17 +138,41 @@ test-forge-loss: setup pg-deps
 forge-openapi: setup
 	$(BIN)/python -m rune.forge.server.openapi docs/forge.openapi.json
 
+# The TypeScript host (web/, docs/web.md): npm ci from the committed lockfile (only when it
+# changed), the ABI table emitted from the Python host, then the bundles (esbuild). Its tests are
+# tests/web (run by `make test`); they drive Debian's Chromium, which `browser-deps` installs.
+BROWSER_DEBS := chromium
+.PHONY: web web-demo browser-deps test-web
+
+web/node_modules/.installed: web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+web: setup web/node_modules/.installed
+	$(BIN)/python web/scripts/emit_abi.py web/src/generated/abi.json
+	cd web && node scripts/schema.mjs && npx --no-install tsc --noEmit && node build.mjs
+
+web-demo: web
+	@echo "serve it: $(BIN)/python -m http.server -d web/dist 8000, then open http://localhost:8000/demo/"
+
+browser-deps:
+	dpkg -s $(BROWSER_DEBS) >/dev/null 2>&1 || { $(SUDO) apt-get update && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $(BROWSER_DEBS); }
+
+test-web: web browser-deps
+	$(BIN)/python -m pytest -q tests/web
+
 # The Forge studio (studio/, docs/forge.md "The studio"): React + Vite, built into studio/dist
-# with the browser runtime beside it, and served by `forge serve` at /. Node >= 20.19 and npm come from Debian when missing; Chromium
-# (Debian's package) drives the browser tests in tests/studio through playwright-core.
-STUDIO_DEBS := nodejs npm chromium
+# with the browser runtime beside it, and served by `forge serve` at /. Node >= 20.19 and npm
+# come from Debian when missing; Debian's Chromium (browser-deps) drives tests/studio through
+# playwright-core.
+STUDIO_DEBS := nodejs npm
 STUDIO_SOURCES := $(shell find studio/src -type f 2>/dev/null) studio/index.html studio/vite.config.ts studio/tsconfig.json
 .PHONY: studio studio-deps studio-unit test-studio
 
-studio-deps:
-	dpkg -s $(STUDIO_DEBS) >/dev/null 2>&1 || command -v npm >/dev/null && [ -x /usr/bin/chromium ] || { \
-		$(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y \
-		--no-install-recommends $(STUDIO_DEBS); }
+studio-deps: browser-deps
+	command -v npm >/dev/null || { $(SUDO) apt-get update && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $(STUDIO_DEBS); }
 
 studio/node_modules/.installed: studio/package-lock.json | studio-deps
 	cd studio && npm ci --no-audit --no-fund

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import io
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
+from rune.abi.container import write_rune
+from rune.abi.manifest import Blob, Manifest
 from rune.frontend import confine
-from rune.runtime.container import write_rune
 
 COMPILER = "rune-compiler 0.1.0"
 
@@ -38,12 +40,13 @@ def model_bytes(source: str) -> bytes:
         raise PackageError(str(exc)) from None
 
 
-def package_rune(wasm: bytes, manifest: dict) -> bytes:
+def package_rune(wasm: bytes, draft: Manifest) -> bytes:
     """Replace each model's local `source` path with its byte range in `rune.blobs`."""
-    manifest = {**manifest, "compiler": COMPILER, "models": [dict(m) for m in manifest["models"]]}
     blobs = bytearray()
-    for model in manifest["models"]:
-        data = model_bytes(model.pop("source"))
-        model["blob"] = {"offset": len(blobs), "length": len(data)}
+    models = []
+    for model in draft.models:
+        data = model_bytes(model.source or "")
+        models.append(replace(model, source=None, blob=Blob(offset=len(blobs), length=len(data))))
         blobs += data
+    manifest = replace(draft, compiler=COMPILER, models=tuple(models))
     return write_rune(wasm, manifest, bytes(blobs))

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from functools import cache
+from typing import TYPE_CHECKING
 
-import llvmlite.binding as llvm
+if TYPE_CHECKING:  # imported when a machine is made: runec's start-up does without LLVM
+    import llvmlite.binding as llvm
 
 OPT_LEVELS = ("0", "1", "2", "3", "s")
 
@@ -26,6 +28,7 @@ class Target:
     native: bool = False  # an ELF object for firmware, not a linked wasm module
     bulk_memory: bool = True  # memcpy/memset are instructions (else the module defines them)
     stack_bytes: int = 16384
+    models: str = "handler"  # how models run unless a Runefile says: handler or compiled
     summary: str = ""
 
     def with_opt_level(self, level: str) -> Target:
@@ -50,11 +53,11 @@ TARGETS: dict[str, Target] = {
                summary="wasm32 for wasmtime and browsers: SIMD128, bulk memory, -O2"),
         # MVP only: no SIMD, bulk memory, reference types or multi-value, for wasm3 and WAMR.
         Target("wasm32-mcu", "wasm32-unknown-unknown", cpu="mvp", opt_level="s",
-               bulk_memory=False, stack_bytes=4096,
+               bulk_memory=False, stack_bytes=4096, models="compiled",
                summary="MVP wasm32 for microcontroller interpreters (wasm3, WAMR): -Os"),
         # llvmlite does not normalise the three-part triple (it would silently pick soft-float).
         Target("thumbv7em-none-eabihf", "thumbv7em-unknown-none-eabihf", cpu="cortex-m4",
-               opt_level="s", native=True, bulk_memory=False, stack_bytes=0,
+               opt_level="s", native=True, bulk_memory=False, stack_bytes=0, models="compiled",
                summary="Cortex-M4F ELF object for firmware beside TFLite Micro: -Os"),
     )
 }
@@ -63,6 +66,8 @@ TARGETS: dict[str, Target] = {
 @cache
 def initialise_llvm() -> None:
     """Register LLVM's targets once; without it: 'Unable to find target for this triple'."""
+    import llvmlite.binding as llvm
+
     llvm.initialize_all_targets()
     llvm.initialize_all_asmprinters()
     # Vectorise groups of neighbouring strided accesses (an image's channels) as one wide
@@ -71,6 +76,8 @@ def initialise_llvm() -> None:
 
 
 def target_machine(target: Target) -> llvm.TargetMachine:
+    import llvmlite.binding as llvm
+
     initialise_llvm()
     return llvm.Target.from_triple(target.triple).create_target_machine(
         cpu=target.cpu,

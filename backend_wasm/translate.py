@@ -8,8 +8,8 @@ data layout, and the `llvmx` ops xDSL's llvm dialect lacks.
 from __future__ import annotations
 
 import llvmlite.ir as ir
+from rune.abi.imports import IMPORT_MODULE_ATTR, IMPORT_NAME_ATTR
 from rune.ir.llvm_ext import UIToFPOp
-from rune.passes.conversions.func_to_llvm import IMPORT_MODULE_ATTR, IMPORT_NAME_ATTR
 from xdsl.backend.llvm.convert_op import convert_op, create_constant
 from xdsl.backend.llvm.convert_type import convert_type
 from xdsl.dialects import llvm

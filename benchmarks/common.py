@@ -23,6 +23,20 @@ def median_seconds(action: Callable[[], object], repeats: int, warmup: int = 3) 
     return statistics.median(samples)
 
 
+def interleaved_medians(actions: dict[str, Callable[[], object]], runs: int,
+                        warmup: int = 20) -> dict[str, float]:
+    """Median µs of each action, run alternately so that all of them see the same load."""
+    times: dict[str, list[float]] = {name: [] for name in actions}
+    for i in range(warmup + runs):
+        for name, action in actions.items():
+            start = time.perf_counter()
+            action()
+            elapsed = time.perf_counter() - start
+            if i >= warmup:
+                times[name].append(elapsed)
+    return {name: statistics.median(t) * 1e6 for name, t in times.items()}
+
+
 def table(headers: list[str], rows: list[list[str]]) -> str:
     widths = [max(len(str(x)) for x in column) for column in zip(headers, *rows, strict=True)]
     line = lambda cells: "  ".join(str(c).rjust(w) for c, w in zip(cells, widths, strict=True))  # noqa: E731

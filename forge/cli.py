@@ -62,7 +62,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"forge: a server key (creates projects) was written to {created}", file=sys.stderr)
     engine.dispose()
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level,
-                access_log=args.log_level == "debug")
+                access_log=args.log_level == "debug", timeout_graceful_shutdown=5)
     return 0
 
 
@@ -232,26 +232,16 @@ def _channel_text(row: dict[str, Any]) -> str:
     return f"{row['name']} -> v{row['version']} ({row['sha256'][:12]})"
 
 
-def cmd_deploy(args: argparse.Namespace) -> int:
+def cmd_channel(args: argparse.Namespace) -> int:
+    """deploy, promote and rollback: one call that moves a channel, printed the same way."""
     client = Client(args)
-    row = client.call("PUT", client.path(f"/channels/{args.channel}"),
-                      {"version": _version_number(args.version)})
-    _print(args, row, _channel_text(row))
-    return 0
-
-
-def cmd_promote(args: argparse.Namespace) -> int:
-    client = Client(args)
-    row = client.call("POST", client.path(f"/channels/{args.target}/promote"),
-                      {"source": args.source})
-    _print(args, row, _channel_text(row))
-    return 0
-
-
-def cmd_rollback(args: argparse.Namespace) -> int:
-    client = Client(args)
-    row = client.call("POST", client.path(f"/channels/{args.channel}/rollback"),
-                      {"steps": args.steps})
+    if args.command == "deploy":
+        call = ("PUT", f"/channels/{args.channel}", {"version": _version_number(args.version)})
+    elif args.command == "promote":
+        call = ("POST", f"/channels/{args.target}/promote", {"source": args.source})
+    else:
+        call = ("POST", f"/channels/{args.channel}/rollback", {"steps": args.steps})
+    row = client.call(call[0], client.path(call[1]), call[2])
     _print(args, row, _channel_text(row))
     return 0
 
@@ -388,19 +378,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("version", help="3 or v3")
     p.add_argument("channel")
     _client_options(p)
-    p.set_defaults(func=cmd_deploy)
+    p.set_defaults(func=cmd_channel)
 
     p = sub.add_parser("promote", help="point TARGET at SOURCE's version")
     p.add_argument("source")
     p.add_argument("target")
     _client_options(p)
-    p.set_defaults(func=cmd_promote)
+    p.set_defaults(func=cmd_channel)
 
     p = sub.add_parser("rollback", help="point a channel back at its previous version")
     p.add_argument("channel")
     p.add_argument("--steps", type=int, default=1)
     _client_options(p)
-    p.set_defaults(func=cmd_rollback)
+    p.set_defaults(func=cmd_channel)
 
     for name in ("builds", "versions", "channels", "history"):
         p = sub.add_parser(name, help=f"list {name}" if name != "history"
@@ -428,6 +418,12 @@ def main(argv: list[str] | None = None) -> int:
     except (CLIError, ForgeError) as exc:
         print(f"forge: error: {exc}", file=sys.stderr)
         return 1
+    except Exception as exc:
+        if type(exc).__module__.startswith("sqlalchemy"):  # unreachable or refusing database
+            cause = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            print(f"forge: error: cannot use the database: {cause}", file=sys.stderr)
+            return 1
+        raise
     except OSError as exc:
         print(f"forge: error: {exc.strerror or exc}: {getattr(exc, 'filename', '') or ''}",
               file=sys.stderr)

@@ -27,8 +27,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rune.abi.bounded import BoundsError, file_kind, read_regular_file
+
 DEFAULT_MAX_FILE_SIZE = 256 * 1024 * 1024
 MAX_DIRECTORY_FILES = 10_000  # a model directory (SavedModel) packed whole
+MAX_RUNEFILE_BYTES = 16 * 1024 * 1024  # YAML parses slowly: a Runefile is kilobytes
 HINT = "runec reads only files under the Runefile's folder; widen with --root or --allow-path"
 
 
@@ -67,9 +70,9 @@ class Confinement:
     # --- paths ---------------------------------------------------------------------------
 
     def resolve(self, name: str | Path, base: str | Path | None = None) -> Path:
-        """The real path of `name` (relative to `base`, default the root, or the working
-        directory when unconfined), or ConfinementError
-        when it leaves the root and every allowed folder. Existence is not checked here."""
+        """The real path of `name` (relative to `base`: by default the root, or the working
+        directory when unconfined), or ConfinementError when it leaves the root and every
+        allowed folder. Existence is not checked here."""
         path = Path(os.path.expanduser(name)) if str(name).startswith("~") else Path(name)
         if base is None:
             base = self.root if self.confined else Path.cwd()
@@ -102,29 +105,13 @@ class Confinement:
         """The bytes of one regular file, checked before a byte is read: confined, not a
         device/FIFO/directory, at most max_file_size bytes (also if it grows while read)."""
         real = self.resolve(name, base)
-        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
         try:
-            fd = os.open(real, flags | getattr(os, "O_CLOEXEC", 0))
+            return read_regular_file(real, self.max_file_size, str(name))
+        except BoundsError as exc:
+            raise ConfinementError(str(exc).replace("a file read", "a file the compiler reads")
+                                   ) from None
         except OSError as exc:
             raise _os_error(name, exc) from None
-        try:
-            info = os.fstat(fd)
-            if not stat.S_ISREG(info.st_mode):
-                raise ConfinementError(f"`{name}` is {_kind(info.st_mode)}, not a regular file")
-            self._check_size(name, info.st_size)
-            chunks, total = [], 0
-            # Never more than the size stat gave: a pseudo-file (/proc, /sys) says 0 and streams.
-            while chunk := os.read(fd, min(1 << 20, info.st_size + 1 - total)):
-                chunks.append(chunk)
-                total += len(chunk)
-                if total > info.st_size:
-                    raise ConfinementError(f"`{name}` holds more than the {info.st_size} bytes "
-                                           "it reports: a pseudo-file or one being written")
-            return b"".join(chunks)
-        except OSError as exc:
-            raise _os_error(name, exc) from None
-        finally:
-            os.close(fd)
 
     def read_text(self, name: str | Path, base: str | Path | None = None) -> str:
         data = self.read_bytes(name, base)
@@ -161,7 +148,7 @@ class Confinement:
         if directory and stat.S_ISDIR(info.st_mode):
             return real
         if not stat.S_ISREG(info.st_mode):
-            raise ConfinementError(f"`{name}` is {_kind(info.st_mode)}, not a regular file")
+            raise ConfinementError(f"`{name}` is {file_kind(info.st_mode)}, not a regular file")
         self._check_size(name, info.st_size)
         if info.st_size == 0:
             self.read_bytes(real)  # an empty file, or a pseudo-file (/proc) that streams
@@ -192,15 +179,6 @@ class Confinement:
 
 def _real(path: Path, *, follow: bool = True) -> Path:
     return Path(os.path.realpath(path)) if follow else Path(os.path.normpath(path.absolute()))
-
-
-def _kind(mode: int) -> str:
-    for test, label in ((stat.S_ISDIR, "a directory"), (stat.S_ISCHR, "a character device"),
-                        (stat.S_ISBLK, "a block device"), (stat.S_ISFIFO, "a FIFO"),
-                        (stat.S_ISSOCK, "a socket")):
-        if test(mode):
-            return label
-    return "not a regular file"
 
 
 # --- the confinement in force ------------------------------------------------------------------

@@ -11,6 +11,8 @@ from typing import TextIO
 
 from rune.frontend.source import SourceFile, Span
 
+QUOTE_WIDTH = 120  # longest stretch of a source line quoted under a diagnostic
+
 
 class Severity(Enum):
     ERROR = "error"
@@ -114,7 +116,14 @@ class DiagnosticEngine:
         width = 1
         if span.end_line == span.line and span.end_column and span.end_column > span.column:
             width = span.end_column - span.column
-        caret = " " * (span.column - 1) + "^" + "~" * (width - 1)
+        column = span.column
+        if len(text) > QUOTE_WIDTH:  # a hostile one-line file: quote a window around the caret
+            start = max(0, column - 1 - QUOTE_WIDTH // 2)
+            more = "..." if start + QUOTE_WIDTH < len(text) else ""
+            text = ("..." if start else "") + text[start:start + QUOTE_WIDTH] + more
+            column -= start - (3 if start else 0)
+            width = min(width, QUOTE_WIDTH - column + 1 + (3 if start else 0))
+        caret = " " * (column - 1) + "^" + "~" * (width - 1)
         gutter = f"{span.line:>4} | "
         return f"{head}\n{gutter}{text}\n{' ' * (len(gutter) - 2)}| {caret}"
 

@@ -7,11 +7,11 @@ from pathlib import Path
 from rune.frontend import confine
 from rune.frontend.ast import Argument, Resource, ResourceType, Runefile, Stage, StageKind
 from rune.frontend.diagnostics import DiagnosticEngine, DiagnosticError, error
+from rune.frontend.resolve import resolve
 from rune.frontend.semantics import execution_order
 from rune.ir import dialect as rd
 from rune.ir.attr_values import to_attr
-from rune.ir.proc_blocks.base import ProcBlockError
-from rune.ir.proc_blocks.resolve import resolve
+from rune.kernels.base import ProcBlockError
 from xdsl.dialects.builtin import DictionaryAttr, ModuleOp
 from xdsl.ir import Block, Region, SSAValue
 
@@ -66,6 +66,8 @@ def _conversion_args(runefile: Runefile, stage: Stage) -> DictionaryAttr:
     args: dict[str, str] = {}
     if "quantize" in stage.args:
         args["quantize"] = str(stage.args["quantize"].value)
+    if "run" in stage.args:  # compiled or handler (import-models)
+        args["run"] = str(stage.args["run"].value)
     if "representative-data" in stage.args:
         arg = stage.args["representative-data"]
         args["representative-data"] = _confined_path(runefile, str(arg.value), arg.span)

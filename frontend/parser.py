@@ -27,7 +27,9 @@ def load_runefile(
     """Read and parse a Runefile. The source is registered with `engine` (when given) before
     parsing, so the engine can quote source lines even if parsing fails."""
     try:
-        source = SourceFile(str(path), confine.UNCONFINED.read_text(path))
+        reader = confine.Confinement(Path("/"), max_file_size=confine.MAX_RUNEFILE_BYTES,
+                                     confined=False)
+        source = SourceFile(str(path), reader.read_text(path))
     except confine.ConfinementError as exc:
         raise error(f"unable to read {path}: {exc.reason}") from None
     if engine is not None:

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rune.abi.bounded import MAX_INT_DIGITS, BoundsError, tensor_bytes
 from rune.frontend import confine
 from rune.frontend.ast import Argument, ResourceType, Runefile, Stage, StageKind
 from rune.frontend.diagnostics import DiagnosticEngine, ErrorCollector, Note, suggestion
 from rune.frontend.graph import Cycle, execution_order, find_cycles
 from rune.frontend.source import Span
+from rune.ir.dialect import CAPABILITY_COUNT_ARGS, CAPABILITY_KINDS, OUTPUT_KINDS, element_bytes
 
 __all__ = [
     "DEFAULT_MODEL_FORMAT",
@@ -23,7 +25,8 @@ __all__ = [
 MODEL_FORMATS = ("onnx", "tensorflow", "tensorflow-js", "tensorflow-lite")
 DEFAULT_MODEL_FORMAT = "tensorflow-lite"
 # Model arguments: the format, and the two that steer converting a TensorFlow model to TFLite.
-MODEL_ARGS = ("format", "quantize", "representative-data")
+MODEL_ARGS = ("format", "quantize", "representative-data", "run")
+RUN_MODES = ("compiled", "handler")
 QUANTIZE_MODES = ("int8",)
 
 KIND_LABELS = {
@@ -42,6 +45,7 @@ def check_runefile(runefile: Runefile, engine: DiagnosticEngine) -> None:
         _check_inputs(runefile, stage, errors)
         _check_args(runefile, stage, errors, engine)
         _check_arity(stage, errors)
+        _check_output_sizes(stage, errors)
     for cycle in find_cycles(runefile):
         _report_cycle(runefile, cycle, errors)
     _check_model_files(runefile, errors)
@@ -56,6 +60,12 @@ def model_format(stage: Stage) -> str:
 
 
 def _check_target(runefile: Runefile, stage: Stage, errors: ErrorCollector) -> None:
+    kinds = {StageKind.CAPABILITY: (CAPABILITY_KINDS, "capability"),
+             StageKind.OUT: (OUTPUT_KINDS, "output kind")}.get(stage.kind)
+    if kinds is not None and stage.target not in kinds[0]:
+        errors.error(f'unknown {kinds[1]} "{stage.target}" for "{stage.name}"; expected one of '
+                     f"{', '.join(kinds[0])}", stage.target_span,
+                     *suggestion(stage.target.strip(), kinds[0]))
     if stage.kind is not StageKind.MODEL:
         return
     if stage.target.startswith("$"):
@@ -130,6 +140,8 @@ def _check_args(
     for arg in stage.args.values():
         if arg.resource is not None:
             _check_resource_reference(runefile, arg.resource, arg.span, errors)
+    if stage.kind is StageKind.CAPABILITY:
+        _check_count_args(stage, errors)
     if stage.kind is not StageKind.MODEL:
         return
     if model_format(stage) not in MODEL_FORMATS:
@@ -139,6 +151,10 @@ def _check_args(
             stage.args["format"].span,
         )
     _check_conversion_args(runefile, stage, errors)
+    run = stage.args.get("run")  # compiled into the rune or through the host's handler
+    if run is not None and (run.resource is not None or str(run.value) not in RUN_MODES):
+        errors.error(f"Expected `run` to be one of {', '.join(RUN_MODES)}, "
+                     f'but found "{run.value}"', run.span)
     # Other arguments are unknown to every model; the original warned rather than failed.
     unused: list[Argument] = [arg for name, arg in stage.args.items() if name not in MODEL_ARGS]
     if unused:
@@ -185,6 +201,35 @@ def _check_conversion_args(runefile: Runefile, stage: Stage, errors: ErrorCollec
         return
     _require_path(runefile, data.value, f'Unable to find the representative data '
                   f'"{data.value}" for "{stage.name}"', data.span, errors)
+
+
+def _check_count_args(stage: Stage, errors: ErrorCollector) -> None:
+    """A capability's counts (`length`, `hz`, ...) are non-negative integers, or strings of ASCII
+    digits (`"²"` is a digit to `str.isdigit`, not to `int`)."""
+    for name in CAPABILITY_COUNT_ARGS:
+        arg = stage.args.get(name)
+        if arg is None or arg.resource is not None:
+            continue
+        value = arg.value
+        text = value.strip() if isinstance(value, str) else None
+        if text is not None and text.isascii() and text.isdigit() \
+                and len(text) <= MAX_INT_DIGITS:
+            continue
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            continue
+        errors.error(f"argument `{name}` of capability {stage.target} must be a non-negative "
+                     f"integer, found {value!r}", arg.span)
+
+
+def _check_output_sizes(stage: Stage, errors: ErrorCollector) -> None:
+    """Every tensor is some stage's declared output: bound its bytes here, before any pass or
+    kernel does arithmetic on its dimensions."""
+    for tensor in stage.outputs:
+        try:
+            tensor_bytes(tensor.dimensions, element_bytes(tensor.element_type),
+                         f'output of "{stage.name}"')
+        except BoundsError as exc:
+            errors.error(str(exc), tensor.span)
 
 
 def _check_arity(stage: Stage, errors: ErrorCollector) -> None:

@@ -7,6 +7,7 @@ and without them no later diagnostic could point at a line.
 from __future__ import annotations
 
 import yaml
+from rune.abi.bounded import MAX_DEPTH, BoundsError, check_float, check_int
 from rune.frontend.diagnostics import DiagnosticError, ErrorCollector, Note, error
 from rune.frontend.source import SourceFile, Span
 from yaml.constructor import SafeConstructor
@@ -20,10 +21,46 @@ NULL_TAG = "tag:yaml.org,2002:null"
 Scalar = str | int | float | bool | None
 
 
+MAX_ALIASES = 1000  # a Runefile needs few; many nested ones expand exponentially
+MAX_SCALAR_NUMBER_TEXT = 40  # an int or float literal longer than this is refused unread
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing what a Runefile never needs before its recursive composer
+    meets it: nesting deeper than MAX_DEPTH, explicit tags (`!!int x`, `!!bool maybe`), and
+    more than MAX_ALIASES aliases."""
+
+    def __init__(self, text: str, file: str) -> None:
+        super().__init__(text)
+        self.file, self.depth, self.aliases = file, 0, 0
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        at = Span(self.file, event.start_mark.line + 1, event.start_mark.column + 1)
+        if isinstance(event, yaml.AliasEvent):
+            self.aliases += 1
+            if self.aliases > MAX_ALIASES:
+                raise error(f"more than {MAX_ALIASES} YAML aliases", at)
+        elif getattr(event, "tag", None) is not None:
+            tag = event.tag.replace("tag:yaml.org,2002:", "!!")
+            raise error(f"explicit YAML tag `{tag}`: a Runefile's values take their type "
+                        "from how they are written, not from tags", at)
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise error(f"YAML nested deeper than {MAX_DEPTH} levels", at)
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
 def compose(source: SourceFile) -> yaml.Node | None:
-    """The document's root node (None for an empty file); bad YAML raises a DiagnosticError."""
+    """The document's root node (None for an empty file); bad YAML raises a DiagnosticError,
+    and so does a number outside what Rune accepts (abi/bounded.py)."""
+    loader = None
     try:
-        root = yaml.compose(source.text, Loader=yaml.SafeLoader)
+        loader = _BoundedLoader(source.text, source.path)
+        root = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         raise _marked_error(exc, source.path) from None
     except yaml.reader.ReaderError as exc:
@@ -31,8 +68,12 @@ def compose(source: SourceFile) -> yaml.Node | None:
         raise error(f"invalid YAML: {exc.reason} (character #x{exc.character:04x})", span) from None
     except yaml.YAMLError as exc:
         raise error(f"invalid YAML: {exc}", Span(source.path, 1, 1)) from None
+    finally:
+        if loader is not None:
+            loader.dispose()
     if root is not None:
         _check_duplicate_keys(root, source.path)
+        _check_numbers(root, source.path)
     return root
 
 
@@ -91,19 +132,52 @@ def _offset_span(source: SourceFile, offset: int) -> Span:
     return Span(source.path, line, offset - (before.rfind("\n") + 1) + 1)
 
 
+def _walk(root: yaml.Node) -> list[yaml.Node]:
+    """Every node once (aliases share nodes), without recursion."""
+    seen: set[int] = set()
+    nodes, pending = [], [root]
+    while pending:
+        node = pending.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        nodes.append(node)
+        if isinstance(node, yaml.MappingNode):
+            pending.extend(item for pair in node.value for item in pair)
+        elif isinstance(node, yaml.SequenceNode):
+            pending.extend(node.value)
+    return nodes
+
+
+def _check_numbers(root: yaml.Node, file: str) -> None:
+    """Integers that fit 64 bits (their text is bounded before it is converted) and finite
+    floats, so no later `int()`, verifier or JSON encoder meets anything else."""
+    errors = ErrorCollector()
+    for node in _walk(root):
+        if not isinstance(node, yaml.ScalarNode) or node.tag not in (INT_TAG, FLOAT_TAG):
+            continue
+        what = "integer" if node.tag == INT_TAG else "number"
+        try:
+            if len(node.value) > MAX_SCALAR_NUMBER_TEXT:
+                raise BoundsError(f"{what} literal of {len(node.value)} characters is too long")
+            value = SafeConstructor().construct_object(node)
+            if node.tag == INT_TAG:
+                check_int(value, what)
+            else:
+                check_float(value, what)
+        except BoundsError as exc:
+            errors.error(str(exc), node_span(node, file))
+    errors.diagnostics.sort(key=lambda d: (d.span.line, d.span.column) if d.span else (0, 0))
+    errors.raise_if_any()
+
+
 def _check_duplicate_keys(root: yaml.Node, file: str) -> None:
     """Reject a key written twice in one mapping: YAML would silently keep only the last."""
     errors = ErrorCollector()
-    seen_nodes: set[int] = set()
-    pending = [root]
-    while pending:
-        node = pending.pop()
-        if id(node) in seen_nodes:
-            continue
-        seen_nodes.add(id(node))
+    for node in _walk(root):
         if isinstance(node, yaml.MappingNode):
             first_keys: dict[tuple[str, str], yaml.Node] = {}
-            for key, value in node.value:
+            for key, _ in node.value:
                 if isinstance(key, yaml.ScalarNode):
                     first = first_keys.setdefault((key.tag, key.value), key)
                     if first is not key:
@@ -112,8 +186,5 @@ def _check_duplicate_keys(root: yaml.Node, file: str) -> None:
                             node_span(key, file),
                             Note("first defined here", node_span(first, file)),
                         )
-                pending.extend((key, value))
-        elif isinstance(node, yaml.SequenceNode):
-            pending.extend(node.value)
     errors.diagnostics.sort(key=lambda d: (d.span.line, d.span.column) if d.span else (0, 0))
     errors.raise_if_any()

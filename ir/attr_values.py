@@ -1,5 +1,5 @@
-"""Plain Python values ⇄ builtin attributes, so JSON-like data (stage arguments, the manifest)
-reads naturally in printed IR and survives a print/parse round trip."""
+"""Plain Python values ⇄ builtin attributes, so a stage's arguments (a Runefile's scalars)
+read naturally in printed IR and survive a print/parse round trip."""
 
 from __future__ import annotations
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from math import prod
 
+from rune.ir.attrs import ATTRIBUTES, FusedStepAttr
 from xdsl.dialects.builtin import (
     ArrayAttr,
     DictionaryAttr,
@@ -41,6 +42,10 @@ from xdsl.utils.exceptions import VerifyException
 CAPABILITY_KINDS = ("RAW", "RAND", "SOUND", "IMAGE", "FLOAT_IMAGE", "ACCEL")
 MODEL_FORMATS = ("tensorflow-lite", "tensorflow", "tensorflow-js", "onnx")
 OUTPUT_KINDS = ("serial",)
+# Capability arguments that are counts (the host reads them as non-negative integers; a Runefile
+# may write them as numbers or digit strings).
+CAPABILITY_COUNT_ARGS = ("length", "hz", "frequency", "sample_duration_ms", "width", "height",
+                         "samples", "source")
 
 
 @irdl_attr_definition
@@ -187,15 +192,15 @@ class ProcBlockOp(StageOp):
     """A pre/post-processing kernel from the proc-block library, with its typed arguments.
 
     `fused` (after fuse-elementwise) holds, per input, the elementwise stages applied to each
-    element as the kernel reads it: a list of {stage, kernel, args, from, to} in order, so the
-    producers' tensors never exist in memory.
+    element as the kernel reads it (`#rune.fused_step`s, in order), so the producers' tensors
+    never exist in memory.
     """
 
     name = "rune.proc_block"
 
     kernel = prop_def(StringAttr)
     args = prop_def(DictionaryAttr)
-    fused = opt_prop_def(ArrayAttr)
+    fused = opt_prop_def(ArrayAttr[ArrayAttr[FusedStepAttr]])
     inputs = var_operand_def(TensorType)
     outputs = var_result_def(TensorType)
 
@@ -280,6 +285,32 @@ class ModelOp(StageOp):
 
 
 @irdl_op_definition
+class KernelCallOp(StageOp):
+    """A stage lowered to a kernel function in the module (e.g. one operator of a compiled
+    model, after lower-tfl-to-loops): lower-pipeline calls `callee` with one buffer per input
+    and output."""
+
+    name = "rune.call"
+
+    callee = prop_def(StringAttr)
+    inputs = var_operand_def(TensorType)
+    outputs = var_result_def(TensorType)
+
+    assembly_format = (
+        "$stage `callee` $callee `(` $inputs `)` attr-dict "
+        "`:` `(` type($inputs) `)` `->` `(` type($outputs) `)`"
+    )
+
+    def __init__(self, stage: str, callee: str, inputs: Sequence[SSAValue],
+                 outputs: Sequence[TensorType]) -> None:
+        super().__init__(
+            properties={"stage": StringAttr(stage), "callee": StringAttr(callee)},
+            operands=[inputs],
+            result_types=[outputs],
+        )
+
+
+@irdl_op_definition
 class OutputOp(StageOp):
     """A result handed to the host (`output_write`)."""
 
@@ -310,6 +341,6 @@ class OutputOp(StageOp):
 
 Rune = Dialect(
     "rune",
-    [PipelineOp, CapabilityOp, ProcBlockOp, ModelOp, OutputOp],
-    [Utf8Type],
+    [PipelineOp, CapabilityOp, ProcBlockOp, ModelOp, KernelCallOp, OutputOp],
+    [Utf8Type, *ATTRIBUTES],
 )

@@ -37,9 +37,9 @@ from pathlib import Path
 
 from rune.frontend import confine
 from rune.ir import dialect as rd
-from rune.passes.lower_pipeline import StageError
+from rune.passes.common import StageError
 from xdsl.context import Context
-from xdsl.dialects.builtin import ModuleOp, StringAttr
+from xdsl.dialects.builtin import DictionaryAttr, ModuleOp, StringAttr
 from xdsl.passes import ModulePass
 
 INSTALL_HINT = "pip install 'rune-compiler[tensorflow]'"
@@ -129,7 +129,11 @@ def _convert_stage(stage: rd.ModelOp) -> None:
     confine.current().trust(target)
     stage.properties["format"] = StringAttr("tensorflow-lite")
     stage.properties["source"] = StringAttr(str(target))
-    stage.properties.pop("args", None)
+    kept = {k: v for k, v in stage.args.data.items() if k == "run"} if stage.args else {}
+    if kept:  # `run` (compiled or handler) still matters to import-models
+        stage.properties["args"] = DictionaryAttr(kept)
+    else:
+        stage.properties.pop("args", None)
 
 
 # --- representative data ---------------------------------------------------------------------

@@ -14,29 +14,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rune.ir import dialect as rd
-from rune.ir.proc_blocks import lookup
-from rune.ir.proc_blocks.base import ElementwiseProcBlock
+from rune.ir.attrs import FusedStepAttr
+from rune.kernels import lookup
+from rune.kernels.base import ElementwiseProcBlock
+from rune.passes.common import fused_chains, input_sigs
 from xdsl.context import Context
-from xdsl.dialects.builtin import ArrayAttr, DictionaryAttr, ModuleOp, StringAttr
+from xdsl.dialects.builtin import ArrayAttr, ModuleOp, StringAttr
 from xdsl.passes import ModulePass
 from xdsl.rewriter import Rewriter
-
-
-def fused_chains(op: rd.ProcBlockOp) -> list[list[DictionaryAttr]]:
-    """Per input, the steps already fused into it."""
-    if op.fused is None:
-        return [[] for _ in op.inputs]
-    return [list(chain.data) for chain in op.fused.data]  # type: ignore[union-attr]
-
-
-def input_sigs(op: rd.ProcBlockOp) -> list[tuple[str, tuple[int, ...]]]:
-    """What the kernel sees on each input: the fused chain's result type, or the tensor's own."""
-    sigs = []
-    for value, chain in zip(op.inputs, fused_chains(op), strict=True):
-        element, shape = rd.tensor_sig(value.type)
-        to = chain[-1].data["to"] if chain else None
-        sigs.append((to.data if isinstance(to, StringAttr) else element, shape))
-    return sigs
 
 
 def _can_fuse(producer, consumer: rd.ProcBlockOp) -> bool:
@@ -56,13 +41,13 @@ def _can_fuse(producer, consumer: rd.ProcBlockOp) -> bool:
 def _fuse_into(consumer: rd.ProcBlockOp, slot: int) -> None:
     producer = consumer.inputs[slot].owner
     assert isinstance(producer, rd.ProcBlockOp)
-    step = DictionaryAttr({
-        "stage": producer.stage,
-        "kernel": producer.kernel,
-        "args": producer.args,
-        "from": StringAttr(input_sigs(producer)[0][0]),  # after the producer's own chain
-        "to": StringAttr(rd.tensor_sig(producer.outputs[0].type)[0]),
-    })
+    step = FusedStepAttr(
+        producer.stage,
+        producer.kernel,
+        producer.args,
+        StringAttr(input_sigs(producer)[0][0]),  # reads: after the producer's own chain
+        StringAttr(rd.tensor_sig(producer.outputs[0].type)[0]),
+    )
     chains = fused_chains(consumer)
     chains[slot] = [*fused_chains(producer)[0], step, *chains[slot]]
     consumer.operands[slot] = producer.inputs[0]

@@ -12,12 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from rune.abi.models.errors import ModelFormatError
+from rune.abi.models.tflite_format import TensorInfo, TfliteModel, read_tflite
 from rune.frontend import confine
 from rune.ir import dialect as rd
 from rune.ir.attr_values import from_attr, to_attr
-from rune.passes.lower_pipeline import StageError
-from rune.runtime.models.errors import ModelFormatError
-from rune.runtime.models.tflite_format import TensorInfo, TfliteModel, read_tflite
+from rune.passes.common import StageError
 from xdsl.context import Context
 from xdsl.dialects.builtin import DictionaryAttr, ModuleOp
 from xdsl.passes import ModulePass

@@ -13,22 +13,43 @@ from dataclasses import dataclass
 from functools import partial
 from math import prod
 
+from rune.abi.bounded import MAX_TENSOR_BYTES
+from rune.abi.imports import ABI_VERSION, IMPORTS_BY_NAME, PIPELINE_IMPORTS
 from rune.ir import dialect as rd
-from rune.ir.attr_values import from_attr, to_attr
+from rune.ir.attr_values import from_attr
+from rune.ir.attrs import (
+    ManifestAttr,
+    ManifestCapabilityAttr,
+    ManifestModelAttr,
+    ManifestOutputAttr,
+    ManifestStageAttr,
+    ManifestTensorAttr,
+    ints,
+)
 from rune.ir.dialect import tensor_bytes, tensor_sig
 from rune.ir.kernel_builder import FusedStep, buffer_type, kernel_function
-from rune.ir.proc_blocks import lookup
-from rune.ir.proc_blocks.base import ProcBlock, ProcBlockError
-from rune.passes.fuse_elementwise import fused_chains, input_sigs
-from rune.passes.plan_memory import plan_of, tensors_of
+from rune.kernels import lookup
+from rune.kernels.base import ProcBlock, ProcBlockError
+from rune.passes.common import (
+    COMPILED_MODELS_ATTR,
+    MANIFEST_ATTR,
+    StageError,
+    fused_chains,
+    input_sigs,
+    plan_of,
+    tensors_of,
+)
 from xdsl.context import Context
 from xdsl.dialects import arith, cf, func, memref
 from xdsl.dialects.builtin import (
+    ArrayAttr,
     IndexType,
+    IntAttr,
     IntegerAttr,
     IntegerType,
     MemRefType,
     ModuleOp,
+    NoneAttr,
     StringAttr,
     UnitAttr,
     i32,
@@ -36,25 +57,7 @@ from xdsl.dialects.builtin import (
 from xdsl.ir import Block, Region, SSAValue
 from xdsl.passes import ModulePass
 
-ABI_VERSION = 1
-IMPORTS: dict[str, int] = {  # import name -> number of i32 parameters (all return i32)
-    "capability_read": 3,
-    "model_set_input": 4,
-    "model_invoke": 1,
-    "model_get_output": 4,
-    "output_write": 4,
-}
-IMPORT_PREFIX = "rune_"  # C-callable symbols; on wasm, imports of module "rune"
 ARENA = "rune.arena"
-MANIFEST_ATTR = "rune.manifest"
-
-
-class StageError(Exception):
-    """A stage cannot be lowered; names the stage so the driver can point at it."""
-
-    def __init__(self, stage: str, message: str) -> None:
-        super().__init__(message)
-        self.stage = stage
 
 
 class _RunBuilder:
@@ -79,7 +82,7 @@ class _RunBuilder:
         return self.emit(arith.IndexCastOp(index, i32)).results[0]
 
     def call_host(self, name: str, *args: SSAValue) -> None:
-        status = self.emit(func.CallOp(IMPORT_PREFIX + name, list(args), [i32])).results[0]
+        status = self.emit(func.CallOp(IMPORTS_BY_NAME[name].symbol, list(args), [i32])).results[0]
         ok = self.emit(arith.CmpiOp(status, self.const(0), "eq")).results[0]
         following = Block()
         self.emit(cf.ConditionalBranchOp(ok, following, [], self.fail, [status]))
@@ -107,14 +110,19 @@ class LowerPipelinePass(ModulePass):
         op.body.block.erase_op(pipeline)
         for new_op in lowered:
             op.body.block.add_op(new_op)
-        op.attributes[MANIFEST_ATTR] = to_attr(manifest)
+        op.attributes[MANIFEST_ATTR] = manifest
 
 
-def _lower(pipeline: rd.PipelineOp) -> tuple[list, dict]:
+def _lower(pipeline: rd.PipelineOp) -> tuple[list, ManifestAttr]:
     values = tensors_of(pipeline)
     tensors = {value: tid for tid, value in enumerate(values)}
     memory = plan_of(pipeline)
-    arena_bytes = max(memory["arena_bytes"], 1)
+    arena_bytes = max(memory.arena_bytes.data, 1)
+    if arena_bytes > MAX_TENSOR_BYTES:  # LLVM aborts on a data section past 4 GiB
+        largest = max(values, key=lambda v: tensor_bytes(v.type))
+        raise StageError(largest.owner.stage_name,
+                         f"the pipeline needs {arena_bytes} bytes of tensor memory at once, more "
+                         f"than the {MAX_TENSOR_BYTES} (2 GiB) a wasm32 rune may use")
     arena_type = MemRefType(IntegerType(8), [arena_bytes])
     globals_: list = [
         memref.GlobalOp.get(
@@ -125,7 +133,7 @@ def _lower(pipeline: rd.PipelineOp) -> tuple[list, dict]:
     manifest_tensors = []
     for tid, value in enumerate(values):
         element, shape = tensor_sig(value.type)
-        manifest_tensors.append({"id": tid, "element_type": element, "dimensions": list(shape)})
+        manifest_tensors.append(ManifestTensorAttr(IntAttr(tid), StringAttr(element), ints(shape)))
 
     run = _RunBuilder()
     buffers: dict[SSAValue, SSAValue] = {}
@@ -137,44 +145,33 @@ def _lower(pipeline: rd.PipelineOp) -> tuple[list, dict]:
             tid = tensors[value]
             element, shape = tensor_sig(value.type)
             offset = run.emit(
-                arith.ConstantOp(IntegerAttr(memory["tensors"][tid]["offset"], IndexType()))
+                arith.ConstantOp(IntegerAttr(memory.tensors.data[tid].offset.data, IndexType()))
             ).results[0]
             view = memref.ViewOp(arena, offset, [], buffer_type(element, prod(shape)))
             buffers[value] = run.emit(view).results[0]
         return buffers[value]
 
     kernels: list[func.FuncOp] = []
-    manifest: dict = {
-        "abi_version": ABI_VERSION,
-        "name": pipeline.sym_name.data,
-        "image": pipeline.image.data,
-        "tensors": manifest_tensors,
-        "capabilities": [],
-        "models": [],
-        "outputs": [],
-        "stages": [],
-        "memory": memory,
-    }
+    capabilities: list[ManifestCapabilityAttr] = []
+    models: list[ManifestModelAttr] = []
+    outputs: list[ManifestOutputAttr] = []
+    stages: list[ManifestStageAttr] = []
     for stage in pipeline.body.ops:
-        ins = [tensors[v] for v in stage.operands]
-        outs = [tensors[v] for v in stage.results]
-        entry = {"name": stage.stage_name, "inputs": ins, "outputs": outs}
+        ins = ints([tensors[v] for v in stage.operands])
+        outs = ints([tensors[v] for v in stage.results])
+        proc_block: StringAttr | NoneAttr = NoneAttr()
         if isinstance(stage, rd.CapabilityOp):
-            index = len(manifest["capabilities"])
-            manifest["capabilities"].append(
-                {"index": index, "name": stage.stage_name, "kind": stage.kind.data,
-                 "args": _args(stage.args), "outputs": outs}
-            )
+            index = len(capabilities)
+            capabilities.append(ManifestCapabilityAttr(
+                IntAttr(index), stage.stage, stage.kind, stage.args, outs))
             value = stage.output
             run.call_host("capability_read", run.const(index), run.pointer(buffer(value)),
                           run.const(tensor_bytes(value.type)))
-            entry["kind"] = "capability"
+            kind = "capability"
         elif isinstance(stage, rd.ModelOp):
-            index = len(manifest["models"])
-            manifest["models"].append(
-                {"index": index, "name": stage.stage_name, "format": stage.format.data,
-                 "source": stage.source.data, "inputs": ins, "outputs": outs}
-            )
+            index = len(models)
+            models.append(ManifestModelAttr(
+                IntAttr(index), stage.stage, stage.format, stage.source, ins, outs))
             for slot, value in enumerate(stage.inputs):
                 run.call_host("model_set_input", run.const(index), run.const(slot),
                               run.pointer(buffer(value)), run.const(tensor_bytes(value.type)))
@@ -182,17 +179,19 @@ def _lower(pipeline: rd.PipelineOp) -> tuple[list, dict]:
             for slot, value in enumerate(stage.outputs):
                 run.call_host("model_get_output", run.const(index), run.const(slot),
                               run.pointer(buffer(value)), run.const(tensor_bytes(value.type)))
-            entry["kind"] = "model"
+            kind = "model"
         elif isinstance(stage, rd.OutputOp):
-            index = len(manifest["outputs"])
-            manifest["outputs"].append(
-                {"index": index, "name": stage.stage_name, "kind": stage.kind.data,
-                 "args": _args(stage.args), "inputs": ins}
-            )
+            index = len(outputs)
+            outputs.append(ManifestOutputAttr(
+                IntAttr(index), stage.stage, stage.kind, stage.args, ins))
             for slot, value in enumerate(stage.inputs):
                 run.call_host("output_write", run.const(index), run.const(slot),
                               run.pointer(buffer(value)), run.const(tensor_bytes(value.type)))
-            entry["kind"] = "out"
+            kind = "out"
+        elif isinstance(stage, rd.KernelCallOp):  # a compiled model's operator
+            operands = [buffer(v) for v in (*stage.inputs, *stage.outputs)]
+            run.emit(func.CallOp(stage.callee.data, operands, []))
+            kind = "kernel"
         else:
             assert isinstance(stage, rd.ProcBlockOp)
             kernel, kernel_globals = _kernel(stage, len(kernels))
@@ -200,15 +199,20 @@ def _lower(pipeline: rd.PipelineOp) -> tuple[list, dict]:
             globals_.extend(kernel_globals)
             operands = [buffer(v) for v in (*stage.inputs, *stage.outputs)]
             run.emit(func.CallOp(kernel.sym_name.data, operands, []))
-            entry["kind"] = "proc-block"
-            entry["proc_block"] = stage.kernel.data
-        manifest["stages"].append(entry)
+            kind = "proc-block"
+            proc_block = stage.kernel
+        stages.append(ManifestStageAttr(stage.stage, ins, outs, StringAttr(kind), proc_block))
 
     run_func = func.FuncOp("rune_run", ([], [i32]), run.finish())
+    used = {op.callee.root_reference.data for op in run_func.walk() if isinstance(op, func.CallOp)}
     imports = [
-        func.FuncOp.external(IMPORT_PREFIX + name, [i32] * arity, [i32])
-        for name, arity in IMPORTS.items()
+        func.FuncOp.external(imp.symbol, [i32] * len(imp.params), [i32])
+        for imp in PIPELINE_IMPORTS if imp.symbol in used
     ]
+    manifest = ManifestAttr(
+        IntAttr(ABI_VERSION), pipeline.sym_name, pipeline.image, ArrayAttr(manifest_tensors),
+        ArrayAttr(capabilities), ArrayAttr(models), ArrayAttr(outputs), ArrayAttr(stages), memory,
+        pipeline.attributes.get(COMPILED_MODELS_ATTR, NoneAttr()), NoneAttr())
     return [*globals_, *imports, *kernels, run_func], manifest
 
 
@@ -251,12 +255,11 @@ def _typed_args(block: ProcBlock, stage: str, raw: dict) -> dict:
 def _fused_steps(chain: list) -> tuple[FusedStep, ...]:
     """The loads-time functions of a fused chain (see fuse-elementwise)."""
     steps = []
-    for attr in chain:
-        step = from_attr(attr)
-        block = _library_block(step["stage"], step["kernel"])
-        args = _typed_args(block, step["stage"], step["args"])
-        steps.append(FusedStep(partial(_apply_step, block, args, step["to"]),
-                               step["from"]))
+    for step in chain:
+        block = _library_block(step.stage.data, step.kernel.data)
+        args = _typed_args(block, step.stage.data, _args(step.args))
+        steps.append(FusedStep(partial(_apply_step, block, args, step.makes.data),
+                               step.reads.data))
     return tuple(steps)
 
 

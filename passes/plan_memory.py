@@ -12,79 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rune.ir import dialect as rd
-from rune.ir.attr_values import from_attr, to_attr
-from rune.ir.dialect import tensor_bytes
-from rune.ir.proc_blocks import lookup
-from rune.passes.memory.planner import (
-    STRATEGIES,
-    Interval,
-    arena_size,
-    check_plan,
-    lower_bound,
-    plan,
-)
+from rune.passes.common import PLAN_ATTR
+from rune.passes.memory.lifetimes import memory_plan
+from rune.passes.memory.planner import STRATEGIES
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
-from xdsl.ir import SSAValue
 from xdsl.passes import ModulePass
-
-PLAN_ATTR = "rune.memory_plan"
-
-
-def tensors_of(pipeline: rd.PipelineOp) -> list[SSAValue]:
-    """Every tensor in definition order: the ids the manifest uses."""
-    return [value for stage in pipeline.body.ops for value in stage.results]
-
-
-def memory_plan(pipeline: rd.PipelineOp, strategy: str) -> dict:
-    """The plan as plain data: arena size, naive sum, lower bound, and each tensor's slot."""
-    stages = list(pipeline.body.ops)
-    step = {op: i for i, op in enumerate(stages)}
-    values = tensors_of(pipeline)
-    ids = {v: i for i, v in enumerate(values)}
-    first = [step[v.owner] for v in values]
-    last = [max([step[u.operation] for u in v.uses], default=step[v.owner]) for v in values]
-    group = list(range(len(values)))  # in-place outputs join their input's slot
-    for op in stages:
-        if strategy != "naive" and _reuses_input(op, ids, last, step):
-            group[ids[op.results[0]]] = group[ids[op.operands[0]]]
-    slots = sorted(set(group))
-    intervals = [
-        Interval(
-            max(tensor_bytes(values[i].type) for i in range(len(values)) if group[i] == s),
-            min(first[i] for i in range(len(values)) if group[i] == s),
-            max(last[i] for i in range(len(values)) if group[i] == s),
-        )
-        for s in slots
-    ]
-    offsets = plan(intervals, strategy)
-    check_plan(intervals, offsets)
-    slot_offset = dict(zip(slots, offsets, strict=True))
-    singles = [Interval(tensor_bytes(v.type), first[i], last[i]) for i, v in enumerate(values)]
-    return {
-        "strategy": strategy,
-        "arena_bytes": arena_size(intervals, offsets),
-        "naive_bytes": arena_size(singles, plan(singles, "naive")),
-        "lower_bound_bytes": lower_bound(intervals),
-        "tensors": [
-            {"id": i, "offset": slot_offset[group[i]], "bytes": singles[i].size,
-             "first": first[i], "last": last[i]}
-            for i in range(len(values))
-        ],
-    }
-
-
-def _reuses_input(op, ids: dict, last: list[int], step: dict) -> bool:
-    if not isinstance(op, rd.ProcBlockOp) or len(op.inputs) != 1 or len(op.outputs) != 1:
-        return False
-    block = lookup(op.kernel.data)
-    source = op.inputs[0]
-    return (
-        block is not None
-        and block.in_place
-        and last[ids[source]] == step[op]
-        and tensor_bytes(source.type) == tensor_bytes(op.outputs[0].type)
-    )
 
 
 def format_report(name: str, memory: dict) -> str:
@@ -102,14 +35,6 @@ def format_report(name: str, memory: dict) -> str:
     return "\n".join(lines)
 
 
-def plan_of(pipeline: rd.PipelineOp) -> dict:
-    """The pipeline's plan, or a naive one when plan-memory did not run (-O0)."""
-    attr = pipeline.attributes.get(PLAN_ATTR)
-    if attr is None:
-        return memory_plan(pipeline, "naive")
-    return from_attr(attr)  # type: ignore[return-value]
-
-
 @dataclass(frozen=True)
 class PlanMemoryPass(ModulePass):
     """Assign arena offsets from tensor lifetimes (strategy: naive or greedy-by-size)."""
@@ -124,4 +49,4 @@ class PlanMemoryPass(ModulePass):
                              f"expected one of {', '.join(STRATEGIES)}")
         for pipeline in op.walk():
             if isinstance(pipeline, rd.PipelineOp):
-                pipeline.attributes[PLAN_ATTR] = to_attr(memory_plan(pipeline, self.strategy))
+                pipeline.attributes[PLAN_ATTR] = memory_plan(pipeline, self.strategy)

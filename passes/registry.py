@@ -9,9 +9,13 @@ from rune.passes.conversions.convert_to_llvm import ConvertToLLVMPass
 from rune.passes.convert_models import ConvertModelsPass
 from rune.passes.fold_affine import FoldAffinePass
 from rune.passes.fuse_elementwise import FuseElementwisePass
+from rune.passes.import_models import ImportModelsPass
 from rune.passes.infer_quantization import InferQuantizationPass
 from rune.passes.lower_pipeline import LowerPipelinePass
+from rune.passes.lower_tfl import LowerTflToLoopsPass
 from rune.passes.plan_memory import PlanMemoryPass
+from rune.passes.relax_precision import RelaxPrecisionPass
+from rune.passes.stage_probes import InsertStageProbesPass
 from xdsl.passes import ModulePass, PassPipeline
 from xdsl.transforms.canonicalize import CanonicalizePass
 from xdsl.transforms.common_subexpression_elimination import CommonSubexpressionElimination
@@ -21,13 +25,17 @@ from xdsl.transforms.dead_code_elimination import DeadCodeElimination
 PASSES: dict[str, type[ModulePass]] = {
     p.name: p
     for p in (
+        RelaxPrecisionPass,
         ConvertModelsPass,
         InferQuantizationPass,
         CheckTypesPass,
+        ImportModelsPass,
+        LowerTflToLoopsPass,
         FoldAffinePass,
         FuseElementwisePass,
         PlanMemoryPass,
         LowerPipelinePass,
+        InsertStageProbesPass,
         CanonicalizePass,
         CommonSubexpressionElimination,
         DeadCodeElimination,
@@ -37,16 +45,24 @@ PASSES: dict[str, type[ModulePass]] = {
 }
 
 DESCRIPTIONS: dict[str, str] = {
+    "relax-precision": "opt-in: precision=relaxed on every kernel with a precision policy "
+    "(runec --precision=relaxed)",
     "convert-models": "TensorFlow SavedModel/Keras models -> TFLite files (optionally int8), "
     "cached by content",
     "infer-quantization": "quantize/dequantize next to a TFLite model: scale and zero point "
     "read from the model file",
     "check-types": "check proc-block signatures and model tensors against the model file",
+    "import-models": "compiled TFLite models -> tfl stages (one per operator); "
+    "option models=handler|compiled is the default for models without a `run` argument",
+    "lower-tfl-to-loops": "tfl stages -> kernel functions of loops (LiteRT reference "
+    "arithmetic) and rune.call stages",
     "fold-affine": "merge consecutive affine/standardize stages into one multiply-add",
     "fuse-elementwise": "fold single-use elementwise proc blocks into their consumer's loads",
     "plan-memory": "static arena offsets from tensor lifetimes; "
     "option strategy=greedy-by-size|naive",
     "lower-pipeline": "rune dialect -> arena views, kernel loops (scf/memref) and rune_run",
+    "insert-stage-probes": "opt-in profiling: rune_probe calls around each kernel call in "
+    "rune_run (runec --profile)",
     "canonicalize": "xDSL canonicalisation patterns (folding, simplification)",
     "cse": "common subexpression elimination",
     "dce": "dead code elimination",
@@ -58,16 +74,29 @@ LOWERING = ("lower-pipeline",)
 TO_LLVM = ("convert-scf-to-cf", "convert-to-llvm")
 
 
-def default_pipeline(opt_level: str) -> str:
-    """The textual pipeline `runec -O<level>` runs between the frontend and the backend."""
+def import_pipeline(models: str) -> str:
+    """What `--emit=ir` runs to show compiled models imported: TFLite files, then tfl ops."""
+    return f"convert-models,import-models{{models={models}}}"
+
+
+def default_pipeline(opt_level: str, models: str = "handler", profile: bool = False,
+                     precision: str = "exact") -> str:
+    """The textual pipeline `runec -O<level>` runs between the frontend and the backend;
+    `models` is how models without a `run` argument run (handler or compiled); `profile`
+    (runec --profile) adds the stage probes right after the lowering, and
+    `precision="relaxed"` (runec --precision=relaxed) starts with relax-precision."""
     # needed at every level: they define meaning
-    checks = ("convert-models", "infer-quantization", "check-types")
+    checks = ("convert-models", "infer-quantization", "check-types",
+              f"import-models{{models={models}}}", "lower-tfl-to-loops")
+    if precision == "relaxed":
+        checks = ("relax-precision", *checks)
+    lowering = (*LOWERING, "insert-stage-probes") if profile else LOWERING
     if opt_level == "0":
-        return ",".join((*checks, *LOWERING, *TO_LLVM))
+        return ",".join((*checks, *lowering, *TO_LLVM))
     optimise = ("fold-affine", "fuse-elementwise", "plan-memory{strategy=greedy-by-size}")
     # No `canonicalize` by default: LLVM's own clean-up gives byte-identical runes, and it
     # cost 10% of compile time on microspeech. It stays available to --passes.
-    return ",".join((*checks, *optimise, *LOWERING, "cse", *TO_LLVM))
+    return ",".join((*checks, *optimise, *lowering, "cse", *TO_LLVM))
 
 
 def parse_pipeline(spec: str, callback: Callable | None = None) -> PassPipeline:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+#: name -> its module: one of ours (relative) or the ABI's (absolute).
 _EXPORTS = {
     "Rune": "host",
     "StreamResult": "host",
@@ -20,12 +21,12 @@ _EXPORTS = {
     "Outputs": "results",
     "TensorValue": "results",
     "Limits": "limits",
-    "RuneContainer": "container",
-    "read_rune": "container",
-    "write_rune": "container",
+    "RuneContainer": "rune.abi.container",
+    "read_rune": "rune.abi.container",
+    "write_rune": "rune.abi.container",
     "Manifest": "manifest",
     "parse_manifest": "manifest",
-    "ABI_VERSION": "manifest",
+    "ABI_VERSION": "rune.abi.imports",
     "CapabilityRegistry": "capabilities",
     "register_capability": "capabilities",
     "HandlerRegistry": "handlers",
@@ -46,4 +47,5 @@ def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    path = module if module.startswith("rune.") else f"{__name__}.{module}"
+    return getattr(importlib.import_module(path), name)

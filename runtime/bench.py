@@ -11,6 +11,10 @@ Two passes over the same inputs, each after its own warm-up:
    `output_write`, `log`, `guest` (the rest of `rune_run`: the pipeline's own wasm code and the
    boundary crossings) and `outputs` (collecting the results).
 
+A rune compiled with `runec --profile` also calls the `probe` import around every kernel (a proc
+block or a fused group): `kernels` then holds each kernel's guest time, a breakdown of `guest`
+(which also pays the probes' own boundary crossings, about two per kernel).
+
 Each timed interval has the cost of reading the clock once subtracted (measured at the start);
 the wrappers' own remaining cost lands in `guest`. `model` is the sum of the model stages of the
 instrumented pass, and `host overhead` at percentile p is `total` at p minus the median model
@@ -25,11 +29,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from rune.abi.container import RuneContainer
 
 from .capabilities import InputValue, as_u8
-from .container import RuneContainer
+from .errors import RuneLoadError
 from .host import Rune
 from .limits import Limits
+from .stages import StagedRune
 
 PERCENTILES = (50, 90, 99)
 
@@ -68,6 +74,7 @@ class BenchReport:
     model: Stats
     overhead: Stats
     stages: dict[str, Stats] = field(default_factory=dict)
+    kernels: dict[str, Stats] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -81,6 +88,7 @@ class BenchReport:
             "model": vars(self.model),
             "host_overhead": vars(self.overhead),
             "stages": {name: vars(stats) for name, stats in self.stages.items()},
+            "kernels": {name: vars(stats) for name, stats in self.kernels.items()},
         }
 
     def to_text(self) -> str:
@@ -90,8 +98,9 @@ class BenchReport:
             "",
             f"{'stage':<24}{'p50 µs':>10}{'p90 µs':>10}{'p99 µs':>10}{'max µs':>11}",
         ]
-        rows = [*self.stages.items(), ("", None), ("total", self.total), ("model", self.model),
-                ("host overhead", self.overhead)]  # fmt: skip
+        kernels = [(f"  {name}", stats) for name, stats in self.kernels.items()]
+        rows = [*self.stages.items(), *kernels, ("", None), ("total", self.total),
+                ("model", self.model), ("host overhead", self.overhead)]  # fmt: skip
         for name, s in rows:
             if s is None:
                 lines.append("")
@@ -110,16 +119,6 @@ def decode_inputs(rune: Rune, inputs: Mapping[str, InputValue]) -> dict[str, byt
     return decoded
 
 
-def _clock_cost() -> int:
-    """What reading the clock adds to an interval, subtracted from every timed stage."""
-    clock = time.perf_counter_ns
-    costs = []
-    for _ in range(2000):
-        start = clock()
-        costs.append(clock() - start)
-    return int(np.median(costs))
-
-
 def bench(
     container: RuneContainer,
     inputs: Mapping[str, InputValue],
@@ -129,8 +128,14 @@ def bench(
     limits: Limits | None = None,
     fast_path: bool = True,
     seed: int = 0,
+    kernels: bool = False,
 ) -> BenchReport:
-    """Time `runs` runs of the rune on `inputs` (see the module docstring)."""
+    """Time `runs` runs of the rune on `inputs` (see the module docstring). `kernels` insists
+    on per-kernel times: a RuneLoadError if the rune was compiled without `--profile`."""
+    probes = list(parse_probes(container))
+    if kernels and not probes:
+        raise RuneLoadError("the rune has no stage probes: compile it with `runec --profile` "
+                            "to time each kernel")
     plain = Rune(container, seed=seed, limits=limits, fast_path=fast_path)
     decoded = decode_inputs(plain, inputs)
     for _ in range(warmup):
@@ -142,33 +147,19 @@ def bench(
         plain.run(decoded)
         totals[i] = clock() - start
 
-    timings: dict[str, list[int]] = {}
-    tick = _clock_cost()
-    timed = Rune(container, seed=seed, limits=limits, fast_path=fast_path, timings=timings)
-    guest = timed._guest
-    models = [m.name for m in timed.manifest.models]
+    timed = StagedRune(container, seed=seed, limits=limits, fast_path=fast_path,
+                       probes=probes)
+    models = [m.name for m in timed.rune.manifest.models]
     samples: dict[str, list[int]] = {}
     for i in range(warmup + runs):
-        timings.clear()
-        t0 = clock()
-        timed._prepare(decoded)
-        t1 = clock()
-        guest.run()
-        t2 = clock()
-        guest.collect()
-        t3 = clock()
+        stage = timed.run(decoded)[1]
         if i < warmup:
             continue
-        stage = {"inputs": t1 - t0 - tick, "guest": t2 - t1 - tick, "outputs": t3 - t2 - tick}
-        for key, (ns, calls) in timings.items():
-            name = f"model:{models[int(key[6:])]}" if key.startswith("model:") else key
-            stage[name] = stage.get(name, 0) + ns - calls * tick
-            stage["guest"] -= ns
         for name, value in stage.items():
             samples.setdefault(name, []).append(value)
-    order = ["inputs", "capability_read", *(f"model:{m}" for m in models), "output_write",
-             "log", "guest", "outputs"]  # fmt: skip
-    stages = {name: Stats.of(samples[name]) for name in order if name in samples}
+    stages = {name: Stats.of(samples[name]) for name in timed.stage_order if name in samples}
+    kernel_stats = {name: Stats.of(samples[f"kernel:{name}"]) for name in probes
+                    if f"kernel:{name}" in samples}
     model_ns = np.zeros(runs)
     for name in models:
         model_ns += np.asarray(samples.get(f"model:{name}", [0] * runs), dtype=np.float64)
@@ -184,4 +175,13 @@ def bench(
         model=model,
         overhead=total.minus(model.p50),
         stages=stages,
+        kernels=kernel_stats,
     )
+
+
+def parse_probes(container: RuneContainer) -> tuple[str, ...]:
+    """The kernel each probe pair times (manifest `probes`, from insert-stage-probes)."""
+    probes = container.manifest.get("probes", [])
+    if not isinstance(probes, list) or not all(isinstance(p, str) for p in probes):
+        raise RuneLoadError("bad manifest: manifest.probes must be a list of stage names")
+    return tuple(probes)

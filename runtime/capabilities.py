@@ -19,6 +19,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
+from rune.abi.bounded import MAX_INT_DIGITS, BoundsError, read_regular_file
 
 from . import accel, image, sound
 from .errors import CapabilityError
@@ -73,7 +74,9 @@ def read_source(spec: CapabilitySpec, value: InputValue) -> tuple[bytes, str | N
     if isinstance(value, (str, os.PathLike)):
         where = os.fspath(value)
         try:
-            return Path(value).read_bytes(), where
+            return read_regular_file(value), where
+        except BoundsError as exc:
+            raise input_error(spec, str(exc), where) from None
         except OSError as exc:
             raise input_error(spec, exc.strerror or str(exc), where) from None
     raise input_error(
@@ -88,8 +91,10 @@ def int_arg(spec: CapabilitySpec, *names: str) -> int | None:
     for name in names:
         if name in spec.args:
             value = spec.args[name]
-            if isinstance(value, str) and value.strip().isdigit():
-                return int(value)
+            text = value.strip() if isinstance(value, str) else ""
+            # ASCII only ("²" is a digit to isdigit, not to int) and bounded before int()
+            if text.isascii() and text.isdigit() and len(text) <= MAX_INT_DIGITS:
+                return int(text)
             if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
                 return value
             raise CapabilityError(
@@ -173,7 +178,10 @@ def sound_factory(spec: CapabilitySpec, rng: np.random.Generator) -> Feeder:
         audio, decoded = _media(spec, value, sound.is_wav, sound.read_wav, sound.WavError)
         if not decoded:
             return audio  # type: ignore[return-value]
-        return sound.fit(audio, hz or audio.rate, count, dtype)
+        try:
+            return sound.fit(audio, hz or audio.rate, count, dtype)
+        except sound.WavError as exc:  # the rates cannot be bridged within the bounds
+            raise input_error(spec, str(exc)) from None
 
     return feed
 

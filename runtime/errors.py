@@ -6,21 +6,22 @@ host or the `rune` CLI can catch one type and print one line instead of a traceb
 
 from __future__ import annotations
 
+# Defined under the container and model readers, in rune.abi, so they raise these very types.
+from rune.abi.errors import ModelError, RuneError, RuneLoadError
 
-class RuneError(Exception):
-    """Base class of every error the runtime raises on purpose."""
-
-
-class RuneLoadError(RuneError):
-    """The `.rune` file cannot be loaded: not wasm, truncated, bad manifest, wrong ABI, ..."""
+__all__ = [
+    "CapabilityError",
+    "GuestMemoryError",
+    "LimitError",
+    "ModelError",
+    "RuneError",
+    "RuneLoadError",
+    "RuneRunError",
+]
 
 
 class CapabilityError(RuneError):
     """A capability cannot produce its input: missing, unreadable, wrong size, unsupported kind."""
-
-
-class ModelError(RuneError):
-    """A model cannot be loaded or run: unknown format, bad model bytes, tensor mismatch."""
 
 
 class RuneRunError(RuneError):

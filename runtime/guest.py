@@ -17,14 +17,15 @@ from __future__ import annotations
 
 import ctypes
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 import wasmtime
+from rune.abi.imports import IMPORT_MODULE, IMPORTS, IMPORTS_BY_NAME, Status
 
 from . import compiled
-from .abi import IMPORT_MODULE, CheckedImports, Status, abi_import
+from .abi import CheckedImports, abi_import
 from .errors import LimitError, RuneError, RuneLoadError, RuneRunError
 from .fastcall import NO_DEADLINE, CallPath, ImportBody, Watchdog
 from .handlers import DirectBuffers, ModelHandler
@@ -32,17 +33,16 @@ from .limits import Limits
 from .manifest import Manifest
 
 _I32 = "i32"
-#: name -> (params, results), as in docs/abi.md "Imports".
-IMPORT_SIGNATURES: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "capability_read": ((_I32,) * 3, (_I32,)),
-    "model_set_input": ((_I32,) * 4, (_I32,)),
-    "model_invoke": ((_I32,), (_I32,)),
-    "model_get_output": ((_I32,) * 4, (_I32,)),
-    "output_write": ((_I32,) * 4, (_I32,)),
-    "log": ((_I32,) * 3, ()),
-}
 #: Stage timings for `rune bench`: key -> [nanoseconds, calls] accumulated in the current run.
 Timings = dict[str, list[int]]
+#: `inputs[cap]` for a capability whose bytes the host wrote straight into its guest slot
+#: (`Rune.input_buffer`): capability_read has nothing to copy.
+IN_PLACE = object()
+#: The status a discovery run stops `rune_run` with, once it has seen the input slots.
+_DISCOVERED = 0x7FFF
+#: Where `Timings` keeps the clock reading of each `probe(id)` call of the current run, by id.
+PROBES_KEY = "probe"
+MAX_PROBES = 1 << 16  # a hostile rune's probe ids cannot make the host allocate more
 _START_REFUSAL = "the rune called an import from its start function"
 
 
@@ -54,7 +54,8 @@ def check_module(module: wasmtime.Module) -> None:
     """Refuse modules whose imports/exports do not match ABI v1, with the exact culprit."""
     for imp in module.imports:
         where = abi_import(imp.module, imp.name)
-        want = IMPORT_SIGNATURES[imp.name]
+        entry = IMPORTS_BY_NAME[imp.name]
+        want = (entry.wasm_params, entry.wasm_results)
         ty = imp.type
         if (
             not isinstance(ty, wasmtime.FuncType)
@@ -96,8 +97,15 @@ class Guest(CheckedImports):
         limits: Limits,
         on_log: Callable[[int, str], None] | None = None,
         timings: Timings | None = None,
+        output_views: bool = False,
     ) -> None:
+        """`output_views`: outputs are read-only views of guest memory, valid until the next
+        run, instead of copies."""
         check_module(module)
+        self._output_views = output_views
+        #: While `input_slots` runs: capability index -> (ptr, len) of each leading read.
+        self._discovery: dict[int, tuple[int, int]] | None = None
+        self._last_leading = -1
         # Until instantiated, an import can only come from the start function.
         super().__init__(manifest, models, on_log, _START_REFUSAL)
         self._limits = limits
@@ -118,8 +126,9 @@ class Guest(CheckedImports):
         if timings is not None:
             bodies = _timed(bodies, timings)
         self._keep_imports = [
-            path.define(linker, IMPORT_MODULE, name, len(params), len(results), bodies[name])
-            for name, (params, results) in IMPORT_SIGNATURES.items()
+            path.define(linker, IMPORT_MODULE, imp.name, len(imp.wasm_params),
+                        len(imp.wasm_results), bodies[imp.name])
+            for imp in IMPORTS
         ]
         try:
             instance = linker.instantiate(store, module)
@@ -160,6 +169,7 @@ class Guest(CheckedImports):
         watchdog = self._watchdog
         if watchdog is not None:
             watchdog.arm()
+        started = time.perf_counter()
         try:
             status = self._call()
         except (wasmtime.Trap, wasmtime.WasmtimeError) as exc:
@@ -171,7 +181,39 @@ class Guest(CheckedImports):
                     "stopped (limit deadline_s / --timeout)"
                 ) from None
             raise RuneRunError(f"the rune trapped: {trap_message(exc)}") from None
+        deadline = self._limits.deadline_s
+        if deadline is not None and time.perf_counter() - started > deadline:
+            # a host call (a model's invoke, say) ran past the deadline and the rune then
+            # returned before wasm code could be interrupted: the run still does not count
+            raise LimitError(
+                f"the rune ran past its deadline of {deadline:g} s, in a host call "
+                "(limit deadline_s / --timeout)")
         self._finish_run(status)
+
+    def input_slots(self) -> dict[int, tuple[int, int]]:
+        """Where each capability read before the pipeline's first other stage keeps its tensor:
+        index -> (ptr, len). Found by entering `rune_run` and stopping it at the last of those
+        reads, before any kernel, model or output runs (nothing is copied, no state changes)."""
+        leading = []
+        for stage in self.manifest.stages:
+            if stage.kind != "capability":
+                break
+            leading.append(next(c.index for c in self.manifest.capabilities
+                                if c.name == stage.name))
+        if not leading:
+            return {}
+        self._discovery, self._last_leading = {}, leading[-1]
+        try:
+            self._begin_run()
+            status = self._call()
+        except (wasmtime.Trap, wasmtime.WasmtimeError) as exc:
+            raise RuneRunError(f"the rune trapped: {trap_message(exc)}") from None
+        finally:
+            found, self._discovery = self._discovery, None
+        if status != _DISCOVERED:
+            raise RuneRunError("the rune did not read its capabilities first; it has no fixed "
+                               "input slots")
+        return found
 
     # -- the fast import bodies ---------------------------------------------------------------
 
@@ -189,13 +231,21 @@ class Guest(CheckedImports):
             nonlocal mem, mem_len
             mem, mem_len = memory, length
 
+        views = self._output_views
+
         # Parameter i of an import is a[4 * i] (fastcall.ARG_STRIDE); literals keep it cheap.
         def capability_read(env: Any, caller: Any, a: Any, n: int) -> int:
             try:
                 cap, ptr = a[0], a[4]
                 end = ptr + a[8]
                 if end - ptr == cap_sizes[cap] and end <= mem_len:
-                    mem[ptr:end] = inputs[cap]
+                    data = inputs[cap]
+                    if self._discovery is not None:
+                        self._discovery[cap] = (ptr, end - ptr)
+                        a[0] = _DISCOVERED if cap == self._last_leading else 0
+                        return 0
+                    if data is not IN_PLACE:
+                        mem[ptr:end] = data
                     a[0] = 0
                     return 0
             except Exception:  # anything unusual: let the checked path explain it
@@ -245,7 +295,7 @@ class Guest(CheckedImports):
                 ptr = a[8]
                 end = ptr + a[12]
                 if end - ptr == out_sizes[key] and end <= mem_len:
-                    written[key] = mem[ptr:end].tobytes()
+                    written[key] = mem[ptr:end].toreadonly() if views else mem[ptr:end].tobytes()
                     a[0] = 0
                     return 0
             except Exception:
@@ -257,6 +307,9 @@ class Guest(CheckedImports):
             checked(self._log, Status.INTERNAL, a[0], a[4], a[8])
             return 0
 
+        def probe(env: Any, caller: Any, a: Any, n: int) -> int:
+            return 0  # `_timed` records the clock; untimed, a probe does nothing
+
         bodies: dict[str, ImportBody] = {
             "capability_read": capability_read,
             "model_set_input": model_set_input,
@@ -264,6 +317,7 @@ class Guest(CheckedImports):
             "model_get_output": model_get_output,
             "output_write": output_write,
             "log": log,
+            "probe": probe,
         }
         return bodies, bind
 
@@ -291,8 +345,22 @@ class Guest(CheckedImports):
 
 def _timed(bodies: dict[str, ImportBody], timings: Timings) -> dict[str, ImportBody]:
     """Wrap each body to add its time and a call to `timings` under the import's name, or
-    `model:<index>` for the three model imports."""
+    `model:<index>` for the three model imports; `probe(id)` stores the clock at index id of
+    the list `timings[PROBES_KEY]`."""
     clock = time.perf_counter_ns
+
+    def probe(env: Any, caller: Any, a: Any, n: int) -> int:
+        now = clock()
+        stamps = timings.get(PROBES_KEY)
+        if stamps is None:
+            stamps = timings[PROBES_KEY] = []
+        probe_id = a[0]
+        if not 0 <= probe_id < MAX_PROBES:
+            return 0
+        if probe_id >= len(stamps):
+            stamps.extend([0] * (probe_id + 1 - len(stamps)))
+        stamps[probe_id] = now
+        return 0
 
     def wrap(name: str, body: ImportBody) -> ImportBody:
         per_model = name.startswith("model_")
@@ -312,4 +380,5 @@ def _timed(bodies: dict[str, ImportBody], timings: Timings) -> dict[str, ImportB
 
         return call
 
-    return {name: wrap(name, body) for name, body in bodies.items()}
+    timed = {name: wrap(name, body) for name, body in bodies.items() if name != "probe"}
+    return {**timed, "probe": probe}

@@ -14,19 +14,22 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
 import wasmtime
+from rune.abi.container import RuneContainer
+from rune.abi.models.errors import ModelFormatError
+from rune.abi.models.tflite_graph import verify_tflite_graph
 
 from . import capabilities as _caps
 from . import compiled, sound
 from .abi import RuneHost, read_source
 from .capabilities import CapabilityRegistry, InputValue, input_error
-from .container import RuneContainer
 from .errors import CapabilityError, LimitError, RuneLoadError
 from .fastcall import call_path
-from .guest import Guest, Timings, trap_message
+from .guest import IN_PLACE, Guest, Timings, trap_message
 from .handlers import HandlerRegistry
 from .limits import Limits, keep_ticking
 from .manifest import CapabilitySpec
@@ -63,9 +66,11 @@ class Rune(RuneHost):
         cache_dir: str | os.PathLike[str] | None | object = _DEFAULT_CACHE,
         fast_path: bool = True,
         timings: Timings | None = None,
+        output_views: bool = False,
     ) -> None:
         """Prefer `Rune.load`; this takes an already parsed container."""
         self._limits = limits if limits is not None else Limits()
+        self._guest_limits = self._limits  # less what the models' tensors take (_charge_models)
         super().__init__(container, seed, handlers, capabilities)
         if cache_dir is _DEFAULT_CACHE:
             cache = compiled.default_cache_dir()
@@ -76,11 +81,14 @@ class Rune(RuneHost):
         except wasmtime.WasmtimeError as exc:
             raise RuneLoadError(f"invalid wasm module: {trap_message(exc)}") from None
         self._path = call_path(fast_path)
+        if self._limits.deadline_s is not None:  # before instantiation: the start function runs
+            keep_ticking(compiled.engine(), self)  # then, and may be the process's first rune
         self._guest = Guest(
-            module, self._manifest, self._models, self._path, self._limits, on_log, timings
+            module, self._manifest, self._models, self._path, self._guest_limits, on_log, timings,
+            output_views,
         )
-        if self._limits.deadline_s is not None:
-            keep_ticking(compiled.engine(), self)
+        self._in_place = {}
+        self._slots: dict[int, tuple[int, int]] | None = None
         self._layout = self._guest.layout()
 
     @classmethod
@@ -95,6 +103,7 @@ class Rune(RuneHost):
         on_log: Callable[[int, str], None] | None = None,
         cache_dir: str | os.PathLike[str] | None | object = _DEFAULT_CACHE,
         fast_path: bool = True,
+        output_views: bool = False,
     ) -> Rune:
         """Load a `.rune` from a path or its bytes.
 
@@ -103,7 +112,9 @@ class Rune(RuneHost):
         `on_log(level, message)` receives the rune's `log` calls (they also go to the
         `rune.guest` logger); `cache_dir` is where compiled modules are kept (None: no cache;
         default: `compiled.default_cache_dir()`); `fast_path=False` uses wasmtime's public call
-        path. Raises a RuneError subclass (RuneLoadError, ModelError, CapabilityError,
+        path; `output_views=True` makes each output tensor's `data` a read-only view of guest
+        memory, valid until the next run, instead of a copy (see `input_buffer` for inputs).
+        Raises a RuneError subclass (RuneLoadError, ModelError, CapabilityError,
         LimitError) or OSError.
         """
         return cls(
@@ -115,7 +126,33 @@ class Rune(RuneHost):
             on_log=on_log,
             cache_dir=cache_dir,
             fast_path=fast_path,
+            output_views=output_views,
         )
+
+    def input_buffer(self, name: str) -> np.ndarray:
+        """A writable array over capability `name`'s tensor slot in guest memory (its dtype
+        and dimensions): write the input there before each run, and a run that is not given a
+        value for `name` uses it as is, with no copy. Valid for the rune's life. The pipeline
+        may reuse the slot during a run, so write it before every run. Only for capabilities
+        the rune reads before any other stage (every Runefile's, in practice)."""
+        if name not in self._names:
+            known = ", ".join(self._names) or "none"
+            raise CapabilityError(
+                f'the rune has no capability stage named "{name}" (capability stages: {known})'
+            )
+        index = self._names[name]
+        if self._slots is None:
+            self._slots = self._guest.input_slots()
+        if index not in self._slots:
+            raise CapabilityError(
+                f'capability "{name}" is read after other stages run; it has no fixed slot to '
+                "write into (pass its input to run instead)"
+            )
+        ptr, length = self._slots[index]
+        tensor = self._manifest.capabilities[index].tensor
+        self._in_place[index] = IN_PLACE
+        view = self._guest._mem[ptr : ptr + length].view(tensor.dtype)
+        return view.reshape(tensor.dimensions)
 
     def _check_manifest(self) -> None:
         """The size limits, checked before anything is allocated."""
@@ -135,6 +172,26 @@ class Rune(RuneHost):
                         f'model "{model.name}" is {model.blob.length} bytes, more than the limit '
                         f"of {limits.max_model_bytes} (limit max_model_bytes / --max-model-size)"
                     )
+        if limits.memory_bytes is not None:
+            self._charge_models(limits.memory_bytes)
+
+    def _charge_models(self, cap: int) -> None:
+        """The models' own tensors count against the memory cap, computed from each TFLite
+        graph before LiteRT allocates anything; the guest's memory gets what is left."""
+        used = 0
+        for model in self._manifest.models:
+            if model.format != "tensorflow-lite" or not model.blob.length:
+                continue
+            try:
+                used += verify_tflite_graph(self._container.blob(model.blob.offset,
+                                                                  model.blob.length))
+            except ModelFormatError:
+                continue  # the handler reports it, with the model's name
+            if used >= cap:
+                raise LimitError(
+                    f'model "{model.name}" brings the tensors of the models to {used} bytes, '
+                    f"more than the memory cap of {cap} (limit memory_bytes / --max-memory)")
+        self._guest_limits = replace(self._limits, memory_bytes=cap - used)
 
     @property
     def limits(self) -> Limits:

@@ -45,6 +45,9 @@ _LUMA = (np.float32(0.2126), np.float32(0.7152), np.float32(0.0722))
 _SUPPORT = np.float32(2.0)
 
 
+MAX_PIXELS = 1 << 25  # 32 Mpx (8K x 4K), checked from the header before decoding
+
+
 class ImageError(ValueError):
     """The bytes are not an image this module can decode; the message says why."""
 
@@ -76,10 +79,19 @@ def is_image(data: bytes | bytearray | memoryview) -> bool:
 
 def decode(data: bytes | bytearray | memoryview) -> np.ndarray:
     """Decode to an (height, width, 1 or 3) array: uint8, or uint16 for 16-bit grayscale."""
+    import warnings
+
     from PIL import Image  # imported on first use: runes without images never load Pillow
 
     try:
-        with Image.open(io.BytesIO(bytes(data))) as img:
+        with warnings.catch_warnings():  # Pillow's multi-line bomb warning: an error instead
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            img = Image.open(io.BytesIO(bytes(data)))
+        with img:
+            width, height = img.size
+            if width * height > MAX_PIXELS:
+                raise ImageError(f"the image is {width} x {height} pixels; at most {MAX_PIXELS} "
+                                 "are decoded")
             img.load()
             mode = img.mode
             if mode in ("I;16", "I;16L", "I;16B", "I;16N"):
@@ -88,7 +100,10 @@ def decode(data: bytes | bytearray | memoryview) -> np.ndarray:
                 gray = img.convert("L") if mode != "L" else img
                 return np.asarray(gray, dtype=np.uint8)[:, :, None].copy()
             return np.asarray(img.convert("RGB"), dtype=np.uint8).copy()
-    except (OSError, ValueError, Image.DecompressionBombError, SyntaxError) as exc:
+    except ImageError:
+        raise
+    except (OSError, ValueError, Image.DecompressionBombError, Image.DecompressionBombWarning,
+            SyntaxError) as exc:
         raise ImageError(f"not an image this runtime can decode ({exc})") from None
 
 

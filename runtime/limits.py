@@ -44,10 +44,10 @@ class Limits:
     def __post_init__(self) -> None:
         for name in ("memory_bytes", "max_model_bytes", "max_tensor_bytes"):
             value = getattr(self, name)
-            if value is not None and (not isinstance(value, int) or value <= 0):
+            if value is not None and (not isinstance(value, int) or not 0 < value <= MAX_SIZE):
                 raise ValueError(f"Limits.{name} must be a positive integer or None, got {value!r}")
         if self.deadline_s is not None and not (
-            isinstance(self.deadline_s, (int, float)) and 0 < self.deadline_s < math.inf
+            isinstance(self.deadline_s, (int, float)) and 0 < self.deadline_s <= MAX_SECONDS
         ):
             raise ValueError(
                 f"Limits.deadline_s must be positive seconds or None, got {self.deadline_s!r}"
@@ -61,7 +61,9 @@ class Limits:
         return math.ceil(self.deadline_s / TICK_S) + 1
 
 
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b?)\s*$", re.IGNORECASE)
+_SIZE = re.compile(r"^\s*(\d{1,20}(?:\.\d{1,20})?)\s*([kmgt]?)(i?b?)\s*$", re.IGNORECASE)
+MAX_SIZE = 1 << 62  # bytes; larger is no limit at all (say `none`)
+MAX_SECONDS = 30 * 24 * 3600.0  # a month; longer is no deadline at all (say `none`)
 _UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
 
 
@@ -71,10 +73,13 @@ def parse_size(text: str) -> int | None:
         return None
     match = _SIZE.match(text)
     if not match:
-        raise ValueError(f"not a size: {text!r} (examples: 64M, 1GiB, 4096, none)")
+        shown = text if len(text) <= 30 else f"{text[:12]}...{text[-6:]} ({len(text)} chars)"
+        raise ValueError(f"not a size: {shown!r} (examples: 64M, 1GiB, 4096, none)")
     value = float(match.group(1)) * _UNITS[match.group(2).lower()]
     if value < 1:
         raise ValueError(f"a size must be at least 1 byte, got {text!r}")
+    if value > MAX_SIZE:
+        raise ValueError(f"a size must be at most {MAX_SIZE} bytes (or none), got {text!r}")
     return int(value)
 
 
@@ -94,6 +99,9 @@ def parse_seconds(text: str) -> float | None:
         raise ValueError(f"not a duration: {text!r} (examples: 2.5, 500ms, none)") from None
     if not 0 < value < math.inf:
         raise ValueError(f"a duration must be positive, got {text!r}")
+    if value > MAX_SECONDS:
+        raise ValueError(f"a duration must be at most {MAX_SECONDS:.0f} seconds (or none), "
+                         f"got {text!r}")
     return value
 
 

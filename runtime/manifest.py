@@ -1,9 +1,10 @@
-"""Typed view of the `rune.manifest` JSON (docs/abi.md, "Manifest").
+"""The runtime's view of the `rune.manifest` JSON (docs/abi.md, "Manifest").
 
-The manifest is the host's only description of the rune's imports, so it is checked up front:
-ABI version, field types, tensor references and entry indices. A bad manifest is a
-`RuneLoadError` that names the offending field, e.g. `manifest.capabilities[0].kind`. Unknown
-fields are ignored, as the ABI's versioning rule requires.
+The manifest is the host's only description of the rune's imports, so it is checked up front by
+the ABI's one codec (`rune.abi.manifest`): ABI version, field types, tensor references and entry
+indices. A bad manifest is a `RuneLoadError` that names the offending field, e.g.
+`manifest.capabilities[0].kind`. This module adds what a host wants on top: tensor ids resolved
+to `TensorSpec`s with their NumPy dtype and byte size.
 """
 
 from __future__ import annotations
@@ -11,28 +12,18 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from typing import Any
 
 import numpy as np
+from rune.abi.manifest import ELEMENT_BYTES, decode
 
-from .errors import RuneLoadError
-
-ABI_VERSION = 1
-
-#: Element type -> dtype of one element *in guest memory* (little-endian, no padding).
-#: A utf8 element is a (ptr: u32, len: u32) pair naming a string elsewhere in memory.
+#: Element type -> dtype of one element *in guest memory* (little-endian, no padding), for every
+#: element type of the ABI. A utf8 element is a (ptr: u32, len: u32) pair naming a string
+#: elsewhere in memory.
 ELEMENT_DTYPES: Mapping[str, np.dtype] = {
-    "u8": np.dtype("u1"),
-    "i8": np.dtype("i1"),
-    "u16": np.dtype("<u2"),
-    "i16": np.dtype("<i2"),
-    "u32": np.dtype("<u4"),
-    "i32": np.dtype("<i4"),
-    "u64": np.dtype("<u8"),
-    "i64": np.dtype("<i8"),
-    "f32": np.dtype("<f4"),
-    "f64": np.dtype("<f8"),
-    "utf8": np.dtype([("ptr", "<u4"), ("len", "<u4")]),
+    name: np.dtype([("ptr", "<u4"), ("len", "<u4")]) if name == "utf8"
+    else np.dtype(f"<{name[0]}{size}")  # u8 -> <u1, f32 -> <f4: kind letter, byte size
+    for name, size in ELEMENT_BYTES.items()
 }
 
 
@@ -148,209 +139,41 @@ class Manifest:
         raise KeyError(name)
 
 
-class _Fields:
-    """Typed field access on one JSON object, with a path for error messages."""
-
-    def __init__(self, value: Any, path: str) -> None:
-        if not isinstance(value, dict):
-            _fail(path, "an object", value)
-        self.obj: dict[str, Any] = value
-        self.path = path
-
-    def get(self, key: str, required: bool) -> Any:
-        if key not in self.obj:
-            if required:
-                raise RuneLoadError(f"bad manifest: {self.path}.{key} is missing")
-            return None
-        return self.obj[key]
-
-    def integer(self, key: str, *, required: bool = True) -> int | None:
-        value = self.get(key, required)
-        if value is None and not required:
-            return None
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            _fail(f"{self.path}.{key}", "a non-negative integer", value)
-        return value
-
-    def string(self, key: str, *, required: bool = True) -> str | None:
-        value = self.get(key, required)
-        if value is None and not required:
-            return None
-        if not isinstance(value, str):
-            _fail(f"{self.path}.{key}", "a string", value)
-        return value
-
-    def mapping(self, key: str) -> dict[str, Any]:
-        value = self.get(key, False)
-        if value is None:
-            return {}
-        if not isinstance(value, dict):
-            _fail(f"{self.path}.{key}", "an object", value)
-        return value
-
-    def array(self, key: str, *, required: bool = False) -> list[Any]:
-        value = self.get(key, required)
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            _fail(f"{self.path}.{key}", "a list", value)
-        return value
-
-
-def _fail(path: str, expected: str, value: Any) -> NoReturn:
-    shown = repr(value) if len(repr(value)) <= 40 else type(value).__name__
-    raise RuneLoadError(f"bad manifest: {path} must be {expected}, got {shown}")
-
-
-def _blob(value: Any, path: str) -> BlobRef:
-    f = _Fields(value, path)
-    return BlobRef(offset=f.integer("offset"), length=f.integer("length"))
-
-
-class _Parser:
-    def __init__(self, raw: Mapping[str, Any]) -> None:
-        self.root = _Fields(raw, "manifest")
-        self.tensors: dict[int, TensorSpec] = {}
-
-    def tensor_list(self, f: _Fields, key: str) -> tuple[TensorSpec, ...]:
-        out = []
-        for i, tid in enumerate(f.array(key)):
-            path = f"{f.path}.{key}[{i}]"
-            if not isinstance(tid, int) or isinstance(tid, bool):
-                _fail(path, "a tensor id (integer)", tid)
-            if tid not in self.tensors:
-                raise RuneLoadError(f"bad manifest: {path} refers to unknown tensor id {tid}")
-            out.append(self.tensors[tid])
-        return tuple(out)
-
-    def entries(self, key: str) -> list[_Fields]:
-        """The entries of a top-level list; each must carry `index` equal to its position,
-        because imports address them by that index."""
-        out = []
-        for i, item in enumerate(self.root.array(key)):
-            f = _Fields(item, f"manifest.{key}[{i}]")
-            index = f.integer("index")
-            if index != i:
-                raise RuneLoadError(
-                    f"bad manifest: {f.path}.index is {index}, but entries must be listed in "
-                    f"index order (expected {i})"
-                )
-            out.append(f)
-        return out
-
-    def parse(self) -> Manifest:
-        root = self.root
-        for i, item in enumerate(root.array("tensors")):
-            f = _Fields(item, f"manifest.tensors[{i}]")
-            tid = f.integer("id")
-            etype = f.string("element_type")
-            if etype not in ELEMENT_DTYPES:
-                raise RuneLoadError(
-                    f"bad manifest: {f.path}.element_type {etype!r} is not one of "
-                    f"{', '.join(ELEMENT_DTYPES)}"
-                )
-            dims = f.array("dimensions", required=True)
-            for j, d in enumerate(dims):
-                if not isinstance(d, int) or isinstance(d, bool) or d < 0:
-                    _fail(f"{f.path}.dimensions[{j}]", "a non-negative integer", d)
-            if tid in self.tensors:
-                raise RuneLoadError(f"bad manifest: tensor id {tid} is declared twice")
-            self.tensors[tid] = TensorSpec(tid, etype, tuple(dims))
-
-        capabilities = []
-        for f in self.entries("capabilities"):
-            outputs = self.tensor_list(f, "outputs")
-            if len(outputs) != 1:
-                raise RuneLoadError(
-                    f"bad manifest: {f.path}.outputs must name exactly one tensor "
-                    f"(capability_read fills one), got {len(outputs)}"
-                )
-            capabilities.append(
-                CapabilitySpec(
-                    index=f.integer("index"),
-                    name=f.string("name"),
-                    kind=f.string("kind"),
-                    args=f.mapping("args"),
-                    outputs=outputs,
-                )
-            )
-        models = [
-            ModelSpec(
-                index=f.integer("index"),
-                name=f.string("name"),
-                format=f.string("format"),
-                blob=_blob(f.get("blob", True), f"{f.path}.blob"),
-                inputs=self.tensor_list(f, "inputs"),
-                outputs=self.tensor_list(f, "outputs"),
-                args=f.mapping("args"),
-            )
-            for f in self.entries("models")
-        ]
-        outputs = [
-            OutputSpec(
-                index=f.integer("index"),
-                name=f.string("name"),
-                kind=f.string("kind"),
-                args=f.mapping("args"),
-                inputs=self.tensor_list(f, "inputs"),
-            )
-            for f in self.entries("outputs")
-        ]
-        stages = []
-        for i, item in enumerate(root.array("stages")):
-            f = _Fields(item, f"manifest.stages[{i}]")
-            stages.append(
-                StageSpec(
-                    name=f.string("name"),
-                    kind=f.string("kind"),
-                    inputs=self.tensor_list(f, "inputs"),
-                    outputs=self.tensor_list(f, "outputs"),
-                    proc_block=f.string("proc_block", required=False),
-                    args=f.mapping("args"),
-                )
-            )
-        _check_unique("capabilities", [c.name for c in capabilities])
-        _check_unique("outputs", [o.name for o in outputs])
-        memory = root.obj.get("memory")
-        arena = (
-            None
-            if memory is None
-            else _Fields(memory, "manifest.memory").integer("arena_bytes", required=False)
-        )
-        return Manifest(
-            abi_version=ABI_VERSION,
-            name=root.string("name"),
-            image=root.string("image", required=False),
-            compiler=root.string("compiler", required=False),
-            tensors=tuple(self.tensors.values()),
-            capabilities=tuple(capabilities),
-            models=tuple(models),
-            outputs=tuple(outputs),
-            stages=tuple(stages),
-            arena_bytes=arena,
-            raw=root.obj,
-        )
-
-
-def _check_unique(key: str, names: list[str]) -> None:
-    seen: set[str] = set()
-    for name in names:
-        if name in seen:
-            raise RuneLoadError(f"bad manifest: two {key} entries are named {name!r}")
-        seen.add(name)
+def _resolve(ids: tuple[int, ...], tensors: Mapping[int, TensorSpec]) -> tuple[TensorSpec, ...]:
+    return tuple(tensors[i] for i in ids)
 
 
 def parse_manifest(raw: Mapping[str, Any]) -> Manifest:
-    """Check and type a manifest dict; the ABI version is checked before anything else, so a
-    future manifest gives a version message rather than a confusing field error."""
-    if not isinstance(raw, dict):
-        raise RuneLoadError(f"bad manifest: expected a JSON object, got {type(raw).__name__}")
-    version = raw.get("abi_version")
-    if version is None:
-        raise RuneLoadError("bad manifest: manifest.abi_version is missing")
-    if version != ABI_VERSION or isinstance(version, bool):
-        raise RuneLoadError(
-            f"unsupported rune ABI version {version!r}: this runtime implements ABI version "
-            f"{ABI_VERSION}"
-        )
-    return _Parser(raw).parse()
+    """Check a manifest dict with the ABI's codec (`rune.abi.manifest.decode`: the version
+    first, then every field), then resolve its tensor ids into `TensorSpec`s."""
+    wire = decode(raw)
+    tensors = {
+        t.id: TensorSpec(t.id, t.element_type, t.dimensions) for t in wire.tensors
+    }
+    return Manifest(
+        abi_version=wire.abi_version,
+        name=wire.name,
+        image=wire.image,
+        compiler=wire.compiler,
+        tensors=tuple(tensors.values()),
+        capabilities=tuple(
+            CapabilitySpec(c.index, c.name, c.kind, c.args, _resolve(c.outputs, tensors))
+            for c in wire.capabilities
+        ),
+        models=tuple(
+            ModelSpec(m.index, m.name, m.format, BlobRef(m.blob.offset, m.blob.length),
+                      _resolve(m.inputs, tensors), _resolve(m.outputs, tensors), m.args or {})
+            for m in wire.models
+        ),
+        outputs=tuple(
+            OutputSpec(o.index, o.name, o.kind, o.args, _resolve(o.inputs, tensors))
+            for o in wire.outputs
+        ),
+        stages=tuple(
+            StageSpec(s.name, s.kind, _resolve(s.inputs, tensors), _resolve(s.outputs, tensors),
+                      s.proc_block, s.args or {})
+            for s in wire.stages
+        ),
+        arena_bytes=None if wire.memory is None else wire.memory.arena_bytes,
+        raw=raw,
+    )

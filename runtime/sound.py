@@ -39,6 +39,11 @@ _KAISER_BETA = 10.0
 #: Passband edge as a fraction of the lower Nyquist frequency.
 _ROLLOFF = 0.95
 _BLOCK = 8192
+# Bounds checked from the header (and the rune's `hz`) before anything is decoded or resampled:
+# resampling costs grow with the ratio of the rates, so both ends are bounded.
+MAX_SAMPLE_RATE = 768_000
+MAX_CHANNELS = 256
+MAX_RESAMPLED = 1 << 28  # samples one resampling may produce
 
 
 class WavError(ValueError):
@@ -128,6 +133,9 @@ def _read_fmt(body: memoryview) -> tuple[int, int, int, int, int]:
         )
     if channels == 0 or rate == 0:
         raise WavError(f"invalid WAV header: {channels} channels at {rate} Hz")
+    if channels > MAX_CHANNELS or rate > MAX_SAMPLE_RATE:
+        raise WavError(f"WAV header claims {channels} channels at {rate} Hz; at most "
+                       f"{MAX_CHANNELS} channels at {MAX_SAMPLE_RATE} Hz are accepted")
     supported = (32, 64) if tag == _FLOAT else (8, 16, 24, 32)
     if bits not in supported:
         kind = "float" if tag == _FLOAT else "integer"
@@ -172,9 +180,15 @@ def resample(x: np.ndarray, src_rate: int, dst_rate: int) -> np.ndarray:
     """
     if src_rate == dst_rate:
         return x.astype(np.float64, copy=False)
+    if not (0 < src_rate <= MAX_SAMPLE_RATE and 0 < dst_rate <= MAX_SAMPLE_RATE):
+        raise WavError(f"cannot resample {src_rate} Hz to {dst_rate} Hz: rates run from 1 to "
+                       f"{MAX_SAMPLE_RATE} Hz")
     g = math.gcd(src_rate, dst_rate)
     up, down = dst_rate // g, src_rate // g
     n_out = (len(x) * up) // down
+    if n_out > MAX_RESAMPLED:
+        raise WavError(f"resampling {len(x)} samples from {src_rate} Hz to {dst_rate} Hz gives "
+                       f"{n_out}, more than {MAX_RESAMPLED}")
     cutoff = _ROLLOFF * min(1.0, dst_rate / src_rate)  # in units of the input's Nyquist
     half = math.ceil(_ZERO_CROSSINGS / cutoff)  # filter half-width, in input samples
     offsets = np.arange(-half + 1, half + 1)  # taps relative to floor(position)

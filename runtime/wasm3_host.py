@@ -22,27 +22,19 @@ passes i32 arguments signed, and the checks read them as unsigned.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+from rune.abi.container import RuneContainer, read_u32, wasm_sections_of
+from rune.abi.imports import IMPORT_MODULE, IMPORTS, IMPORTS_BY_NAME, Status
 
-from .abi import IMPORT_MODULE, CheckedImports, RuneHost, Status, abi_import
+from .abi import CheckedImports, RuneHost, abi_import
 from .capabilities import CapabilityRegistry
-from .container import RuneContainer, read_u32, wasm_sections_of
 from .errors import ModelError, RuneError, RuneLoadError, RuneRunError
 from .handlers import HandlerRegistry, ModelHandler
 from .manifest import Manifest
 
-#: name -> wasm3 signature ("i(iii)": returns i32, takes three i32), as in docs/abi.md.
-IMPORT_SIGNATURES: Mapping[str, str] = {
-    "capability_read": "i(iii)",
-    "model_set_input": "i(iiii)",
-    "model_invoke": "i(i)",
-    "model_get_output": "i(iiii)",
-    "output_write": "i(iiii)",
-    "log": "v(iii)",
-}
 _WASM_TYPES = {0x7F: "i", 0x7E: "I", 0x7D: "f", 0x7C: "F"}
 #: wasm3's own value stack (not the rune's linear memory); 64 KiB is ample for any rune.
 DEFAULT_STACK_BYTES = 64 * 1024
@@ -115,10 +107,9 @@ def check_imports(wasm: bytes) -> None:
     """Refuse a module that imports anything but the six functions of ABI v1."""
     for module, name, signature in module_imports(wasm):
         where = abi_import(module, name)
-        if signature != IMPORT_SIGNATURES[name]:
-            raise RuneLoadError(
-                f"{where} has the wrong type {signature} (ABI v1: {IMPORT_SIGNATURES[name]})"
-            )
+        want = IMPORTS_BY_NAME[name].wasm3_signature
+        if signature != want:
+            raise RuneLoadError(f"{where} has the wrong type {signature} (ABI v1: {want})")
 
 
 class Wasm3Rune(RuneHost):
@@ -176,19 +167,13 @@ class Wasm3Guest(CheckedImports):
         except RuntimeError as exc:
             raise RuneLoadError(f"wasm3 cannot load the module: {exc}") from None
         self._module = module  # keeps the linked callables alive
-        bodies: dict[str, Callable[..., int | None]] = {
-            "capability_read": self._guard(self._capability_read, Status.CAPABILITY),
-            "model_set_input": self._guard(self._model_set_input, Status.MODEL),
-            "model_invoke": self._guard(self._model_invoke, Status.MODEL),
-            "model_get_output": self._guard(self._model_get_output, Status.MODEL),
-            "output_write": self._guard(self._output_write, Status.OUTPUT),
-            "log": self._guard(self._log, Status.INTERNAL, returns=False),
-        }
-        for name, signature in IMPORT_SIGNATURES.items():
+        for imp in IMPORTS:
+            body = self._guard(getattr(self, f"_{imp.name}"), imp.failure,
+                               returns=imp.returns_status)
             try:
-                module.link_function(IMPORT_MODULE, name, signature, bodies[name])
+                module.link_function(IMPORT_MODULE, imp.name, imp.wasm3_signature, body)
             except RuntimeError as exc:
-                raise RuneLoadError(f"wasm3 cannot link import {name!r}: {exc}") from None
+                raise RuneLoadError(f"wasm3 cannot link import {imp.name!r}: {exc}") from None
         try:
             # wasm3 compiles lazily: finding the export compiles it, so an unsupported
             # instruction or type (SIMD: "unknown value_type") is a load error here.

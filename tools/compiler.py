@@ -10,9 +10,11 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from rune.abi.errors import RuneLoadError
+from rune.abi.manifest import Manifest, decode
 from rune.backend_wasm.codegen import emit_assembly, emit_object, optimise
 from rune.backend_wasm.link import LinkError, link_wasm
 from rune.backend_wasm.package import PackageError, package_rune
@@ -25,20 +27,23 @@ from rune.frontend.diagnostics import DiagnosticEngine, error
 from rune.frontend.irgen import emit_ir
 from rune.frontend.parser import load_runefile
 from rune.frontend.semantics import check_runefile
-from rune.ir.attr_values import from_attr
+from rune.ir.attrs import ManifestAttr, plain_value
 from rune.ir.dialect import Rune
 from rune.ir.llvm_ext import LLVMExt
+from rune.ir.tfl import Tfl
+from rune.passes.common import StageError
+from rune.passes.import_models import any_compiled
 from rune.passes.instrumentation import Instrumentation, PassFailure, run_pipeline
-from rune.passes.lower_pipeline import MANIFEST_ATTR, StageError
-from rune.passes.registry import default_pipeline, parse_pipeline
+from rune.passes.lower_pipeline import MANIFEST_ATTR
+from rune.passes.registry import default_pipeline, import_pipeline, parse_pipeline
+from rune.tools.pass_options import EMIT_KINDS  # noqa: F401 - the emit kinds, re-exported
 from xdsl.context import Context
 from xdsl.dialects import arith, builtin, cf, func, llvm, math, memref, scf
-from xdsl.dialects.builtin import DictionaryAttr, ModuleOp
+from xdsl.dialects.builtin import ModuleOp
 from xdsl.parser import Parser
 from xdsl.utils.exceptions import ParseError, VerifyException
 
 OPT_LEVEL_ENV = "RUNE_OPT_LEVEL"  # lets a whole test suite run at another default level
-EMIT_KINDS = ("ast", "ir", "llvm-dialect", "llvm", "asm", "obj", "wasm", "rune")
 EXPORTS = ["rune_run"]
 
 
@@ -46,7 +51,7 @@ def make_context() -> Context:
     """A context that knows every dialect a rune passes through."""
     ctx = Context()
     for dialect in (builtin.Builtin, func.Func, arith.Arith, scf.Scf, cf.Cf, memref.MemRef,
-                    math.Math, llvm.LLVM, Rune, LLVMExt):
+                    math.Math, llvm.LLVM, Rune, Tfl, LLVMExt):
         ctx.load_dialect(dialect)
     return ctx
 
@@ -66,9 +71,12 @@ class CompileOptions:
     opt_level: str | None = None  # None: the target's default (-O2 for wasm32, -Os for MCUs)
     passes: str | None = None
     target: str = "wasm32"
+    profile: bool = False  # add the stage probes to the default pipeline (runec --profile)
+    precision: str = "exact"  # "relaxed": start the default pipeline with relax-precision
+    models: str | None = None  # None: the target's default (handler on wasm32, else compiled)
     instrument: Instrumentation = field(default_factory=Instrumentation)
     timings: dict[str, float] = field(default_factory=dict)
-    manifest: dict | None = None  # filled in once the pipeline is lowered (memory report, tools)
+    manifest: Manifest | None = None  # once the pipeline is lowered (memory report, tools)
     # Confinement (frontend/confine.py): which files a Runefile may make the compiler read.
     root: Path | None = None  # None: the Runefile's folder
     allow_paths: tuple[Path, ...] = ()  # further folders that may be read
@@ -91,7 +99,9 @@ class CompileOptions:
     def pipeline(self) -> str:
         if self.passes is not None:
             return self.passes
-        return default_pipeline(self.resolved_target().opt_level)
+        target = self.resolved_target()
+        return default_pipeline(target.opt_level, self.models or target.models, self.profile,
+                                self.precision)
 
 
 @dataclass
@@ -159,11 +169,16 @@ def lower_to_llvm_ir(module: ModuleOp, target: Target):
     return optimise(translated, target)
 
 
-def manifest_of(module: ModuleOp) -> dict:
+def manifest_of(module: ModuleOp) -> Manifest:
+    """The module's typed `#rune.manifest` as the ABI's manifest, read (and checked) once: the one
+    place the IR's form becomes the ABI's, and hand-edited IR may be wrong."""
     manifest = module.attributes.get(MANIFEST_ATTR)
-    if not isinstance(manifest, DictionaryAttr):
+    if not isinstance(manifest, ManifestAttr):
         raise error(f"the module has no {MANIFEST_ATTR} attribute; was lower-pipeline run?")
-    return from_attr(manifest)  # type: ignore[return-value]
+    try:
+        return decode(plain_value(manifest), draft=True)
+    except RuneLoadError as exc:
+        raise error(f"the {MANIFEST_ATTR} attribute is not a valid manifest: {exc}") from None
 
 
 def compile_runefile(path: str | Path, emit: str = "rune",
@@ -180,10 +195,13 @@ def _compile_confined(path: str | Path, emit: str, options: CompileOptions,
         front = run_frontend(path, engine)
     if emit == "ast":
         return _format_ast(front.runefile)
-    if emit == "ir":  # the frontend's IR, or the IR after an explicit --passes pipeline
-        if options.passes:
-            with _timed(options.timings, "passes"):
+    if emit == "ir":  # the frontend's IR (compiled models imported), or after --passes
+        with _timed(options.timings, "passes"):
+            if options.passes:
                 run_passes(front.module, options, front.runefile)
+            elif any_compiled(front.module, options.models or options.resolved_target().models):
+                run_passes(front.module, replace(options, passes=import_pipeline(
+                    options.models or options.resolved_target().models)), front.runefile)
         return str(front.module)
     with _timed(options.timings, "passes"):
         run_passes(front.module, options, front.runefile)
@@ -192,8 +210,9 @@ def _compile_confined(path: str | Path, emit: str, options: CompileOptions,
 
 def compile_module(module: ModuleOp, emit: str, options: CompileOptions) -> bytes | str:
     """The backend half: an llvm-dialect module (with its manifest) to `emit`."""
-    if MANIFEST_ATTR in module.attributes:
-        options.manifest = manifest_of(module)
+    manifest = manifest_of(module) if MANIFEST_ATTR in module.attributes else None
+    if manifest is not None:
+        options.manifest = manifest
     if emit == "llvm-dialect":
         return str(module)
     target = options.resolved_target()
@@ -218,7 +237,7 @@ def compile_module(module: ModuleOp, emit: str, options: CompileOptions) -> byte
         return wasm
     with _timed(options.timings, "package"):
         try:
-            return package_rune(wasm, manifest_of(module))
+            return package_rune(wasm, manifest or manifest_of(module))
         except PackageError as exc:
             raise error(str(exc)) from None
 

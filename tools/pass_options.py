@@ -1,13 +1,18 @@
-"""The pass-pipeline flags `runec` and `rune-opt` share, and the reports they print."""
+"""The pass-pipeline flags `runec` and `rune-opt` share, and the reports they print.
+
+Importing this is cheap (runec's start-up): the pass registry loads only when it is used.
+"""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from rune.passes.instrumentation import Instrumentation
-from rune.passes.registry import DESCRIPTIONS, PASSES
-from xdsl.passes import get_pass_option_infos
+if TYPE_CHECKING:
+    from rune.passes.instrumentation import Instrumentation
+
+EMIT_KINDS = ("ast", "ir", "llvm-dialect", "llvm", "asm", "obj", "wasm", "rune")
 
 
 def add_pass_arguments(parser: argparse.ArgumentParser) -> None:
@@ -30,7 +35,15 @@ def add_pass_arguments(parser: argparse.ArgumentParser) -> None:
                         help="print the time spent in each phase and pass to stderr")
 
 
+def wants_instrumentation(args: argparse.Namespace) -> bool:
+    """Whether the flags ask to watch the passes run (dumps, verification, a reproducer)."""
+    return bool(args.print_ir_before or args.print_ir_after or args.print_ir_after_all
+                or args.verify_each or args.crash_reproducer)
+
+
 def instrumentation_from(args: argparse.Namespace) -> Instrumentation:
+    from rune.passes.instrumentation import Instrumentation
+
     return Instrumentation(
         print_before=frozenset(args.print_ir_before),
         print_after=frozenset(args.print_ir_after),
@@ -41,6 +54,9 @@ def instrumentation_from(args: argparse.Namespace) -> Instrumentation:
 
 
 def list_passes() -> str:
+    from rune.passes.registry import DESCRIPTIONS, PASSES
+    from xdsl.passes import get_pass_option_infos
+
     lines = []
     for name, cls in PASSES.items():
         lines.append(f"  {name:<20} {DESCRIPTIONS[name]}")

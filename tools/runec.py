@@ -1,6 +1,8 @@
 """runec: compile a Runefile into a rune (or any intermediate stage).
 
 A thin command line over `rune.tools.compiler`; every user error is one diagnostic and exit 1.
+Start-up imports only the frontend: a compile that the on-disk cache (`compile_cache`) answers
+never loads xDSL, LLVM or the kernel library.
 """
 
 from __future__ import annotations
@@ -13,20 +15,26 @@ _STARTED = time.perf_counter()
 import argparse  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
+from typing import TYPE_CHECKING  # noqa: E402
 
-from rune.backend_wasm.c_header import c_header  # noqa: E402
 from rune.backend_wasm.target import TARGETS  # noqa: E402
+from rune.frontend import confine  # noqa: E402
 from rune.frontend.diagnostics import DiagnosticEngine, DiagnosticError  # noqa: E402
-from rune.passes.plan_memory import format_report  # noqa: E402
-from rune.tools.compiler import EMIT_KINDS, CompileOptions, compile_runefile  # noqa: E402
+from rune.frontend.semantics import RUN_MODES  # noqa: E402
+from rune.tools import compile_cache  # noqa: E402
 from rune.tools.pass_options import (  # noqa: E402
+    EMIT_KINDS,
     add_pass_arguments,
     instrumentation_from,
     list_passes,
     timing_report,
+    wants_instrumentation,
 )
 
 _IMPORT_SECONDS = time.perf_counter() - _STARTED
+
+if TYPE_CHECKING:
+    from rune.abi.manifest import Manifest
 
 BINARY_EMITS = {"obj": ".o", "wasm": ".wasm", "rune": ".rune"}
 
@@ -44,7 +52,17 @@ def build_parser() -> argparse.ArgumentParser:
                         "(default: the target's, -O2 for wasm32 and -Os for MCU targets)")
     parser.add_argument("--target", default="wasm32", choices=list(TARGETS),
                         help="; ".join(f"{t.name}: {t.summary}" for t in TARGETS.values()))
+    parser.add_argument("--models", choices=RUN_MODES,
+                        help="run models compiled into the rune or through the host's handler, "
+                        "unless a model's `run` argument says otherwise (default: the "
+                        "target's: handler for wasm32, compiled for MCU targets)")
     add_pass_arguments(parser)
+    parser.add_argument("--profile", action="store_true",
+                        help="instrument every kernel with stage probes (insert-stage-probes) "
+                        "for `rune bench --kernels`")
+    parser.add_argument("--precision", choices=("exact", "relaxed"), default="exact",
+                        help="relaxed: f32 instead of f64 and polynomial log2 in kernels with a "
+                        "precision policy (fft, noise_filtering); docs/proc-blocks.md")
     confinement = parser.add_argument_group(
         "confinement", "which files a Runefile may make runec read (docs/runtime.md, "
         "'Running untrusted runes')")
@@ -75,15 +93,10 @@ def main(argv: list[str] | None = None) -> int:
         print("runec: error: no Runefile given (see 'runec --help')", file=sys.stderr)
         return 2
 
-    options = CompileOptions(
-        opt_level=args.opt_level, passes=args.passes, target=args.target,
-        instrument=instrumentation_from(args), root=args.root,
-        allow_paths=tuple(args.allow_path), allow_custom_blocks=args.custom_blocks,
-    )
-    options.timings["import"] = _IMPORT_SECONDS
+    timings = {"import": _IMPORT_SECONDS}
     engine = DiagnosticEngine()
     try:
-        result = compile_runefile(args.runefile, args.emit, options, engine)
+        result, manifest = _compile(args, engine, timings)
     except DiagnosticError as exc:
         for diagnostic in exc.diagnostics:
             engine.report(diagnostic)
@@ -97,22 +110,74 @@ def main(argv: list[str] | None = None) -> int:
         return 70
     engine.emit()
     if args.memory_report:
-        if options.manifest is None:
+        from rune.abi.manifest import to_json_value
+        from rune.passes.plan_memory import format_report
+
+        if manifest is None:
             print("runec: error: --memory-report needs the pipeline lowered "
                   "(use --emit=llvm-dialect or later)", file=sys.stderr)
             return 1
-        report = format_report(options.manifest["name"], options.manifest["memory"])
+        report = format_report(manifest.name, to_json_value(manifest.memory))
         text_to_stdout = args.output is None and args.emit not in BINARY_EMITS
         writes_stdout = args.output == "-" or text_to_stdout
         print(report, file=sys.stderr if writes_stdout else sys.stdout)
     if args.time_passes:
-        print(timing_report(options.timings), file=sys.stderr)
+        print(timing_report(timings), file=sys.stderr)
     status = _write(result, args.output, args.emit, args.runefile)
-    if status == 0 and TARGETS[args.target].native and args.emit == "obj" and options.manifest:
+    if status == 0 and TARGETS[args.target].native and args.emit == "obj" and manifest:
+        from rune.backend_wasm.c_header import c_header
+
         header = Path(args.output or Path(args.runefile).resolve().parent.name + ".o")
-        status = _write(c_header(options.manifest), str(header.with_suffix(".h")), "header",
+        status = _write(c_header(manifest), str(header.with_suffix(".h")), "header",
                         args.runefile)
     return status
+
+
+def _compile(args: argparse.Namespace, engine: DiagnosticEngine,
+             timings: dict[str, float]) -> tuple[bytes | str, Manifest | None]:
+    """The output and the manifest (once lowered): from the compile cache when the request
+    allows it (no IR dumps or checks asked for) and it has an intact entry, else compiled.
+    Both read the Runefile's files only inside its confinement (frontend/confine.py)."""
+    confinement = confine.Confinement.for_runefile(
+        args.runefile, args.root, tuple(args.allow_path), args.custom_blocks)
+    with confine.confined(confinement):
+        return _compile_confined(args, engine, timings)
+
+
+def _compile_confined(args: argparse.Namespace, engine: DiagnosticEngine,
+                      timings: dict[str, float]) -> tuple[bytes | str, Manifest | None]:
+    request = compile_cache.Request(args.emit, args.target, args.opt_level, args.passes,
+                                    args.profile, args.precision, args.models)
+    cache_dir = None if wants_instrumentation(args) else compile_cache.default_cache_dir()
+    key = None
+    if cache_dir is not None and args.emit in compile_cache.CACHED_EMITS:
+        from rune.frontend.parser import load_runefile
+        from rune.frontend.semantics import check_runefile
+
+        start = time.perf_counter()
+        runefile, source = load_runefile(args.runefile, engine)
+        check_runefile(runefile, engine)
+        key = compile_cache.cache_key(runefile, source.text.encode(), request)
+        entry = compile_cache.load(cache_dir, key)
+        timings["compile cache"] = time.perf_counter() - start
+        if entry is not None:
+            return entry.output, entry.manifest
+        engine.diagnostics.clear()  # the compile below checks the Runefile again
+
+    start = time.perf_counter()
+    from rune.tools.compiler import CompileOptions, compile_runefile
+
+    timings["import (compiler)"] = time.perf_counter() - start
+    options = CompileOptions(
+        opt_level=args.opt_level, passes=args.passes, target=args.target, models=args.models,
+        profile=args.profile,
+        precision=args.precision, instrument=instrumentation_from(args), timings=timings,
+        root=args.root, allow_paths=tuple(args.allow_path), allow_custom_blocks=args.custom_blocks,
+    )
+    result = compile_runefile(args.runefile, args.emit, options, engine)
+    if key is not None and not engine.diagnostics and isinstance(result, bytes):
+        compile_cache.store(cache_dir, key, compile_cache.Entry(result, options.manifest))
+    return result, options.manifest
 
 
 def _write(result: bytes | str, output: str | None, emit: str, runefile: str) -> int:

@@ -28,8 +28,8 @@ sys.path[:0] = [str(ROOT / "benchmarks"), str(ROOT / "mcu")]
 import firmware  # noqa: E402
 import numpy as np  # noqa: E402
 from common import PEER, table  # noqa: E402
+from rune.abi.container import read_rune  # noqa: E402
 from rune.runtime import sound  # noqa: E402
-from rune.runtime.container import read_rune  # noqa: E402
 
 RUNEFILE = ROOT / "tests" / "mcu" / "runefiles" / "front_end" / "Runefile.yml"
 FULL = PEER / "integration-tests" / "run-pass" / "microspeech-up" / "Runefile.yml"

@@ -16,8 +16,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from rune.abi.container import read_rune
 from rune.runtime.bench import bench
-from rune.runtime.container import read_rune
 
 ROOT = Path(__file__).resolve().parents[2]
 SINE = ROOT / "examples" / "sine"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from rune.ir.kernel_builder import KernelBuilder, Scalar
-from rune.ir.proc_blocks.base import (
+from rune.kernels.base import (
     ArgSpec,
     ArgValue,
     ElementwiseProcBlock,

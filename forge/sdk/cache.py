@@ -22,7 +22,8 @@ class CachedRef:
     channel: str | None
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write via a temporary name and rename: readers see the old file or the new one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     try:
@@ -57,8 +58,8 @@ class RuneCache:
     def put(self, ref: str, entry: CachedRef, data: bytes | None) -> None:
         """Store the blob (if given) before the reference that names it."""
         if data is not None:
-            _atomic_write(self.blob_path(entry.sha256), data)
-        _atomic_write(self._ref_path(ref), json.dumps(asdict(entry)).encode())
+            atomic_write(self.blob_path(entry.sha256), data)
+        atomic_write(self._ref_path(ref), json.dumps(asdict(entry)).encode())
 
     def get_blob(self, sha256: str) -> bytes | None:
         try:

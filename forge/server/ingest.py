@@ -76,10 +76,10 @@ class IngestWriter:
                 for job in jobs:
                     job.done.set_exception(exc)
                 continue
-            for job in jobs:
-                job.done.set_result(sum((e["project_id"], e["event_id"]) in stored
-                                        for e in job.events))
-                stored -= {(e["project_id"], e["event_id"]) for e in job.events}
+            for job in jobs:  # each new event is credited to the first request that carried it
+                keys = {(e["project_id"], e["event_id"]) for e in job.events}
+                job.done.set_result(len(keys & stored))
+                stored -= keys
 
     def _write(self, jobs: list[Job]) -> set[tuple[int, str]]:
         events: dict[tuple[int, str], dict[str, Any]] = {}
@@ -88,14 +88,15 @@ class IngestWriter:
                 events.setdefault((event["project_id"], event["event_id"]), event)
         stored: set[tuple[int, str]] = set()
         with self.sessions() as session, session.begin():
+            # executemany with RETURNING: SQLAlchemy's "insertmanyvalues" batches the rows
+            # into few statements, compiled once (a .values(rows) statement is not cached)
+            insert_events = (self.insert(TelemetryEvent).on_conflict_do_nothing()
+                             .returning(TelemetryEvent.project_id, TelemetryEvent.event_id))
             for chunk in _chunks(list(events.values())):
-                result = session.execute(
-                    self.insert(TelemetryEvent).values(chunk).on_conflict_do_nothing()
-                    .returning(TelemetryEvent.project_id, TelemetryEvent.event_id))
-                stored |= {(p, e) for p, e in result.all()}
+                stored |= {(p, e) for p, e in session.execute(insert_events, chunk).all()}
             timings = [t for job in jobs for t in job.timings
                        if (t["project_id"], t["event_id"]) in stored]
+            insert_timings = self.insert(TelemetryTiming).on_conflict_do_nothing()
             for chunk in _chunks(timings):
-                session.execute(self.insert(TelemetryTiming).values(chunk)
-                                .on_conflict_do_nothing())
+                session.execute(insert_timings, chunk)
         return stored

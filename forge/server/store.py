@@ -7,10 +7,10 @@ blob and concurrent writers of the same content are harmless.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import tempfile
 from pathlib import Path
+
+from rune.forge.sdk.cache import atomic_write
 
 _HEX = re.compile(r"[0-9a-f]{64}")
 
@@ -30,17 +30,7 @@ class BlobStore:
         target = self.path(sha)
         if target.exists():
             return sha
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        atomic_write(target, data)
         return sha
 
     def get(self, sha256: str) -> bytes:

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rune.abi.imports import IMPORT_MODULE_ATTR, IMPORT_NAME_ATTR
 from rune.passes.conversions.llvm_types import LLVMTypeConverter
 from xdsl.dialects import cf, func, llvm
 from xdsl.dialects.builtin import StringAttr
 from xdsl.ir import Block, Operation, Region
 from xdsl.pattern_rewriter import PatternRewriter, RewritePattern
 from xdsl.rewriter import Rewriter
-
-IMPORT_MODULE_ATTR = "wasm.import_module"
-IMPORT_NAME_ATTR = "wasm.import_name"
 
 
 @dataclass

@@ -2,7 +2,8 @@
 
 A registry maps a manifest model `format` (`tensorflow-lite`, ...) to a factory, so a third party
 adds a format with `register_handler(format, factory)` and never edits this package. Built-in
-handlers (TensorFlow Lite on LiteRT, ONNX on onnxruntime) are imported lazily: loading a rune
+handlers (TensorFlow Lite on LiteRT, ONNX on onnxruntime; TensorFlow.js models are refused with
+a ModelError that says why, handlers/tfjs.py) are imported lazily: loading a rune
 without a TFLite model never imports LiteRT. To change how a built-in handler is made (say, the
 number of LiteRT threads), register your own factory for its format in a copied registry:
 `registry.register("tensorflow-lite", lambda m, s: TfliteHandler(m, s, threads=4),
@@ -159,7 +160,15 @@ def _onnx_factory(model: memoryview, spec: ModelSpec) -> ModelHandler:
     return OnnxHandler(model, spec)
 
 
-default_registry = HandlerRegistry({"tensorflow-lite": _tflite_factory, "onnx": _onnx_factory})
+def _tfjs_factory(model: memoryview, spec: ModelSpec) -> ModelHandler:
+    from .tfjs import refuse_tfjs
+
+    return refuse_tfjs(model, spec)
+
+
+default_registry = HandlerRegistry(
+    {"tensorflow-lite": _tflite_factory, "onnx": _onnx_factory, "tensorflow-js": _tfjs_factory}
+)
 
 
 def register_handler(format: str, factory: HandlerFactory, *, replace: bool = False) -> None:

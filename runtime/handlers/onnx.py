@@ -13,11 +13,12 @@ import math
 from typing import Any
 
 import numpy as np
+from rune.abi.models.errors import ModelFormatError
+from rune.abi.models.onnx_format import OnnxTensor
+from rune.abi.models.onnx_rules import check_onnx
 
 from ..errors import ModelError
 from ..manifest import ModelSpec, TensorSpec
-from ..models.errors import ModelFormatError
-from ..models.onnx_format import OnnxTensor, read_onnx
 from . import ModelTensorInfo, TensorBytes, element_type_of
 
 
@@ -59,7 +60,7 @@ class OnnxHandler:
         self.spec = spec
         content = bytes(model)
         try:
-            info = read_onnx(content)
+            info = check_onnx(content)  # the checker, then no external data or custom ops
         except ModelFormatError as exc:
             raise ModelError(
                 f'model "{spec.name}" is not a valid ONNX model: {exc.message}'

@@ -1,7 +1,8 @@
 """TensorFlow Lite models on LiteRT (`ai_edge_litert`), falling back to `tensorflow.lite`.
 
-The model is verified by the pure-Python flatbuffer reader before LiteRT sees it, so a truncated
-or corrupted file is a clear ModelError rather than a crash in native code. The interpreter is
+The model is verified by the pure-Python flatbuffer reader and graph verifier (tflite_graph.py)
+before LiteRT sees it, so a truncated, corrupted or ill-formed model is a clear ModelError rather
+than a crash in native code. The interpreter is
 built and allocated once per loaded rune and reused for every run: allocation is the expensive
 part, and a rune's tensor shapes are fixed at compile time. For the same reason the input and
 output tensors keep their buffers for the interpreter's life, and the handler hands their
@@ -14,11 +15,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from rune.abi.models.errors import ModelFormatError
+from rune.abi.models.tflite_graph import verify_tflite_graph
 
 from ..errors import ModelError
 from ..manifest import ModelSpec
-from ..models.errors import ModelFormatError
-from ..models.tflite_format import read_tflite
 from . import ModelTensorInfo, TensorBytes, element_type_of
 
 
@@ -35,6 +36,14 @@ def interpreter_class() -> Any:
                 "(pip install ai-edge-litert) or tensorflow"
             ) from None
     return Interpreter
+
+
+def _reference_resolver() -> Any:
+    try:
+        from ai_edge_litert.interpreter import OpResolverType
+    except ImportError:
+        from tensorflow.lite.experimental import OpResolverType  # type: ignore[import-not-found]
+    return OpResolverType.BUILTIN_REF
 
 
 def _as_u8(data: TensorBytes) -> np.ndarray:
@@ -54,19 +63,23 @@ class TfliteHandler:
     """One TFLite model: set inputs, invoke, read outputs, by manifest slot."""
 
     def __init__(
-        self, model: bytes | memoryview, spec: ModelSpec, threads: int | None = None
+        self, model: bytes | memoryview, spec: ModelSpec, threads: int | None = None,
+        reference: bool = False,
     ) -> None:
+        """`reference` runs LiteRT's reference kernels (BUILTIN_REF), the arithmetic that
+        models compiled into a rune reproduce bit for bit."""
         self.spec = spec
         content = bytes(model)
-        try:
-            read_tflite(content)
+        try:  # the graph too: LiteRT does not defend itself against a wrong one
+            self.tensor_bytes = verify_tflite_graph(content)
         except ModelFormatError as exc:
             raise ModelError(
                 f'model "{spec.name}" is not a valid TensorFlow Lite model: {exc.message}'
             ) from None
         interpreter = interpreter_class()
         try:
-            self._interp = interpreter(model_content=content, num_threads=threads)
+            options = {"experimental_op_resolver_type": _reference_resolver()} if reference else {}
+            self._interp = interpreter(model_content=content, num_threads=threads, **options)
             self._interp.allocate_tensors()
         except (ValueError, RuntimeError) as exc:
             raise ModelError(f'cannot load TensorFlow Lite model "{spec.name}": {exc}') from exc

@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from rune.runtime.container import check_header, wasm_sections_of
+from rune.abi.container import check_header, wasm_sections_of
 
 REPO = Path(__file__).resolve().parents[2]
 PEER_SUITE = (REPO / ".." / "shared" / "peer-suite").resolve()
@@ -26,7 +26,7 @@ EXAMPLES = REPO / "examples"
 
 TOOLS = {
     "runec": "rune.tools.runec",
-    "rune": "rune.tools.rune",
+    "rune": "rune.runtime.cli",
     "rune-opt": "rune.tools.rune_opt",
 }
 

@@ -88,7 +88,8 @@ def test_emit_ir(emitted: dict[str, bytes], sine: Path) -> None:
 
 def test_emit_llvm_dialect(emitted: dict[str, bytes]) -> None:
     text = emitted["llvm-dialect"].decode()
-    assert text.startswith("builtin.module attributes {rune.manifest = {abi_version = 1 : i64")
+    assert text.startswith(
+        "builtin.module attributes {rune.manifest = #rune.manifest<abi_version 1,")
     assert "llvm.func @rune_run() -> i32 {" in text
     assert "llvm.func internal @kernel.0.mod360(" in text
     assert "llvm.mlir.global internal @rune.arena()" in text  # every tensor lives in the arena

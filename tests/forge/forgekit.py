@@ -41,6 +41,17 @@ def wait_until(check, timeout: float, what: str, interval: float = 0.1):  # type
         time.sleep(interval)
 
 
+def stop(process: subprocess.Popen | None, grace: float) -> None:
+    """SIGTERM, then SIGKILL after `grace` seconds; always reaped."""
+    if process is not None and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(grace)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 @dataclass
 class ForgeServer:
     """`forge serve` on a loopback port; `kill()` is SIGKILL, `start()` starts it again."""
@@ -88,12 +99,7 @@ class ForgeServer:
             self.process.wait()
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        stop(self.process, 10)
         self.process = None
 
 
@@ -113,13 +119,7 @@ class ForgeWorker:
         return self
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop(self.process, 20)
         self.process = None
 
 

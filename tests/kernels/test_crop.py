@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from rune.frontend.diagnostics import DiagnosticError
-from rune.ir.proc_blocks._modern_ops import NUMERIC
+from rune.kernels._modern_ops import NUMERIC
 from rune.tools.compiler import CompileOptions, run_passes
 
 from tests.kernels.harness import DTYPES, compile_kernel, kernel_module, run_kernel

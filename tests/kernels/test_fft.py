@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from rune.frontend.diagnostics import DiagnosticError
-from rune.ir.proc_blocks._audio_libm import cosf, sinf
+from rune.kernels._audio_libm import cosf, sinf
 from rune.tools.compiler import CompileOptions, run_passes
 
 from tests.kernels.harness import compile_pipeline, pipeline_module, run_kernel

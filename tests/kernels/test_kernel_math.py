@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from rune.ir.kernel_builder import KernelBuilder
-from rune.ir.proc_blocks import LIBRARY
-from rune.ir.proc_blocks.base import ElementwiseProcBlock
+from rune.kernels import LIBRARY
+from rune.kernels.base import ElementwiseProcBlock
 
 from tests.kernels.harness import compile_kernel, run_kernel
 

@@ -11,12 +11,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rune.frontend.diagnostics import DiagnosticError
+from rune.frontend.resolve import resolve
 from rune.ir.kernel_builder import KernelBuilder, Scalar
-from rune.ir.proc_blocks import LIBRARY
-from rune.ir.proc_blocks._audio_libm import log2
-from rune.ir.proc_blocks.base import ElementwiseProcBlock
-from rune.ir.proc_blocks.noise_filtering import gain_table
-from rune.ir.proc_blocks.resolve import resolve
+from rune.kernels import LIBRARY
+from rune.kernels._audio_libm import log2
+from rune.kernels.base import ElementwiseProcBlock
+from rune.kernels.noise_filtering import gain_table
 from rune.tools.compiler import CompileOptions, run_passes
 
 from tests.kernels.harness import compile_kernel, compile_pipeline, pipeline_module, run_kernel

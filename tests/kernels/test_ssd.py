@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 from rune.frontend.diagnostics import DiagnosticError
-from rune.ir.proc_blocks._ssd_anchors import AnchorOptions, ssd_anchors
-from rune.ir.proc_blocks.base import ProcBlockError
-from rune.ir.proc_blocks.ssd import Ssd, anchor_options
+from rune.kernels._ssd_anchors import AnchorOptions, ssd_anchors
+from rune.kernels.base import ProcBlockError
+from rune.kernels.ssd import Ssd, anchor_options
 from rune.tools.compiler import CompileOptions, run_passes
 
 from tests.kernels.harness import compile_pipeline, pipeline_module, run_kernel

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rune.frontend.diagnostics import DiagnosticError
-from rune.ir.proc_blocks._modern_ops import NUMERIC
+from rune.kernels._modern_ops import NUMERIC
 from rune.tools.compiler import CompileOptions, run_passes
 
 from tests.kernels.harness import DTYPES, compile_pipeline, pipeline_module, run_kernel

@@ -34,5 +34,8 @@ for name in ("PYTHONPATH", "HOME", "TMPDIR", "LANG", "LC_ALL"):
     if name in os.environ:
         config.environment[name] = os.environ[name]
 
+# runec compiles for real in every test: never from (or into) the user's compile cache.
+config.environment["RUNE_COMPILE_CACHE"] = "off"
+
 config.substitutions.append(("%peer", str((repo.parent / "shared" / "peer-suite").resolve())))
 config.substitutions.append(("%examples", str(repo / "examples")))

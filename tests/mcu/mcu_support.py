@@ -115,19 +115,20 @@ class Compiled:
         return self.path
 
 
-def runec(runefile: Path, out: Path, target: str, emit: str = "rune") -> Compiled:
+def runec(runefile: Path, out: Path, target: str, emit: str = "rune", *flags: str) -> Compiled:
     """Each target at its own default level (-O2 with SIMD, -Os for MCUs): what these tests are
     about, so a suite-wide RUNE_OPT_LEVEL does not apply here."""
     env = {k: v for k, v in os.environ.items() if k != OPT_LEVEL_ENV}
     result = subprocess.run(
         [sys.executable, "-m", "rune.tools.runec", str(runefile), f"--target={target}",
-         f"--emit={emit}", "-o", str(out)],
+         f"--emit={emit}", "-o", str(out), *flags],
         capture_output=True, text=True, cwd=REPO, env=env,
     )
     return Compiled(result.returncode, result.stderr, out)
 
 
-def runec_many(jobs: Iterable[tuple[Path, Path, str, str]]) -> list[Compiled]:
+def runec_many(jobs: Iterable[tuple]) -> list[Compiled]:
+    """runec(*job) for each job, two at a time."""
     with ThreadPoolExecutor(max_workers=2) as pool:
         return list(pool.map(lambda job: runec(*job), jobs))
 
@@ -166,9 +167,9 @@ def elements(outputs: Sequence[Any]) -> list[list[Any]]:
     return found
 
 
-def same_elements(got: list[list[Any]], want: list[list[Any]]) -> bool:
+def same_elements(got: list[list[Any]], want: list[list[Any]], rel_tol: float = 1e-7) -> bool:
     """Exact for integers and strings; floats to the 8 significant digits the peer suite
-    prints."""
+    prints (or to `rel_tol`)."""
     if len(got) != len(want) or any(len(g) != len(w) for g, w in zip(got, want, strict=True)):
         return False
     for got_slot, want_slot in zip(got, want, strict=True):
@@ -176,7 +177,7 @@ def same_elements(got: list[list[Any]], want: list[list[Any]]) -> bool:
             if len(g_slot) != len(w_slot):
                 return False
             for g, w in zip(g_slot, w_slot, strict=True):
-                if isinstance(w, float) and not math.isclose(g, w, rel_tol=1e-7, abs_tol=0.0):
+                if isinstance(w, float) and not math.isclose(g, w, rel_tol=rel_tol, abs_tol=0.0):
                     return False
                 if not isinstance(w, float) and g != w:
                     return False

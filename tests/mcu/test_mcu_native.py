@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from rune.runtime.container import read_rune
+from rune.abi.container import read_rune
 from rune.runtime.host import Rune
 
 from .conftest import case_of
@@ -38,6 +38,8 @@ from .mcu_support import (
 firmware = pytest.importorskip("firmware", reason="mcu/firmware.py is not importable")
 NATIVE = "thumbv7em-none-eabihf"
 LABELS = ("silence", "unknown", "up", "down", "left", "right")
+MICROSPEECH = RUN_PASS / "microspeech-up" / "Runefile.yml"
+HANDLER = "--models=handler"  # the model runs through the firmware's hook
 #: what the object may leave for the firmware to supply: the hooks, the EABI soft-double
 #: helpers and libm (Cortex-M4F has a single-precision FPU only)
 ALLOWED_UNDEFINED = re.compile(r"^(rune_(capability_read|model_set_input|model_invoke|"
@@ -59,17 +61,30 @@ def native(tools, tmp_path_factory) -> dict[str, firmware.Firmware]:
     rune and the sine example."""
     out = tmp_path_factory.mktemp("mcu-native")
     sources = {
-        "front-end": RUNEFILES / "front_end" / "Runefile.yml",
-        "microspeech-up": RUN_PASS / "microspeech-up" / "Runefile.yml",
-        "example-sine": REPO / "examples" / "sine" / "Runefile.yml",
+        "front-end": (RUNEFILES / "front_end" / "Runefile.yml",),
+        "microspeech-up": (MICROSPEECH,),  # the model compiled in: the MCU targets' default
+        "microspeech-handler": (MICROSPEECH, HANDLER),
+        "example-sine-handler": (REPO / "examples" / "sine" / "Runefile.yml", HANDLER),
     }
-    results = runec_many((src, out / f"{name}.o", NATIVE, "obj") for name, src in sources.items())
+    results = runec_many((src, out / f"{name}.o", NATIVE, "obj", *flags)
+                         for name, (src, *flags) in sources.items())
     built = {}
     for name, result in zip(sources, results, strict=True):
         obj = result.check()
         assert obj.with_suffix(".h").is_file(), "runec writes the header beside the object"
         built[name] = firmware.build(obj, out / f"{name}-fw")
     return built
+
+
+@pytest.fixture(scope="session")
+def handler_wasm(tmp_path_factory) -> dict[str, Path]:
+    """wasm32-mcu runes that run their model through the host (`--models=handler`), for the
+    canned-model comparisons."""
+    out = tmp_path_factory.mktemp("mcu-handler")
+    sources = {"microspeech": MICROSPEECH, "sine": REPO / "examples" / "sine" / "Runefile.yml"}
+    results = runec_many((src, out / f"{name}.rune", "wasm32-mcu", "rune", HANDLER)
+                         for name, src in sources.items())
+    return {name: r.check() for name, r in zip(sources, results, strict=True)}
 
 
 def undefined_symbols(obj: Path) -> set[str]:
@@ -143,7 +158,7 @@ def test_front_end_state_carries_across_runs(native, wasm_builds, tmp_path):
 
 
 @pytest.mark.parametrize("word", WORDS)
-def test_microspeech_with_canned_logits(native, wasm_builds, tmp_path, word):
+def test_microspeech_with_canned_logits(native, handler_wasm, tmp_path, word):
     """SOUND -> fft -> noise-filtering -> model hook -> most_confident_indices -> label: the
     features handed to the model hook equal the wasm rune's, and canned logits become the
     word's label."""
@@ -152,12 +167,12 @@ def test_microspeech_with_canned_logits(native, wasm_builds, tmp_path, word):
     logits[LABELS.index(word)] = 90
     (tmp_path / "audio.i16").write_bytes(samples.tobytes())
     (tmp_path / "logits.bin").write_bytes(logits.tobytes())
-    fw = native["microspeech-up"]
+    fw = native["microspeech-handler"]
     result = firmware.run(fw, [tmp_path / "audio.i16"], [tmp_path / "logits.bin"])
     assert result.status == 0, result.console
 
     model = CannedModel([logits.tobytes()])
-    _, mcu, _, _ = case_of(wasm_builds, "microspeech-up")
+    mcu = handler_wasm["microspeech"]
     outputs = Rune.load(mcu, handlers=canned_handlers([model])).run({"audio": samples})
     (features,) = result.model_inputs()
     assert (features.index, features.slot, len(features.data)) == (0, 0, 1960)
@@ -172,15 +187,15 @@ def test_microspeech_with_canned_logits(native, wasm_builds, tmp_path, word):
             f"microspeech-up rune on {word}.wav")
 
 
-def test_sine_with_canned_model(native, wasm_builds, tmp_path):
+def test_sine_with_canned_model(native, handler_wasm, tmp_path):
     angle = (REPO / "examples" / "sine" / "input.bin").read_bytes()
     canned = np.float32(0.25).tobytes()
     (tmp_path / "canned.bin").write_bytes(canned)
-    result = firmware.run(native["example-sine"], [REPO / "examples" / "sine" / "input.bin"],
-                          [tmp_path / "canned.bin"])
+    result = firmware.run(native["example-sine-handler"],
+                          [REPO / "examples" / "sine" / "input.bin"], [tmp_path / "canned.bin"])
     assert result.status == 0, result.console
     model = CannedModel([canned])
-    _, mcu, _, _ = case_of(wasm_builds, "example-sine")
+    mcu = handler_wasm["sine"]
     outputs = Rune.load(mcu, handlers=canned_handlers([model])).run({"angle": angle})
     (model_input,) = result.model_inputs()
     expected = np.fmod(np.frombuffer(angle, "<f4"), np.float32(6.2831855))
@@ -189,6 +204,30 @@ def test_sine_with_canned_model(native, wasm_builds, tmp_path):
     assert elements(outputs) == [[[0.25]]]
     covered("Cortex-M4 on qemu == wasm (model input byte for byte, canned logits)",
             "examples/sine (modulo)")
+
+
+@pytest.mark.parametrize("word", WORDS)
+def test_microspeech_whole_pipeline_with_the_model_compiled_in(native, wasm_builds, tmp_path,
+                                                                 word):
+    """SOUND -> fft -> noise-filtering -> the model's int8 kernels -> label, all in one object:
+    no model hook is linked or called, and the label is the word (as the wasm rune on wasm3)."""
+    from rune.runtime.wasm3_host import Wasm3Rune
+
+    fw = native["microspeech-up"]
+    undefined = undefined_symbols(fw.rune_object)
+    assert not {name for name in undefined if name.startswith("rune_model_")}, undefined
+    samples = wav_samples(RUN_PASS / f"microspeech-{word}" / f"{word}.wav")
+    (tmp_path / "audio.i16").write_bytes(samples.tobytes())
+    result = firmware.run(fw, [tmp_path / "audio.i16"])
+    assert result.status == 0, result.console
+    assert result.model_inputs() == []
+    (label,) = result.outputs()
+    ptr, length = struct.unpack("<II", label.data)
+    assert firmware.read_elf(fw.elf, ptr, length).decode("utf-8") == word
+    _, mcu, _, _ = case_of(wasm_builds, f"microspeech-{word}")
+    assert elements(Wasm3Rune.load(mcu).run({"audio": samples})) == [[[word]]]
+    covered("Cortex-M4 on qemu: whole pipeline, model compiled in, right label",
+            f"microspeech-up rune on {word}.wav")
 
 
 def test_hook_failure_stops_the_run(native, tmp_path):

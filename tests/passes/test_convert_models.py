@@ -11,12 +11,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from rune.abi.models.tflite_format import read_tflite
 from rune.frontend import confine
 from rune.frontend.diagnostics import DiagnosticEngine, DiagnosticError
 from rune.passes import convert_models
 from rune.passes.registry import default_pipeline
 from rune.runtime.host import Rune
-from rune.runtime.models.tflite_format import read_tflite
 from rune.tools.compiler import CompileOptions, compile_runefile, run_frontend, run_passes
 
 X = np.linspace(-1.0, 1.0, 9, dtype=np.float32)

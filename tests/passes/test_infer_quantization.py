@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from rune.abi.models.tflite_format import read_tflite
 from rune.frontend.diagnostics import DiagnosticError
 from rune.ir import dialect as rd
 from rune.ir.attr_values import from_attr, to_attr
+from rune.passes.common import StageError
 from rune.passes.infer_quantization import InferQuantizationPass
-from rune.passes.lower_pipeline import StageError
-from rune.runtime.models.tflite_format import read_tflite
 from rune.tools.compiler import CompileOptions, make_context, run_passes
 from xdsl.dialects.builtin import DictionaryAttr, ModuleOp
 from xdsl.ir import Block, Region

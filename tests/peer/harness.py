@@ -118,7 +118,7 @@ def _command(tool: str) -> list[str]:
     script = Path(sys.executable).with_name(tool)
     if script.is_file():
         return [str(script)]
-    module = {"runec": "rune.tools.runec", "rune": "rune.tools.rune"}[tool]
+    module = {"runec": "rune.tools.runec", "rune": "rune.runtime.cli"}[tool]
     return [sys.executable, "-m", module]
 
 
@@ -169,23 +169,24 @@ class Toolbox:
 
     def __init__(self, scratch: Path) -> None:
         self.scratch = scratch
-        self._compiled: dict[Path, Compiled] = {}
-        self._runs: dict[tuple[Path, tuple[Path, ...]], Result] = {}
+        self._compiled: dict[tuple[Path, tuple[str, ...]], Compiled] = {}
+        self._runs: dict[tuple[Path, tuple[Path, ...], tuple[str, ...]], Result] = {}
         self._server: subprocess.Popen[str] | None = None
 
-    def compile(self, runefile: Path) -> Compiled:
-        runefile = runefile.resolve()
-        if runefile not in self._compiled:
-            stem = f"{len(self._compiled):03d}-{runefile.parent.name}"
+    def compile(self, runefile: Path, *flags: str) -> Compiled:
+        """`runec RUNEFILE FLAGS... -o RUNE`, once per distinct command."""
+        key = (runefile.resolve(), flags)
+        if key not in self._compiled:
+            stem = f"{len(self._compiled):03d}-{key[0].parent.name}"
             rune = self.scratch / f"{stem}.rune"
-            result = self._runec(stem, runefile, "-o", rune)
-            self._compiled[runefile] = Compiled(result, rune)
-        return self._compiled[runefile]
+            result = self._runec(stem, key[0], *flags, "-o", rune)
+            self._compiled[key] = Compiled(result, rune)
+        return self._compiled[key]
 
-    def run(self, rune: Path, files: list[Path] | tuple[Path, ...]) -> Result:
-        key = (rune, tuple(files))
+    def run(self, rune: Path, files: list[Path] | tuple[Path, ...], *flags: str) -> Result:
+        key = (rune, tuple(files), flags)
         if key not in self._runs:
-            self._runs[key] = run_tool("rune", "run", rune, *files, cwd=self.scratch)
+            self._runs[key] = run_tool("rune", "run", *flags, rune, *files, cwd=self.scratch)
         return self._runs[key]
 
     def _runec(self, stem: str, *args: str | Path) -> Result:

@@ -20,6 +20,7 @@ TIMEOUT_S = 300
 
 
 def main() -> None:
+    import rune.tools.compiler  # noqa: F401 - runec loads it lazily; the children share it
     from rune.tools.runec import main as runec_main
 
     for line in sys.stdin:

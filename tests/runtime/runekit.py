@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import wasmtime
-from rune.runtime.container import write_rune
+from rune.abi.container import write_rune
 
 PEER = Path("/work/shared/peer-suite/hotg-rune")
 SINE_MODEL = PEER / "examples/sine/sinemodel.tflite"

@@ -6,7 +6,8 @@ import json
 
 import pytest
 import wasmtime
-from rune.runtime.container import _custom_section, encode_manifest, read_rune, write_rune
+from rune.abi.container import _custom_section, read_rune, write_rune
+from rune.abi.manifest import encode as encode_manifest
 from rune.runtime.errors import RuneLoadError
 from runekit import double_manifest, double_rune, make_rune, module
 

@@ -82,10 +82,10 @@ def test_tflite_direct_buffers_are_the_interpreters_tensors(sine: TfliteHandler)
 
 
 def test_unknown_format_names_it() -> None:
-    spec = parse_manifest(sine_manifest("tensorflow-js")).models[0]
+    spec = parse_manifest(sine_manifest("tensorflow")).models[0]
     with pytest.raises(ModelError) as info:
         default_registry.create(spec, memoryview(b""))
-    assert 'no handler for model format "tensorflow-js"' in str(info.value)
+    assert 'no handler for model format "tensorflow"' in str(info.value)
     assert "tensorflow-lite" in str(info.value)
 
 

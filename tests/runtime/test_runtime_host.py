@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from rune.abi.container import write_rune
 from rune.runtime.capabilities import CapabilityRegistry, InputValue, default_registry
-from rune.runtime.container import write_rune
 from rune.runtime.errors import (
     CapabilityError,
     GuestMemoryError,
@@ -272,8 +272,8 @@ def test_memory_grow_is_refused() -> None:
 
 
 def test_unknown_model_format_at_load() -> None:
-    with pytest.raises(ModelError, match='no handler for model format "tensorflow-js"'):
-        Rune.load(sine_rune("tensorflow-js"))
+    with pytest.raises(ModelError, match='no handler for model format "tensorflow"'):
+        Rune.load(sine_rune("tensorflow"))
 
 
 def test_custom_handler_used_by_a_rune() -> None:

@@ -6,10 +6,10 @@ import numpy as np
 import onnx
 import pytest
 from onnx import TensorProto, helper
+from rune.abi.models.errors import ModelFormatError
+from rune.abi.models.onnx_format import read_onnx
 from rune.runtime.errors import ModelError
 from rune.runtime.host import Rune
-from rune.runtime.models.errors import ModelFormatError
-from rune.runtime.models.onnx_format import read_onnx
 from runekit import model_rune
 
 
@@ -73,7 +73,7 @@ def test_read_onnx_summary() -> None:
 
 
 def test_model_info_on_onnx(capsys, tmp_path) -> None:
-    from rune.tools.rune import main
+    from rune.runtime.cli import main
 
     path = tmp_path / "affine.onnx"
     path.write_bytes(affine_model("batch"))

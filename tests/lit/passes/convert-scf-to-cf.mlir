@@ -3,7 +3,7 @@
 // rune_run's own blocks and the manifest, is left as it was.
 // RUN: rune-opt %s --passes=convert-scf-to-cf | filecheck %s
 
-builtin.module attributes {rune.manifest = {abi_version = 1 : i64, name = "demo"}} {
+builtin.module attributes {rune.manifest = #rune.manifest<abi_version 1, name "demo", image "img", tensors [], capabilities [], models [], outputs [], stages [], memory #rune.memory_plan<strategy "naive", arena_bytes 32, naive_bytes 32, lower_bound_bytes 32, tensors []>>} {
   "memref.global"() <{sym_name = "rune.arena", type = memref<32xi8>, initial_value, sym_visibility = "private", alignment = 16 : i64}> : () -> ()
   func.func private @rune_capability_read(i32, i32, i32) -> i32
   func.func private @kernel.0.wrap(%in: memref<4xi32>, %out: memref<4xi32>) {
@@ -39,7 +39,7 @@ builtin.module attributes {rune.manifest = {abi_version = 1 : i64, name = "demo"
   }
 }
 
-// CHECK:      builtin.module attributes {rune.manifest = {abi_version = 1 : i64, name = "demo"}} {
+// CHECK:      builtin.module attributes {rune.manifest = #rune.manifest<abi_version 1, name "demo", image "img", tensors [], capabilities [], models [], outputs [], stages [], memory #rune.memory_plan<strategy "naive", arena_bytes 32, naive_bytes 32, lower_bound_bytes 32, tensors []>>} {
 // CHECK-NEXT:   "memref.global"() <{sym_name = "rune.arena", type = memref<32xi8>
 // CHECK-NEXT:   func.func private @rune_capability_read(i32, i32, i32) -> i32
 // CHECK-NEXT:   func.func private @kernel.0.wrap(%in: memref<4xi32>, %out: memref<4xi32>) {

@@ -6,7 +6,7 @@
 // tests/e2e/test_e2e_emit.py::test_rune_opt_finishes_a_lowered_loop.)
 // RUN: rune-opt %s --passes=convert-to-llvm | filecheck %s
 
-builtin.module attributes {rune.manifest = {abi_version = 1 : i64, name = "demo"}} {
+builtin.module attributes {rune.manifest = #rune.manifest<abi_version 1, name "demo", image "img", tensors [], capabilities [], models [], outputs [], stages [], memory #rune.memory_plan<strategy "naive", arena_bytes 32, naive_bytes 32, lower_bound_bytes 32, tensors []>>} {
   "memref.global"() <{sym_name = "rune.arena", type = memref<32xi8>, initial_value, sym_visibility = "private", alignment = 16 : i64}> : () -> ()
   func.func private @rune_capability_read(i32, i32, i32) -> i32
   func.func private @rune_output_write(i32, i32, i32, i32) -> i32
@@ -39,7 +39,7 @@ builtin.module attributes {rune.manifest = {abi_version = 1 : i64, name = "demo"
   }
 }
 
-// CHECK:      builtin.module attributes {rune.manifest = {abi_version = 1 : i64, name = "demo"}} {
+// CHECK:      builtin.module attributes {rune.manifest = #rune.manifest<abi_version 1, name "demo", image "img", tensors [], capabilities [], models [], outputs [], stages [], memory #rune.memory_plan<strategy "naive", arena_bytes 32, naive_bytes 32, lower_bound_bytes 32, tensors []>>} {
 // CHECK-NEXT:   llvm.mlir.global internal @rune.arena() {addr_space = 0 : i32, alignment = 16 : i64} : !llvm.array<32 x i8>
 // CHECK-NEXT:   llvm.func @rune_capability_read(i32, i32, i32) -> i32 attributes {wasm.import_module = "rune", wasm.import_name = "capability_read"}
 // CHECK-NEXT:   llvm.func @rune_output_write(i32, i32, i32, i32) -> i32 attributes {wasm.import_module = "rune", wasm.import_name = "output_write"}

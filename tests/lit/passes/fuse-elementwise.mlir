@@ -2,6 +2,8 @@
 // leave alone a producer with two users, and a consumer that does not read through loads only
 // (most_confident_indices).
 // RUN: rune-opt %s --passes=fuse-elementwise | filecheck %s
+// The printed chains parse back and lower-pipeline applies them on load, in order.
+// RUN: rune-opt %s --passes=fuse-elementwise | rune-opt --passes=lower-pipeline | filecheck %s --check-prefix=REPLAY
 
 builtin.module {
   rune.pipeline @p image "img" {
@@ -23,10 +25,18 @@ builtin.module {
 // CHECK:      %[[X:.*]] = rune.capability "x"
 // CHECK-NOT:  rune.proc_block "cast"
 // CHECK-NOT:  rune.proc_block "scale"
-// CHECK:      %[[B:.*]] = rune.proc_block "best" kernel "argmax" args {} fused [[{stage = "cast", kernel = "cast", args = {}, from = "i16", to = "f32"}, {stage = "scale", kernel = "affine", args = {scale = 2.000000e+00 : f64, offset = 1.000000e+00 : f64}, from = "f32", to = "f32"}]](%[[X]]) : (tensor<8xsi16>) -> (tensor<1xui32>)
+// CHECK:      %[[B:.*]] = rune.proc_block "best" kernel "argmax" args {} fused {{\[\[}}#rune.fused_step<stage "cast", kernel "cast", args {}, reads "i16", makes "f32">, #rune.fused_step<stage "scale", kernel "affine", args {scale = 2.000000e+00 : f64, offset = 1.000000e+00 : f64}, reads "f32", makes "f32">]](%[[X]]) : (tensor<8xsi16>) -> (tensor<1xui32>)
 // "twice" has two users (the output reads it twice): it stays.
 // CHECK:      rune.proc_block "twice" kernel "modulo"
-// CHECK:      rune.proc_block "words" kernel "label" args {wordlist = "a\0Ab\0Ac"} fused [[{stage = "wrap", kernel = "modulo", args = {modulus = 3.000000e+00 : f64}, from = "u32", to = "u32"}]](%[[B]])
+// CHECK:      rune.proc_block "words" kernel "label" args {wordlist = "a\0Ab\0Ac"} fused {{\[\[}}#rune.fused_step<stage "wrap", kernel "modulo", args {modulus = 3.000000e+00 : f64}, reads "u32", makes "u32">]](%[[B]])
 // most_confident_indices does not take fused inputs: "wrapped" stays a stage.
 // CHECK:      %[[W:.*]] = rune.proc_block "wrapped" kernel "modulo"
 // CHECK:      rune.proc_block "top" kernel "most_confident_indices" args {count = 1 : i64}(%[[W]])
+
+// REPLAY:      func.func private @kernel.0.best(%0: memref<8xi16>, %1: memref<1xi32>) {
+// REPLAY:        %[[L:.*]] = memref.load %0[%{{.*}}] : memref<8xi16>
+// REPLAY-NEXT:   %[[F:.*]] = arith.sitofp %[[L]] : i16 to f32
+// REPLAY-NEXT:   %[[S:.*]] = arith.constant 2.000000e+00 : f32
+// REPLAY-NEXT:   %[[O:.*]] = arith.constant 1.000000e+00 : f32
+// REPLAY-NEXT:   %[[M:.*]] = arith.mulf %[[F]], %[[S]] : f32
+// REPLAY-NEXT:   arith.addf %[[M]], %[[O]] : f32

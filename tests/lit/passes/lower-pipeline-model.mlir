@@ -13,8 +13,8 @@ builtin.module {
   }
 }
 
-// CHECK:      models = [{index = 0 : i64, name = "first", format = "tensorflow-lite", source = "first.tflite", inputs = [0 : i64], outputs = [2 : i64]}, {index = 1 : i64, name = "second", format = "onnx", source = "second.onnx", inputs = [2 : i64, 1 : i64], outputs = [3 : i64, 4 : i64]}]
-// CHECK-SAME: outputs = [{index = 0 : i64, name = "serial", kind = "serial", args = {}, inputs = [4 : i64]}]
+// CHECK:      models [#rune.manifest_model<index 0, name "first", format "tensorflow-lite", source "first.tflite", inputs [0], outputs [2]>, #rune.manifest_model<index 1, name "second", format "onnx", source "second.onnx", inputs [2, 1], outputs [3, 4]>]
+// CHECK-SAME: outputs [#rune.manifest_output<index 0, name "serial", kind "serial", args {}, inputs [4]>]
 
 // CHECK-LABEL: func.func @rune_run() -> i32 {
 // Capabilities 0 and 1: 4 and 48 bytes.

@@ -19,13 +19,13 @@ builtin.module {
 
 // The manifest: every edge a tensor (ids in definition order, host element-type names), indices
 // per kind, stages in schedule order.
-// CHECK:      builtin.module attributes {rune.manifest = {abi_version = 1 : i64, name = "demo", image = "runicos/base",
-// CHECK-SAME:   tensors = [{id = 0 : i64, element_type = "i32", dimensions = [2 : i64, 2 : i64]}, {id = 1 : i64, element_type = "i32", dimensions = [2 : i64, 2 : i64]}, {id = 2 : i64, element_type = "u8", dimensions = [3 : i64]}, {id = 3 : i64, element_type = "u8", dimensions = [3 : i64]}]
-// CHECK-SAME:   capabilities = [{index = 0 : i64, name = "raw", kind = "RAW", args = {length = 16 : i64}, outputs = [0 : i64]}, {index = 1 : i64, name = "bytes", kind = "RAW", args = {}, outputs = [2 : i64]}]
-// CHECK-SAME:   models = []
-// CHECK-SAME:   outputs = [{index = 0 : i64, name = "serial", kind = "serial", args = {}, inputs = [1 : i64, 3 : i64]}]
-// CHECK-SAME:   stages = [{name = "raw", inputs = [], outputs = [0 : i64], kind = "capability"}, {name = "wrap", inputs = [0 : i64], outputs = [1 : i64], kind = "proc-block", proc_block = "modulo"}, {name = "bytes", inputs = [], outputs = [2 : i64], kind = "capability"}, {name = "wrap_bytes", inputs = [2 : i64], outputs = [3 : i64], kind = "proc-block", proc_block = "modulo"}, {name = "serial", inputs = [1 : i64, 3 : i64], outputs = [], kind = "out"}]
-// CHECK-SAME:   memory = {{{.*}}arena_bytes = [[ARENA:[0-9]+]] : i64
+// CHECK:      builtin.module attributes {rune.manifest = #rune.manifest<abi_version 1, name "demo", image "runicos/base",
+// CHECK-SAME:   tensors [#rune.manifest_tensor<id 0, element_type "i32", dimensions [2, 2]>, #rune.manifest_tensor<id 1, element_type "i32", dimensions [2, 2]>, #rune.manifest_tensor<id 2, element_type "u8", dimensions [3]>, #rune.manifest_tensor<id 3, element_type "u8", dimensions [3]>]
+// CHECK-SAME:   capabilities [#rune.manifest_capability<index 0, name "raw", kind "RAW", args {length = 16 : i64}, outputs [0]>, #rune.manifest_capability<index 1, name "bytes", kind "RAW", args {}, outputs [2]>]
+// CHECK-SAME:   models []
+// CHECK-SAME:   outputs [#rune.manifest_output<index 0, name "serial", kind "serial", args {}, inputs [1, 3]>]
+// CHECK-SAME:   stages [#rune.manifest_stage<name "raw", inputs [], outputs [0], kind "capability">, #rune.manifest_stage<name "wrap", inputs [0], outputs [1], kind "proc-block", proc_block "modulo">, #rune.manifest_stage<name "bytes", inputs [], outputs [2], kind "capability">, #rune.manifest_stage<name "wrap_bytes", inputs [2], outputs [3], kind "proc-block", proc_block "modulo">, #rune.manifest_stage<name "serial", inputs [1, 3], outputs [], kind "out">]
+// CHECK-SAME:   memory #rune.memory_plan<{{.*}}arena_bytes [[ARENA:[0-9]+]],
 
 // Left alone.
 // CHECK:      func.func @helper(%a: i32) -> i32 {
@@ -41,12 +41,11 @@ builtin.module {
 // One static, 16-byte aligned buffer holds every tensor.
 // CHECK:      "memref.global"() <{sym_name = "rune.arena", type = memref<[[ARENA]]xi8>, initial_value, sym_visibility = "private", alignment = 16 : i64}> : () -> ()
 
-// The host imports (docs/abi.md): all take and return i32.
+// The host imports it calls (docs/abi.md): all take and return i32. No model, no model import
+// (lower-pipeline-model.mlir shows them).
 // CHECK-DAG:  func.func private @[[READ:rune_capability_read]](i32, i32, i32) -> i32
-// CHECK-DAG:  func.func private @[[SET:rune_model_set_input]](i32, i32, i32, i32) -> i32
-// CHECK-DAG:  func.func private @[[INVOKE:rune_model_invoke]](i32) -> i32
-// CHECK-DAG:  func.func private @[[GET:rune_model_get_output]](i32, i32, i32, i32) -> i32
 // CHECK-DAG:  func.func private @[[WRITE:rune_output_write]](i32, i32, i32, i32) -> i32
+// CHECK-NOT:  rune_model_
 
 // One private kernel per proc block over flat buffers; integer signedness picks the op.
 // CHECK:      func.func private @kernel.0.wrap(%0: memref<4xi32>, %1: memref<4xi32>) {

@@ -1,4 +1,4 @@
-"""Tests for rune.runtime.models.tflite_format (pure-Python .tflite reader/verifier)."""
+"""Tests for rune.abi.models.tflite_format (pure-Python .tflite reader/verifier)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from rune.runtime.models.errors import ModelFormatError
-from rune.runtime.models.tflite_format import (
+from rune.abi.models.errors import ModelFormatError
+from rune.abi.models.tflite_format import (
     BUILTIN_OPERATORS,
     ELEMENT_TYPES,
     Quantization,
@@ -249,7 +249,7 @@ def test_accepts_bytearray_and_memoryview() -> None:
 
 def test_module_does_not_import_an_ml_runtime() -> None:
     code = (
-        "import sys, rune.runtime.models.tflite_format\n"
+        "import sys, rune.abi.models.tflite_format\n"
         "bad = [m for m in sys.modules if m.split('.')[0] in "
         "('ai_edge_litert', 'tensorflow', 'tflite_runtime', 'flatbuffers', 'numpy')]\n"
         "assert not bad, bad\n"

@@ -1,0 +1,58 @@
+"""affine and standardize: the scale-and-shift steps of every preprocessing chain.
+
+Both are elementwise, so fuse-elementwise folds them into their consumer, and fold-affine merges
+consecutive ones into a single multiply-add.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from rune.ir.kernel_builder import KernelBuilder, Scalar
+from rune.kernels.base import (
+    ArgSpec,
+    ArgValue,
+    ElementwiseProcBlock,
+    ProcBlockError,
+    TensorSig,
+)
+
+FLOATS = ("f32", "f64")
+
+
+class Affine(ElementwiseProcBlock):
+    name = "affine"
+    summary = "x * scale + offset for every element (two roundings, no fused multiply-add)"
+    origin = "new in this compiler"
+    element_types = FLOATS
+    arg_specs = (
+        ArgSpec("scale", float, default=1.0, doc="the factor"),
+        ArgSpec("offset", float, default=0.0, doc="added after scaling"),
+    )
+
+    def scalar(self, builder: KernelBuilder, value: Scalar, args: Mapping[str, ArgValue]) -> Scalar:
+        scale = builder.constant(float(args["scale"]), value.element)  # type: ignore[arg-type]
+        offset = builder.constant(float(args["offset"]), value.element)  # type: ignore[arg-type]
+        return builder.add(builder.mul(value, scale), offset)
+
+
+class Standardize(ElementwiseProcBlock):
+    name = "standardize"
+    summary = "(x - mean) / std for every element"
+    origin = "new in this compiler"
+    element_types = FLOATS
+    arg_specs = (
+        ArgSpec("mean", float, default=0.0, doc="subtracted first"),
+        ArgSpec("std", float, default=1.0, doc="the divisor; must be positive"),
+    )
+
+    def check(self, inputs: Sequence[TensorSig], outputs: Sequence[TensorSig],
+              args: Mapping[str, ArgValue]) -> None:
+        super().check(inputs, outputs, args)
+        if not float(args["std"]) > 0:  # type: ignore[arg-type]
+            raise ProcBlockError(f"standardize needs a positive `std`, got {args['std']}")
+
+    def scalar(self, builder: KernelBuilder, value: Scalar, args: Mapping[str, ArgValue]) -> Scalar:
+        mean = builder.constant(float(args["mean"]), value.element)  # type: ignore[arg-type]
+        std = builder.constant(float(args["std"]), value.element)  # type: ignore[arg-type]
+        return builder.div(builder.sub(value, mean), std)

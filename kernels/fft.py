@@ -1,0 +1,244 @@
+"""fft: the original's microspeech spectrogram, i16 audio -> u32 [1, 1960] (49 frames x 40 mels).
+
+What the original (sonogram + mel crates) computed, reproduced bit for bit:
+frames of `bins` samples every trunc(bins * (1 - window_overlap)) samples, 49 of them picked by an
+f32 counter; each zero-padded to a power of two, Hann-windowed (cos(2 pi n / (N-1)) from libm's
+cosf), radix-2 FFT in f32 with libm's twiddles, |X|^2 in f32; 241 spectrogram rows taking FFT bin
+trunc(f32(y / 241) * N/2); 40 triangular mel filters (f64, summed in row order); sqrt in f64;
+trunc(65536 (v - min) / (max - min)) over the whole matrix. Everything that depends only on the
+arguments (window, twiddles, frame starts, row-to-bin map, filters) is a compile-time table.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from rune.ir.kernel_builder import Buffer, KernelBuilder, Scalar
+from rune.kernels._audio_fft import FftTables, fft_in_place_lanes, fft_tables
+from rune.kernels._audio_libm import cosf, sinf
+from rune.kernels.base import ArgSpec, ArgValue, ProcBlock, ProcBlockError, TensorSig
+from xdsl.ir import SSAValue
+
+FRAMES = 49    # spectrogram width, fixed in the original
+ROWS = 241     # spectrogram height, fixed in the original
+FILTERS = 40   # mel filters, fixed in the original
+LANES = 4      # frames whose filterbank sums run side by side (two f64x2 vectors)
+OUTPUT_SHAPE = (1, FRAMES * FILTERS)
+_F32_PI = np.float32(math.pi)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything the kernel needs that the arguments and input length decide."""
+
+    fft_size: int
+    frame_starts: np.ndarray   # first sample of each of the 49 frames
+    frame_lengths: np.ndarray  # samples of each frame that come from the input (the rest are 0)
+    row_bins: np.ndarray       # FFT bin behind each of the 241 spectrogram rows
+
+
+def plan(samples: int, bins: int, overlap: float) -> Plan:
+    """Frame the input as the original did, or say why its arguments cannot work."""
+    overlap32 = np.float32(overlap)
+    if not 0.0 <= overlap32 < 1.0:
+        raise ProcBlockError(f"fft needs 0 <= window_overlap < 1, got {overlap}")
+    step = int(np.float32(bins) * (np.float32(1.0) - overlap32))
+    if step < 1:
+        raise ProcBlockError(
+            f"fft: bins={bins} with window_overlap={overlap} gives a hop of 0 samples")
+    # The original's two stepping loops in closed form: O(1) for any input length.
+    padded = step * max(0, -(-(samples - bins) // step))  # first hop with padded + bins >= samples
+    padded = padded + bins if padded != samples else samples
+    chunks = (padded - bins) // step + 1 if padded >= bins else 0
+    if chunks * step == padded:
+        chunks -= 1
+    # The original advanced an f32 counter by chunks/49 and took one frame per step.
+    ratio = np.float32(np.float32(chunks) / np.float32(FRAMES))
+    counter, starts = np.float32(0.0), []
+    while counter < np.float32(chunks) and len(starts) < FRAMES:
+        starts.append(int(counter) * step)
+        counter = np.float32(counter + ratio)
+    if len(starts) < FRAMES:
+        raise ProcBlockError(
+            f"fft: {samples} samples with bins={bins} give only {len(starts)} of the "
+            f"{FRAMES} frames the spectrogram needs")
+    fft_size = 2
+    while fft_size < bins:
+        fft_size *= 2
+    frame_starts = np.array(starts, dtype=np.int64)
+    half = np.float32(fft_size * 0.5)
+    rows = np.arange(ROWS, dtype=np.float32) / np.float32(ROWS)
+    return Plan(
+        fft_size,
+        frame_starts,
+        np.minimum(bins, samples - frame_starts),
+        (rows * half).astype(np.int64),
+    )
+
+
+def hann_window(size: int) -> np.ndarray:
+    """sonogram's hann_function: 0.5 (1 - cosf(2 pi n / (size - 1))), all in f32."""
+    n = np.arange(size, dtype=np.float32)
+    angle = (np.float32(2.0) * _F32_PI * n) / np.float32(size - 1)
+    return (np.float32(0.5) * (np.float32(1.0) - cosf(angle))).astype(np.float32)
+
+
+def sonogram_twiddles(n: np.ndarray, m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """sonogram's omega(n, -m): cosf/sinf of (2 pi (-m)) / n in f32, m absolute (not m mod n)."""
+    angle = (np.float32(2.0) * _F32_PI * (-m.astype(np.float32))) / n.astype(np.float32)
+    return cosf(angle), sinf(angle)
+
+
+def mel_filters() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The mel crate's 40 x 241 matrix for 16 kHz, window 480: (row, weight, offsets) where filter
+    r owns entries offsets[r]:offsets[r+1]. Edges are mels linspaced from the Rayleigh frequency
+    (16000/480) to Nyquist, mapped to rows by floor(hz / 8000 * 241); the last edge computes to
+    241.00000000000006, so filter 39 is 30 rows wide."""
+    def mel(hz: float) -> float:
+        return 2595.0 * math.log10(1.0 + hz / 700.0)
+
+    def hertz(m: float) -> float:
+        return 700.0 * (math.pow(10.0, m / 2595.0) - 1.0)
+
+    low, high = mel(16000 / 480), mel(8000.0)
+    step = (high - low) / (FILTERS + 2 - 1)
+    edges = [low + step * i for i in range(FILTERS + 2)]
+    rows, weights, offsets = [], [], [0]
+    for r in range(FILTERS):
+        start = math.floor(hertz(edges[r]) / 8000.0 * ROWS)
+        end = math.floor(hertz(edges[r + 2]) / 8000.0 * ROWS)
+        width = max(end - start, 1)
+        for k in range(width):
+            if start + k < ROWS:
+                rows.append(start + k)
+                weights.append((1.0 - abs((k - (width - 1) / 2.0) / (width / 2.0))) / width)
+        offsets.append(len(rows))
+    return np.array(rows), np.array(weights), np.array(offsets)
+
+
+class Fft(ProcBlock):
+    name = "fft"
+    summary = "microspeech spectrogram: i16 audio -> u32[1, 1960], 49 frames x 40 mel bins"
+    arg_specs = (
+        ArgSpec("sample_rate", int, default=16000, minimum=1,
+                doc="accepted as the original did; its filters always assume 16 kHz"),
+        ArgSpec("bins", int, default=480, minimum=1, maximum=1 << 16,
+                doc="samples per frame (zero-padded to a power of two for the FFT)"),
+        ArgSpec("window_overlap", float, default=0.6666667, minimum=0.0,
+                doc="fraction of a frame shared with the next; in [0, 1)"),
+        ArgSpec("precision", str, default="exact", choices=("exact", "relaxed"),
+                doc="relaxed: the filterbank, sqrt and scaling in f32 instead of the "
+                "original's f64 (runec --precision=relaxed)"),
+    )
+
+    def check(self, inputs: Sequence[TensorSig], outputs: Sequence[TensorSig],
+              args: Mapping[str, ArgValue]) -> None:
+        if len(inputs) != 1 or len(outputs) != 1:
+            raise ProcBlockError(
+                f"fft takes 1 input and gives 1 output, not {len(inputs)} and {len(outputs)}")
+        (source,), (result,) = inputs, outputs
+        if source.element != "i16":
+            raise ProcBlockError(f"fft takes i16 audio samples, not {source.element}")
+        if result.element != "u32" or tuple(result.shape) != OUTPUT_SHAPE:
+            raise ProcBlockError(
+                f"fft gives u32[1, 1960] (49 frames x 40 mel bins), not "
+                f"{result.element}[{', '.join(map(str, result.shape))}]")
+        count = math.prod(source.shape)
+        if count < 1:
+            raise ProcBlockError("fft needs at least one audio sample")
+        plan(count, int(args["bins"]), float(args["window_overlap"]))  # type: ignore[arg-type]
+
+    def build(self, builder: KernelBuilder, inputs: Sequence[Buffer], outputs: Sequence[Buffer],
+              args: Mapping[str, ArgValue]) -> None:
+        b = builder
+        (audio,), (result,) = inputs, outputs
+        p = plan(audio.count, int(args["bins"]), float(args["window_overlap"]))  # type: ignore[arg-type]
+        tables = fft_tables(b, p.fft_size, sonogram_twiddles)
+        window = b.table("window", hann_window(p.fft_size), "f32")
+        spare = -FRAMES % LANES  # the last group repeats the last frame in its spare lanes
+        starts = b.table("frame_starts", np.append(p.frame_starts, [p.frame_starts[-1]] * spare),
+                         "i32")
+        lengths = b.table("frame_lengths",
+                          np.append(p.frame_lengths, [p.frame_lengths[-1]] * spare), "i32")
+        rows, weights, offsets = mel_filters()
+        filter_bins = b.table("filter_bins", p.row_bins[rows], "i32")
+        real = "f32" if args["precision"] == "relaxed" else "f64"
+        filter_weights = b.table("filter_weights", weights, real)
+        filter_offsets = b.table("filter_offsets", offsets, "i32")
+        # Four frames at a time, interleaved ([element][lane]): one FFT over all four, |X|^2
+        # of the bins the rows read ([bin][lane]), then the filterbank for all four.
+        re = b.state("re", p.fft_size * LANES, "f32")
+        im = b.state("im", p.fft_size * LANES, "f32")
+        groups = -(-FRAMES // LANES)
+        used_bins = int(p.row_bins[rows].max()) + 1
+        powers = b.state("powers", used_bins * LANES, "f32")
+        mels = b.state("mels", groups * LANES * FILTERS, real)
+
+        with b.loop(groups) as group:
+            with b.loop(LANES) as lane:
+                frame = b.add_index(b.mul_index(group, LANES), lane)
+                _load_frame(b, audio, tables, window, re, im, b.load(starts, frame),
+                            b.load(lengths, frame), lane)
+            fft_in_place_lanes(b, tables, re, im, LANES)
+            with b.loop(used_bins * LANES) as j:
+                xr, xi = b.load(re, j), b.load(im, j)
+                b.store(b.add(b.mul(xr, xr), b.mul(xi, xi)), powers, j)
+            _filterbank(b, powers, group, filter_bins, filter_weights, filter_offsets, mels, real)
+        _normalise(b, mels, result)
+
+
+def _filterbank(b: KernelBuilder, powers: Buffer, group: SSAValue, filter_bins: Buffer,
+                filter_weights: Buffer, filter_offsets: Buffer, mels: Buffer, real: str) -> None:
+    """sqrt(sum over the filter's rows, in row order, of weight * power) in `real` (f64 as the
+    original; f32 when relaxed) for the group's
+    LANES frames: one accumulator per frame, each summing exactly as a single frame would, the
+    frames' chains side by side (SIMD across frames; no wait on a single f64 add chain)."""
+    frames = [b.add_index(b.mul_index(group, LANES), lane) for lane in range(LANES)]
+    with b.loop(FILTERS) as filter_:
+        first = b.to_index(b.load(filter_offsets, filter_))
+        last = b.to_index(b.load(filter_offsets, b.add_index(filter_, 1)))
+
+        def accumulate(k, acc: list[Scalar]) -> list[Scalar]:
+            row = b.mul_index(b.to_index(b.load(filter_bins, k)), LANES)
+            weight = b.load(filter_weights, k)
+            values = [b.convert(b.load(powers, b.add_index(row, lane)), real)
+                      for lane in range(LANES)]
+            return [b.add(a, b.mul(weight, v)) for a, v in zip(acc, values, strict=True)]
+
+        totals = b.fold(last, [b.constant(0.0, real)] * LANES, accumulate, lower=first)
+        for frame, total in zip(frames, totals, strict=True):
+            b.store(b.sqrt(total), mels, b.add_index(b.mul_index(frame, FILTERS), filter_))
+
+
+def _load_frame(b: KernelBuilder, audio: Buffer, tables: FftTables, window: Buffer, re: Buffer,
+                im: Buffer, start: Scalar, length: Scalar, lane: SSAValue) -> None:
+    """Window the frame (input samples, then zeros) into lane `lane` of re/im, in bit-reversed
+    order."""
+    with b.loop(tables.size) as i:
+        present = b.compare("lt", b.from_index(i), length)
+        (sample,) = b.if_else(
+            present,
+            lambda: [b.convert(b.load(audio, b.add_index(b.to_index(start), i)), "f32")],
+            lambda: [b.constant(0.0, "f32")],
+        )
+        target = b.add_index(b.mul_index(b.to_index(b.load(tables.reversal, i)), LANES), lane)
+        b.store(b.mul(sample, b.load(window, i)), re, target)
+        b.store(b.constant(0.0, "f32"), im, target)
+
+
+def _normalise(b: KernelBuilder, mels: Buffer, result: Buffer) -> None:
+    """trunc(65536 (v - min) / (max - min)) as u32 over the first result.count values (the
+    rest are the spare frames of the last group)."""
+    real = mels.element
+    low, high = b.fold(
+        result.count,
+        [b.constant(math.inf, real), b.constant(-math.inf, real)],
+        lambda i, acc: [b.minimum(acc[0], b.load(mels, i)), b.maximum(acc[1], b.load(mels, i))],
+    )
+    span = b.sub(high, low)
+    with b.loop(result.count) as i:
+        scaled = b.div(b.mul(b.constant(65536.0, real), b.sub(b.load(mels, i), low)), span)
+        b.store(b.convert(scaled, "u32"), result, i)

@@ -1,0 +1,123 @@
+"""normalize: (x - min) / (max - min) with one min and max over the whole tensor."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from rune.ir.kernel_builder import Buffer, KernelBuilder, Scalar
+from rune.kernels._numeric_checks import (
+    NUMERIC_TYPES,
+    expect_arity,
+    expect_element,
+    expect_same,
+)
+from rune.kernels.base import ArgValue, ProcBlock, TensorSig
+from xdsl.ir import SSAValue
+
+UNSIGNED_OF = {"i8": "u8", "i16": "u16", "i32": "u32", "i64": "u64"}
+
+
+class Normalize(ProcBlock):
+    name = "normalize"
+    accepts_fused_inputs = True  # reads its input only through builder.load
+    summary = "fit the tensor to [0, 1] with its global min and max; unchanged when they are equal"
+
+    def check(self, inputs: Sequence[TensorSig], outputs: Sequence[TensorSig],
+              args: Mapping[str, ArgValue]) -> None:
+        expect_arity(self.name, inputs, outputs, 1, 1)
+        expect_element(self.name, "input", inputs[0], NUMERIC_TYPES)
+        expect_same(self.name, inputs[0], outputs[0])
+
+    def build(self, builder: KernelBuilder, inputs: Sequence[Buffer], outputs: Sequence[Buffer],
+              args: Mapping[str, ArgValue]) -> None:
+        (source,), (result,) = inputs, outputs
+        if source.count == 0:
+            return
+        low, high = _min_max(builder, source)
+        # Rust's `min != max` is true for NaN bounds (only a NaN first element makes them NaN).
+        differ = builder.negate_bool(builder.compare("eq", low, high))
+        with builder.loop(source.count) as i:
+            value = builder.load(source, i)
+            fitted = _fit(builder, value, low, high)
+            builder.store(builder.select(differ, fitted, value), result, i)
+
+
+def _min_max(builder: KernelBuilder, source: Buffer) -> tuple[Scalar, Scalar]:
+    """The original's fold: both bounds start at element 0 and move only on a strict `<`,
+    so a NaN after the first element never becomes a bound."""
+    if source.element in ("f32", "f64"):
+        return _float_min_max(builder, source)
+    return _ordered_min_max(builder, source)
+
+
+def _float_min_max(builder: KernelBuilder, source: Buffer) -> tuple[Scalar, Scalar]:
+    """The same bounds as the fold, computed so that LLVM vectorises the scan: NaN elements
+    become +inf (for the min) and -inf (for the max) and the bounds are IEEE minimum/maximum.
+    Two cases still need the fold's own rules: a NaN first element makes both bounds NaN, and a
+    bound equal to zero is the first zero in order (minimum prefers -0 to +0; the fold keeps
+    whichever zero came first)."""
+    first = builder.load(source, builder.index(0))
+    positive = builder.constant(float("inf"), source.element)
+    negative = builder.constant(float("-inf"), source.element)
+
+    def step(i: SSAValue, carried: list[Scalar]) -> list[Scalar]:
+        low, high = carried
+        value = builder.load(source, i)
+        nan = builder.is_nan(value)
+        return [builder.minimum(low, builder.select(nan, positive, value)),
+                builder.maximum(high, builder.select(nan, negative, value))]
+
+    start = builder.select(builder.is_nan(first), positive, first)
+    low, high = builder.fold(source.count, [start, start], step, lower=1)
+    zero = builder.constant(0.0, source.element)
+    low, high = (
+        builder.if_else(builder.compare("eq", bound, zero),
+                        lambda: [_first_zero(builder, source)], lambda b=bound: [b])[0]
+        for bound in (low, high)
+    )
+    nan_first = builder.is_nan(first)
+    return builder.select(nan_first, first, low), builder.select(nan_first, first, high)
+
+
+def _first_zero(builder: KernelBuilder, source: Buffer) -> Scalar:
+    """The first element equal to zero (+0 or -0), scanning from the start; called only when a
+    bound is zero, so one exists."""
+    zero = builder.constant(0.0, source.element)
+
+    def step(i: SSAValue, carried: list[Scalar]) -> list[Scalar]:
+        (found,) = carried
+        value = builder.load(source, i)
+        take = builder.bool_and(builder.compare("eq", value, zero),
+                                builder.is_nan(found))
+        return [builder.select(take, value, found)]
+
+    nan = builder.constant(float("nan"), source.element)
+    return builder.fold(source.count, [nan], step)[0]
+
+
+def _ordered_min_max(builder: KernelBuilder, source: Buffer) -> tuple[Scalar, Scalar]:
+    first = builder.load(source, builder.index(0))
+
+    def step(i: SSAValue, carried: list[Scalar]) -> list[Scalar]:
+        low, high = carried
+        value = builder.load(source, i)
+        return [builder.select(builder.compare("lt", value, low), value, low),
+                builder.select(builder.compare("lt", high, value), value, high)]
+
+    low, high = builder.fold(source.count, [first, first], step, lower=1)
+    return low, high
+
+
+def _fit(builder: KernelBuilder, value: Scalar, low: Scalar, high: Scalar) -> Scalar:
+    """(value - low) / (high - low). Integers use the exact difference (read as unsigned, it
+    never overflows), so the result is 1 at the maximum and 0 elsewhere, as in the original
+    whenever its own subtraction does not overflow."""
+    if value.is_float:
+        return builder.div(builder.sub(value, low), builder.sub(high, low))
+    unsigned = UNSIGNED_OF.get(value.element, value.element)
+    offset = builder.convert(builder.sub(value, low), unsigned)
+    span = builder.convert(builder.sub(high, low), unsigned)
+    # Select a safe divisor: this runs for every element, even when low == high.
+    one = builder.constant(1, unsigned)
+    safe = builder.select(builder.compare("eq", span, builder.constant(0, unsigned)), one, span)
+    return builder.convert(builder.div(offset, safe), value.element)

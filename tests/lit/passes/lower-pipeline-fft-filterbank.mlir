@@ -1,0 +1,100 @@
+// fft works on four frames at once, interleaved ([element][lane]: element i of lane l at
+// 4i + l; 49 frames padded to 52, the spare lanes repeating frame 48): each frame is windowed
+// into its lane, then one FFT runs over all four, each butterfly loop running over
+// j = offset * 4 + lane so that every data access is contiguous in j (the twiddle is butterfly
+// j >> 2's) and LLVM vectorises it across frames; |X|^2 of the 255 bins the rows read is
+// one contiguous [bin][lane] loop; then for each of the 40 filters one loop carries the four
+// frames' f64 sums, each adding weight * f64(power) in the filter's row order exactly as a single
+// frame did. Every lane's arithmetic is the single frame's, so the golden vectors still match
+// bit for bit.
+// RUN: rune-opt %s --passes=lower-pipeline | filecheck %s
+
+builtin.module {
+  rune.pipeline @demo image "runicos/base" {
+    %0 = rune.capability "audio" kind "SOUND" args {hz = 16000 : i64} : tensor<1x16000xsi16>
+    %1 = rune.proc_block "fft" kernel "fft" args {} (%0) : (tensor<1x16000xsi16>) -> (tensor<1x1960xui32>)
+    rune.output "serial" kind "serial" args {}(%1) : (tensor<1x1960xui32>)
+  }
+}
+
+// 9 stages x 256 butterflies of twiddles; 52 frame starts; 512 x 4 lanes of re, im.
+// CHECK: "memref.global"() <{sym_name = "kernel.0.fft.fft_cos.{{[0-9]+}}", type = memref<2304xf32>
+// CHECK: "memref.global"() <{sym_name = "kernel.0.fft.frame_starts.{{[0-9]+}}", type = memref<52xi32>, initial_value = dense<[0, 318,
+// CHECK-SAME: 15264, 15264, 15264, 15264]>
+// CHECK: "memref.global"() <{sym_name = "kernel.0.fft.re.{{[0-9]+}}", type = memref<2048xf32>
+// CHECK: "memref.global"() <{sym_name = "kernel.0.fft.im.{{[0-9]+}}", type = memref<2048xf32>
+// CHECK: "memref.global"() <{sym_name = "kernel.0.fft.powers.{{[0-9]+}}", type = memref<1020xf32>
+// CHECK: "memref.global"() <{sym_name = "kernel.0.fft.mels.{{[0-9]+}}", type = memref<2080xf64>
+
+// 13 groups; each lane's frame goes to re[4 * reversal[i] + lane].
+// CHECK:      %[[GROUPS:.*]] = arith.constant 13 : index
+// CHECK:      scf.for %[[GROUP:.*]] = %{{.*}} to %[[GROUPS]] step %{{.*}} {
+// CHECK:        scf.for %[[LANE:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
+// CHECK:            %[[R:.*]] = memref.load %{{.*}}[%{{.*}}] : memref<512xi32>
+// CHECK-NEXT:       %[[REV:.*]] = arith.index_cast %[[R]] : i32 to index
+// CHECK-NEXT:       %[[FOUR:.*]] = arith.constant 4 : index
+// CHECK-NEXT:       %[[AT:.*]] = arith.muli %[[REV]], %[[FOUR]] : index
+// CHECK-NEXT:       %[[SLOT:.*]] = arith.addi %[[AT]], %[[LANE]] : index
+// CHECK:            memref.store %{{.*}}, %[[RE:.*]][%[[SLOT]]] : memref<2048xf32>
+
+// Stage 1: 256 segments; in each, j over 1 butterfly x 4 lanes, the lower half 4 further on.
+// CHECK:        %[[SEGMENTS:.*]] = arith.constant 256 : index
+// CHECK:        scf.for %[[SEG:.*]] = %{{.*}} to %[[SEGMENTS]] step %{{.*}} {
+// CHECK:          scf.for %[[J:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
+// CHECK-NEXT:       %[[UP:.*]] = arith.addi %{{.*}}, %[[J]] : index
+// CHECK-NEXT:       %[[HALF:.*]] = arith.constant 4 : index
+// CHECK-NEXT:       %[[LOW:.*]] = arith.addi %[[UP]], %[[HALF]] : index
+// CHECK-NEXT:       %[[JI:.*]] = arith.index_cast %[[J]] : index to i32
+// CHECK-NEXT:       %[[TWO:.*]] = arith.constant 2 : i32
+// CHECK-NEXT:       %[[BF:.*]] = arith.shrsi %[[JI]], %[[TWO]] : i32
+// CHECK-NEXT:       %[[BFI:.*]] = arith.index_cast %[[BF]] : i32 to index
+// CHECK-NEXT:       %[[TW:.*]] = arith.addi %{{.*}}, %[[BFI]] : index
+// CHECK-NEXT:       %[[C:.*]] = memref.load %{{.*}}[%[[TW]]] : memref<2304xf32>
+// CHECK-NEXT:       %[[S:.*]] = memref.load %{{.*}}[%[[TW]]] : memref<2304xf32>
+// CHECK-NEXT:       %[[XR:.*]] = memref.load %[[RE]][%[[LOW]]] : memref<2048xf32>
+// CHECK-NEXT:       %[[XI:.*]] = memref.load %[[IM:.*]][%[[LOW]]] : memref<2048xf32>
+// CHECK-NEXT:       %[[CXR:.*]] = arith.mulf %[[C]], %[[XR]] : f32
+// CHECK-NEXT:       %[[SXI:.*]] = arith.mulf %[[S]], %[[XI]] : f32
+// CHECK-NEXT:       %[[TR:.*]] = arith.subf %[[CXR]], %[[SXI]] : f32
+// CHECK:            memref.store %{{.*}}, %[[RE]][%[[UP]]] : memref<2048xf32>
+// CHECK:            memref.store %{{.*}}, %[[IM]][%[[LOW]]] : memref<2048xf32>
+
+// |X|^2, contiguous over [bin][lane].
+// CHECK:      %[[BINS:.*]] = arith.constant 1020 : index
+// CHECK:      scf.for %[[B:.*]] = %{{.*}} to %[[BINS]] step %{{.*}} {
+// CHECK-NEXT:   %[[PR:.*]] = memref.load %[[RE]][%[[B]]] : memref<2048xf32>
+// CHECK-NEXT:   %[[PI:.*]] = memref.load %[[IM]][%[[B]]] : memref<2048xf32>
+// CHECK-NEXT:   %[[RR:.*]] = arith.mulf %[[PR]], %[[PR]] : f32
+// CHECK-NEXT:   %[[II:.*]] = arith.mulf %[[PI]], %[[PI]] : f32
+// CHECK-NEXT:   %[[SUM:.*]] = arith.addf %[[RR]], %[[II]] : f32
+// CHECK-NEXT:   memref.store %[[SUM]], %[[POWERS:.*]][%[[B]]] : memref<1020xf32>
+
+// The filterbank: four sums carried by one loop over the filter's rows.
+// CHECK:        scf.for %[[FILTER:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
+// CHECK:          %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} = scf.for %[[K:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[A0:.*]] = %[[Z:.*]], %[[A1:.*]] = %[[Z]], %[[A2:.*]] = %[[Z]], %[[A3:.*]] = %[[Z]]) -> (f64, f64, f64, f64) {
+// CHECK:            %[[W:.*]] = memref.load %{{.*}}[%[[K]]] : memref<463xf64>
+// CHECK:            %[[L0:.*]] = memref.load %[[POWERS]][%{{.*}}] : memref<1020xf32>
+// CHECK-NEXT:       %[[V0:.*]] = arith.extf %[[L0]] : f32 to f64
+// CHECK:            %[[L1:.*]] = memref.load %[[POWERS]][%{{.*}}] : memref<1020xf32>
+// CHECK-NEXT:       %[[V1:.*]] = arith.extf %[[L1]] : f32 to f64
+// CHECK:            %[[L2:.*]] = memref.load %[[POWERS]][%{{.*}}] : memref<1020xf32>
+// CHECK-NEXT:       %[[V2:.*]] = arith.extf %[[L2]] : f32 to f64
+// CHECK:            %[[L3:.*]] = memref.load %[[POWERS]][%{{.*}}] : memref<1020xf32>
+// CHECK-NEXT:       %[[V3:.*]] = arith.extf %[[L3]] : f32 to f64
+// CHECK-NEXT:       %[[M0:.*]] = arith.mulf %[[W]], %[[V0]] : f64
+// CHECK-NEXT:       %[[S0:.*]] = arith.addf %[[A0]], %[[M0]] : f64
+// CHECK-NEXT:       %[[M1:.*]] = arith.mulf %[[W]], %[[V1]] : f64
+// CHECK-NEXT:       %[[S1:.*]] = arith.addf %[[A1]], %[[M1]] : f64
+// CHECK-NEXT:       %[[M2:.*]] = arith.mulf %[[W]], %[[V2]] : f64
+// CHECK-NEXT:       %[[S2:.*]] = arith.addf %[[A2]], %[[M2]] : f64
+// CHECK-NEXT:       %[[M3:.*]] = arith.mulf %[[W]], %[[V3]] : f64
+// CHECK-NEXT:       %[[S3:.*]] = arith.addf %[[A3]], %[[M3]] : f64
+// CHECK-NEXT:       scf.yield %[[S0]], %[[S1]], %[[S2]], %[[S3]] : f64, f64, f64, f64
+// CHECK:          math.sqrt
+// CHECK:          math.sqrt
+// CHECK:          math.sqrt
+// CHECK:          math.sqrt
+
+// Normalisation reads only the 1960 real values, not the spare frames'.
+// CHECK:      %[[COUNT:.*]] = arith.constant 1960 : index
+// CHECK:      scf.for %{{.*}} = %{{.*}} to %[[COUNT]] step %{{.*}} iter_args

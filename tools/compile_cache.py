@@ -1,0 +1,194 @@
+"""A content-addressed on-disk cache of compiled runes, so a cold `runec` skips the compiler.
+
+The key is the SHA-256 of everything the output depends on: the compiler itself (every source
+file of the `rune` packages, and the versions of the libraries that generate code), the request
+(emit kind, target, optimisation level, pass pipeline, profiling, precision, how models
+run), the Runefile's bytes and folder, and the bytes of every file or folder the Runefile names
+(models, resources, representative data). Nothing else is read by the compiler, so equal
+keys give equal output; a Runefile naming a custom proc block (a Python module, which may import
+anything) is never cached. A hit needs only the frontend's checks (YAML, no xDSL, LLVM or NumPy)
+and hashing.
+
+An entry is `MAGIC`, the SHA-256 of its payload, then the payload (a length-prefixed JSON header
+with the manifest, then the output bytes). A truncated or corrupted entry fails the digest and is
+ignored (then recompiled and replaced); entries are written to a temporary name and renamed into
+place, so a reader never sees half a file. Only compiles without any diagnostic are stored, so a
+hit never hides a warning. The cache is best-effort: an unwritable directory only costs time.
+
+Directory: `$RUNE_COMPILE_CACHE` if set (empty or `off` disables it), else
+`$XDG_CACHE_HOME/rune/compile`, else `~/.cache/rune/compile`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import tempfile
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from rune.abi.errors import RuneLoadError
+from rune.abi.manifest import Manifest, decode, to_json_value
+from rune.frontend import confine
+from rune.frontend.ast import Runefile, StageKind
+
+MAGIC = b"RUNECMP1"
+_DIGEST = 32
+ENV = "RUNE_COMPILE_CACHE"
+#: Emit kinds worth caching: the ones that run LLVM (text stages are for people, and cheap).
+CACHED_EMITS = ("obj", "wasm", "rune")
+#: Distributions whose code decides the output, besides rune's own sources.
+_CODEGEN_DISTS = ("xdsl", "llvmlite", "ziglang", "numpy", "pyyaml", "tensorflow")
+
+
+@dataclass(frozen=True)
+class Request:
+    """What was asked of the compiler, as given (before defaults are resolved)."""
+
+    emit: str
+    target: str
+    opt_level: str | None
+    passes: str | None
+    profile: bool
+    precision: str = "exact"
+    models: str | None = None  # runec --models (None: the target's default)
+
+    def describe(self) -> dict:
+        level = self.opt_level or os.environ.get("RUNE_OPT_LEVEL")  # tools.compiler's default
+        return {"emit": self.emit, "target": self.target, "opt_level": level,
+                "passes": self.passes, "profile": self.profile, "precision": self.precision,
+                "models": self.models}
+
+
+@dataclass(frozen=True)
+class Entry:
+    output: bytes
+    manifest: Manifest | None  # the compiler's (draft) manifest, as `CompileOptions.manifest`
+
+
+def default_cache_dir() -> Path | None:
+    """Where compiled runes go, or None when the cache is turned off."""
+    configured = os.environ.get(ENV)
+    if configured is not None:
+        return None if configured.strip().lower() in ("", "off", "none") else Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "rune" / "compile"
+
+
+@cache
+def compiler_fingerprint() -> bytes:
+    """A digest of the compiler: every .py file of every `rune` package, and library versions."""
+    import importlib.metadata
+
+    digest = hashlib.sha256(sys.version.encode())
+    root = Path(__file__).resolve().parents[1]  # the folder holding rune's packages
+    for package in sorted(p for p in root.iterdir() if (p / "__init__.py").is_file()):
+        if package.name in ("tests", "benchmarks"):
+            continue
+        for source in sorted(package.rglob("*.py")):
+            digest.update(str(source.relative_to(root)).encode() + b"\0")
+            digest.update(source.read_bytes() + b"\0")
+    for dist in _CODEGEN_DISTS:
+        try:
+            version = importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            version = "-"
+        digest.update(f"{dist}={version}\0".encode())
+    return digest.digest()
+
+
+def cache_key(runefile: Runefile, source: bytes, request: Request) -> str | None:
+    """The entry's name for this compile, or None when it must not be cached."""
+    if request.emit not in CACHED_EMITS:
+        return None
+    folder = Path(runefile.directory).resolve()
+    digest = hashlib.sha256(compiler_fingerprint())
+    digest.update(json.dumps(request.describe(), sort_keys=True).encode() + b"\0")
+    digest.update(str(folder).encode() + b"\0" + source + b"\0")
+    names: list[str] = [r.path for r in runefile.resources.values() if r.path is not None]
+    for stage in runefile.stages.values():
+        if stage.kind is StageKind.PROC_BLOCK and _is_local(stage.target):
+            return None  # a custom kernel: its module may import anything
+        names.append(stage.target)
+        names.extend(str(a.value) for a in stage.args.values() if isinstance(a.value, str))
+    for name in sorted(set(names)):
+        _hash_path(digest, folder, name)
+    return digest.hexdigest()
+
+
+def _is_local(target: str) -> bool:
+    """Whether a proc-block reference names a local path (as resolve reads it); a library
+    reference is a bare name or `repo[@version]#name`."""
+    text = target.strip()
+    return "#" not in text and (text.startswith((".", "/")) or "/" in text
+                                or text.endswith(".py"))
+
+
+def _hash_path(digest, folder: Path, name: str) -> None:
+    """Add the bytes of the file or folder `name` names (relative to the Runefile), if any,
+    read as the compiler would (inside the confinement in force: a file it may not read is
+    hashed as unreadable, so the compile that follows reports it)."""
+    if not name or "\0" in name or name.startswith("$"):
+        return
+    jail = confine.current(folder)
+    try:
+        path = (folder / name).resolve()
+        if path.is_file():
+            files = [path]
+        elif path.is_dir():
+            files = jail.directory_files(path)
+        else:
+            return
+        digest.update(b"path\0" + name.encode() + b"\0")
+        for file in files:
+            digest.update(str(file.relative_to(path) if file != path else "").encode() + b"\0")
+            digest.update(hashlib.sha256(jail.read_bytes(file)).digest())
+    except (OSError, ValueError):  # ConfinementError is a ValueError
+        digest.update(b"unreadable\0" + name.encode() + b"\0")
+
+
+def load(cache_dir: Path | None, key: str | None) -> Entry | None:
+    """The entry stored under `key`, or None if there is none or it is damaged."""
+    if cache_dir is None or key is None:
+        return None
+    try:
+        data = (cache_dir / f"{key}.bin").read_bytes()
+    except OSError:
+        return None
+    head = len(MAGIC) + _DIGEST
+    payload = data[head:]
+    if data[: len(MAGIC)] != MAGIC or hashlib.sha256(payload).digest() != data[len(MAGIC):head]:
+        return None
+    try:
+        size = int.from_bytes(payload[:4], "little")
+        meta = json.loads(payload[4 : 4 + size])
+        raw = meta["manifest"]
+        manifest = None if raw is None else decode(raw, draft=True)
+        return Entry(payload[4 + size :], manifest)
+    except (ValueError, KeyError, TypeError, RuneLoadError):
+        return None
+
+
+def store(cache_dir: Path | None, key: str | None, entry: Entry) -> bool:
+    """Write `entry` under `key`; False when the cache directory cannot be written."""
+    if cache_dir is None or key is None:
+        return False
+    manifest = None if entry.manifest is None else to_json_value(entry.manifest)
+    meta = json.dumps({"manifest": manifest}, sort_keys=True).encode()
+    payload = len(meta).to_bytes(4, "little") + meta + entry.output
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, temp = tempfile.mkstemp(prefix=".tmp-", suffix=".bin", dir=cache_dir)
+    except OSError:
+        return False
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(MAGIC + hashlib.sha256(payload).digest() + payload)
+        os.replace(temp, cache_dir / f"{key}.bin")
+    except OSError:
+        Path(temp).unlink(missing_ok=True)
+        return False
+    return True

@@ -7,11 +7,7 @@ from typing import Any
 
 from rune.frontend.ast import ELEMENT_TYPES
 from rune.ir.dialect import CAPABILITY_KINDS, OUTPUT_KINDS
-
-try:  # the library's home after the kernels move (rune.kernels), else its old one
-    from rune.kernels import LIBRARY, lookup  # type: ignore[import-not-found]
-except ImportError:  # pragma: no cover - depends on the branch
-    from rune.ir.proc_blocks import LIBRARY, lookup  # type: ignore[no-redef]
+from rune.kernels import LIBRARY, lookup
 
 
 def _arg(spec: Any) -> dict[str, Any]:

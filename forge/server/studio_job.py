@@ -19,15 +19,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from rune.abi.manifest import to_json_value
+from rune.abi.models.info import model_info
 from rune.forge.server.build_job import diagnostic_json
 from rune.frontend.diagnostics import DiagnosticEngine, DiagnosticError
 from rune.passes.instrumentation import Instrumentation
 from rune.tools.compiler import CompileOptions, compile_runefile, parse_ir, run_frontend
-
-try:  # where the model readers live after the abi split, else before it
-    from rune.abi.models.info import model_info  # type: ignore[import-not-found]
-except ImportError:  # pragma: no cover - depends on the branch
-    from rune.runtime.models.info import model_info  # type: ignore[no-redef]
 
 DUMP = re.compile(r"^// -----// IR Dump After (\S+) //----- //\n", re.MULTILINE)
 
@@ -43,13 +40,12 @@ def passes_of(dump: str) -> list[dict[str, str]]:
 def fusion_groups(ir_after_fuse: str) -> list[list[str]]:
     """Stages that became one kernel: each consumer with the producers fused into it."""
     from rune.ir import dialect as rd
-    from rune.passes.fuse_elementwise import fused_chains
+    from rune.passes.common import fused_chains
 
     groups = []
     for op in parse_ir(ir_after_fuse, "fuse-elementwise").walk():
         if isinstance(op, rd.ProcBlockOp):
-            fused = [step.data["stage"].data for chain in fused_chains(op)  # type: ignore[attr-defined]
-                     for step in chain]
+            fused = [step.stage.data for chain in fused_chains(op) for step in chain]
             if fused:
                 groups.append([*fused, op.stage.data])
     return groups
@@ -90,7 +86,7 @@ def compile_(root: Path, runefile: str, opt_level: str) -> dict[str, Any]:
     assert isinstance(rune, bytes)
     passes = passes_of(stream.getvalue().replace(str(root) + "/", ""))  # no server paths
     fuse = [p["ir"] for p in passes if p["pass"] == "fuse-elementwise"]
-    manifest = options.manifest or {}
+    manifest = to_json_value(options.manifest) if options.manifest is not None else {}
     return {"ok": True, "diagnostics": [diagnostic_json(d, root) for d in engine.diagnostics],
             "opt_level": options.resolved_target().opt_level, "passes": passes,
             "fusion_groups": fusion_groups(fuse[0]) if fuse else [],

@@ -45,7 +45,7 @@ O0_SKIP := --ignore=tests/forge --ignore=tests/web --ignore=tests/eval --ignore=
 unit-O0: setup
 	RUNE_OPT_LEVEL=0 $(BIN)/python -m pytest -q -p no:cacheprovider $(O0_SKIP) -m "not loss"
 
-test: eval-deps pg-deps browser-deps web lint lit unit-O0 unit
+test: eval-deps pg-deps browser-deps web studio studio-unit lint lit unit-O0 unit
 
 clean:
 	rm -rf build .pytest_cache
@@ -161,3 +161,32 @@ browser-deps:
 
 test-web: web browser-deps
 	$(BIN)/python -m pytest -q tests/web
+
+# The Forge studio (studio/, docs/forge.md "The studio"): React + Vite, built into studio/dist
+# with the browser runtime beside it, and served by `forge serve` at /. Node >= 20.19 and npm
+# come from Debian when missing; Debian's Chromium (browser-deps) drives tests/studio through
+# playwright-core.
+STUDIO_DEBS := nodejs npm
+STUDIO_SOURCES := $(shell find studio/src -type f 2>/dev/null) studio/index.html studio/vite.config.ts studio/tsconfig.json
+.PHONY: studio studio-deps studio-unit test-studio
+
+studio-deps: browser-deps
+	command -v npm >/dev/null || { $(SUDO) apt-get update && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $(STUDIO_DEBS); }
+
+studio/node_modules/.installed: studio/package-lock.json | studio-deps
+	cd studio && npm ci --no-audit --no-fund
+	touch $@
+
+studio/dist/index.html: studio/node_modules/.installed $(STUDIO_SOURCES)
+	cd studio && npm run build
+
+# The browser runtime (web/, `make web`) is served beside the studio at /runtime/ for Test run.
+studio: studio/dist/index.html web
+	rm -rf studio/dist/runtime && cp -r web/dist/web studio/dist/runtime
+
+studio-unit: studio/node_modules/.installed
+	cd studio && npm run lint && npm test
+
+test-studio: setup studio studio-unit
+	$(BIN)/python -m pytest -q tests/studio

@@ -8,12 +8,12 @@ from fastapi import FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from sqlalchemy import text
 
-from . import problems
+from . import problems, static
 from .config import Settings
 from .db import make_engine, session_factory
 from .ingest import IngestWriter
 from .limits import BodyLimit
-from .routers import builds, deployments, projects, telemetry
+from .routers import builds, deployments, projects, studio, telemetry
 from .schemas import Health, Problem
 from .store import BlobStore
 
@@ -32,7 +32,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.store = BlobStore(settings.store_dir)
     app.state.ingest = IngestWriter(make_engine(settings.url))  # its own pool: never starved
     problems.install(app)
-    for module in (projects, builds, deployments, telemetry):
+    for module in (projects, builds, deployments, telemetry, studio):
         app.include_router(module.router)
 
     @app.get("/v1/health", response_model=Health, tags=["health"])
@@ -43,6 +43,7 @@ def create_app(settings: Settings) -> FastAPI:
         return Health(status="ok", database=engine.dialect.name)
 
     app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes)
+    app.add_middleware(static.StudioFiles)  # the studio at /, outside the API's routes
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

@@ -225,3 +225,70 @@ class SummaryOut(BaseModel):
 class Health(BaseModel):
     status: Literal["ok"]
     database: str
+
+
+# -- the studio --------------------------------------------------------------------------------
+
+class KernelArg(BaseModel):
+    name: str
+    type: Literal["int", "float", "bool", "str"]
+    default: float | int | bool | str | None
+    required: bool
+    minimum: float | None
+    maximum: float | None
+    choices: list[str]
+    doc: str
+
+
+class Kernel(BaseModel):
+    name: str
+    summary: str
+    origin: str
+    args: list[KernelArg]
+    element_types: list[str] | None = Field(description="for elementwise kernels")
+    elementwise: bool
+
+
+class CatalogOut(BaseModel):
+    kernels: list[Kernel]
+    capabilities: list[str]
+    outputs: list[str]
+    element_types: list[str]
+
+
+class TemplateSummary(BaseModel):
+    name: str
+    files: list[str]
+
+
+class TemplateOut(BaseModel):
+    name: str
+    files: dict[str, str] = Field(description="file name -> base64 content")
+
+
+class CheckOut(BaseModel):
+    ok: bool
+    diagnostics: list[DiagnosticOut]
+
+
+class PassIR(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+    pass_: str = Field(alias="pass")
+    ir: str
+
+
+class CompileOut(BaseModel):
+    ok: bool
+    diagnostics: list[DiagnosticOut]
+    opt_level: str | None = None
+    passes: list[PassIR] = []
+    fusion_groups: list[list[str]] = []
+    memory: dict[str, Any] | None = None
+    manifest: dict[str, Any] | None = None
+    rune_base64: str | None = None
+
+
+class ModelInfoOut(BaseModel):
+    ok: bool
+    diagnostics: list[DiagnosticOut] = []
+    model: dict[str, Any] | None = None

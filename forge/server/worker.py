@@ -50,6 +50,45 @@ def _problem(message: str) -> dict[str, Any]:
     return {"severity": "error", "message": message, "location": None, "notes": []}
 
 
+def run_limited(command: list[str], root: Path, limits: BuildLimits,
+                what: str) -> tuple[dict[str, Any], str]:
+    """Run a job's command in `root` under `limits`; (its JSON report, the tail of its stderr).
+    A job that fails to report gives `{"diagnostics": [problem]}` (no "ok")."""
+
+    def confine() -> None:  # runs in the child before exec
+        resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
+        resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limits.output_bytes, limits.output_bytes))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        os.setsid()
+
+    env = {k: v for k, v in os.environ.items()
+           if k in ("PATH", "LANG", "LC_ALL", "RUNE_OPT_LEVEL", "VIRTUAL_ENV", "TMPDIR")}
+    env["HOME"] = str(root.parent)
+    child = subprocess.Popen(command, cwd=root, env=env, preexec_fn=confine,  # noqa: PLW1509
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             stdin=subprocess.DEVNULL)
+    try:
+        stdout, stderr_bytes = child.communicate(timeout=limits.wall_seconds)
+    except subprocess.TimeoutExpired:
+        os.killpg(child.pid, signal.SIGKILL)  # the child leads its own group (setsid)
+        child.communicate()
+        return {"diagnostics": [_problem(f"the {what} ran past its time limit of "
+                                         f"{limits.wall_seconds:g} s and was stopped")]}, ""
+    stderr = stderr_bytes.decode("utf-8", "replace")[-4000:]
+    if child.returncode != 0:
+        cause = (f"was killed by signal {-child.returncode}" if child.returncode < 0
+                 else f"exited with status {child.returncode}")
+        return {"diagnostics": [_problem(
+            f"the {what} process {cause}: it may have run out of memory (limit "
+            f"{limits.memory_bytes // MIB} MiB) or CPU time (limit {limits.cpu_seconds} s)")
+        ]}, stderr
+    try:
+        return json.loads(stdout), stderr
+    except ValueError:
+        return {"diagnostics": [_problem(f"the {what} process gave no result")]}, stderr
+
+
 class Worker:
     def __init__(self, settings: Settings, limits: BuildLimits | None = None,
                  name: str | None = None) -> None:
@@ -127,45 +166,13 @@ class Worker:
 
     def _compile(self, root: Path, runefile: str, out: Path,
                  allow_custom: bool) -> tuple[bool, list[dict[str, Any]], str]:
-        limits = self.limits
-
-        def confine() -> None:  # runs in the child before exec
-            resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
-            resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds))
-            resource.setrlimit(resource.RLIMIT_FSIZE, (limits.output_bytes, limits.output_bytes))
-            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-            os.setsid()
-
         command = [sys.executable, "-m", "rune.forge.server.build_job", "--runefile", runefile,
                    "--out", str(out)]
         if allow_custom:
             command.append("--allow-custom-blocks")
-        env = {k: v for k, v in os.environ.items()
-               if k in ("PATH", "LANG", "LC_ALL", "RUNE_OPT_LEVEL", "VIRTUAL_ENV", "TMPDIR")}
-        env["HOME"] = str(root.parent)
-        child = subprocess.Popen(command, cwd=root, env=env, preexec_fn=confine,  # noqa: PLW1509
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                 stdin=subprocess.DEVNULL)
-        try:
-            stdout, stderr_bytes = child.communicate(timeout=limits.wall_seconds)
-        except subprocess.TimeoutExpired:
-            os.killpg(child.pid, signal.SIGKILL)  # the child leads its own group (setsid)
-            child.communicate()
-            return False, [_problem(f"the build ran past its time limit of "
-                                    f"{limits.wall_seconds:g} s and was stopped")], ""
-        done = subprocess.CompletedProcess(command, child.returncode, stdout, stderr_bytes)
-        stderr = done.stderr.decode("utf-8", "replace")[-4000:]
-        if done.returncode != 0:
-            cause = (f"was killed by signal {-done.returncode}" if done.returncode < 0
-                     else f"exited with status {done.returncode}")
-            return False, [_problem(
-                f"the build process {cause}: it may have run out of memory (limit "
-                f"{limits.memory_bytes // MIB} MiB) or CPU time (limit {limits.cpu_seconds} s)")
-            ], stderr
-        try:
-            report = json.loads(done.stdout)
-        except ValueError:
-            return False, [_problem("the build process gave no result")], stderr
+        report, stderr = run_limited(command, root, self.limits, "build")
+        if "diagnostics" in report and "ok" not in report:
+            return False, report["diagnostics"], stderr
         return bool(report["ok"]), list(report["diagnostics"]), str(report["log"])
 
     def _add_version(self, project_id: int, data: bytes, build_id: int) -> int:

@@ -71,7 +71,8 @@ def world(forge: Deployment, worker: ForgeWorker) -> dict[str, Any]:
     return {"a": a["admin_key"]["key"], "b": b["admin_key"]["key"], "revoked": revoked["key"],
             "lacking": lacking,
             "params": {"project": "b-proj", "build_id": build["id"], "number": 1,
-                       "channel": "production", "ref": "production", "key_id": victim["id"]}}
+                       "channel": "production", "ref": "production", "key_id": victim["id"],
+                       "template": "microspeech"}}
 
 
 def test_the_spec_covers_every_route() -> None:

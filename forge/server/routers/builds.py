@@ -49,6 +49,24 @@ def _collect(files: list[UploadFile], archive: UploadFile | None,
     return collected
 
 
+def collect_upload(request: Request, files: list[UploadFile], archive: UploadFile | None,
+                   runefile: str | None) -> dict[str, bytes]:
+    """The uploaded folder within the server's limits, with `runefile` in it (if given); a
+    400/413 problem otherwise."""
+    settings = request.app.state.settings
+    budget = Budget(settings.max_upload_bytes, settings.max_upload_files)
+    try:
+        collected = _collect(files, archive, budget)
+        if not collected:
+            raise UploadError("nothing uploaded: send 'files' or an 'archive'")
+        if runefile is not None and safe_name(runefile) not in collected:
+            raise UploadError(f"the upload has no {safe_name(runefile)!r} (set 'runefile' to "
+                              "its path)")
+    except UploadError as exc:
+        raise ProblemError(400 if "larger" not in str(exc) else 413, str(exc)) from None
+    return collected
+
+
 @router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=BuildOut)
 def create_build(
     project: str, auth: DeployAuth, request: Request, session: SessionDep,
@@ -60,18 +78,9 @@ def create_build(
 ) -> BuildOut:
     """Upload a Runefile folder and queue its build; poll the build for the result."""
     assert auth.project is not None
-    settings = request.app.state.settings
-    budget = Budget(settings.max_upload_bytes, settings.max_upload_files)
-    try:
-        collected = _collect(files, archive, budget)
-        if not collected:
-            raise UploadError("nothing uploaded: send 'files' or an 'archive'")
-        entry = safe_name(runefile)
-        if entry not in collected:
-            raise UploadError(f"the upload has no {entry!r} (set 'runefile' to its path)")
-        packed = pack(collected)
-    except UploadError as exc:
-        raise ProblemError(400 if "larger" not in str(exc) else 413, str(exc)) from None
+    collected = collect_upload(request, files, archive, runefile)
+    entry = safe_name(runefile)
+    packed = pack(collected)
     sha = request.app.state.store.put(packed)
     now = dt.datetime.now(dt.UTC)
     source = Source(project_id=auth.project.id, sha256=sha, runefile=entry, size=len(packed),

@@ -19,9 +19,12 @@ from hostile_runes import PAD_RUNEFILE, SINE, pad_model
 from rune.abi.container import write_rune
 from rune.runtime.cli import _one_line
 
-RSS = ("import resource, sys; from rune.runtime.cli import main; code = main(sys.argv[1:]); "
-       "print('maxrss', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); "
-       "sys.exit(code)")
+# VmHWM, the peak RSS of this process's own memory: ru_maxrss would also count the forking
+# parent's (Linux keeps it across exec), and a pytest process that has imported TensorFlow or Ray
+# is far past the bound checked here.
+RSS = ("import re, sys; from rune.runtime.cli import main; code = main(sys.argv[1:]); "
+       "hwm = re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1); "
+       "print('maxrss', hwm, file=sys.stderr); sys.exit(code)")
 
 
 def rune_with_rss(*args: str | Path) -> tuple[subprocess.CompletedProcess, int]:

@@ -42,10 +42,10 @@ def test_a_hit_is_byte_identical_and_skips_the_compiler(tmp_path: Path):
     assert "compile cache" in second and "llvm" not in second and "passes" not in second
     off, one, two = ((tmp_path / f"{n}.rune").read_bytes() for n in ("off", "first", "second"))
     assert off == one == two
-    # another request is another entry
-    _runec(SINE / "Runefile.yml", tmp_path / "o0.rune", str(cache), "-O0")
+    # another request is another entry (-O1: never the default level, even under RUNE_OPT_LEVEL)
+    _runec(SINE / "Runefile.yml", tmp_path / "o1.rune", str(cache), "-O1")
     assert len(_entries(cache)) == 2
-    assert (tmp_path / "o0.rune").read_bytes() != one
+    assert (tmp_path / "o1.rune").read_bytes() != one
 
 
 @pytest.mark.parametrize("damage", ["flip", "truncate", "empty", "garbage"])

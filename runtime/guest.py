@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 import wasmtime
-from rune.abi.imports import IMPORT_MODULE, IMPORTS, IMPORTS_BY_NAME, Status
+from rune.abi.imports import IMPORT_MODULE, IMPORTS, IMPORTS_BY_NAME
 
 from . import compiled
 from .abi import CheckedImports, abi_import
@@ -226,6 +226,8 @@ class Guest(CheckedImports):
         invokers = [m.invoke for m in self._models]
         written, out_keys, out_sizes = self.written, self._out_keys, self._out_sizes
         checked = self._checked
+        # The status each import reports when it fails: the ABI's table says (as for wasm3).
+        failure = {imp.name: imp.failure for imp in IMPORTS}
 
         def bind(memory: memoryview, length: int) -> None:
             nonlocal mem, mem_len
@@ -250,7 +252,7 @@ class Guest(CheckedImports):
                     return 0
             except Exception:  # anything unusual: let the checked path explain it
                 pass
-            a[0] = checked(self._capability_read, Status.CAPABILITY, a[0], a[4], a[8])
+            a[0] = checked(self._capability_read, failure["capability_read"], a[0], a[4], a[8])
             return 0
 
         def model_set_input(env: Any, caller: Any, a: Any, n: int) -> int:
@@ -264,7 +266,8 @@ class Guest(CheckedImports):
                     return 0
             except Exception:
                 pass
-            a[0] = checked(self._model_set_input, Status.MODEL, a[0], a[4], a[8], a[12])
+            a[0] = checked(self._model_set_input, failure["model_set_input"],
+                           a[0], a[4], a[8], a[12])
             return 0
 
         def model_invoke(env: Any, caller: Any, a: Any, n: int) -> int:
@@ -272,7 +275,7 @@ class Guest(CheckedImports):
                 invokers[a[0]]()
                 a[0] = 0
             except Exception as exc:
-                a[0] = checked(self._invoke_failed, Status.MODEL, a[0], exc)
+                a[0] = checked(self._invoke_failed, failure["model_invoke"], a[0], exc)
             return 0
 
         def model_get_output(env: Any, caller: Any, a: Any, n: int) -> int:
@@ -286,7 +289,8 @@ class Guest(CheckedImports):
                     return 0
             except Exception:
                 pass
-            a[0] = checked(self._model_get_output, Status.MODEL, a[0], a[4], a[8], a[12])
+            a[0] = checked(self._model_get_output, failure["model_get_output"],
+                           a[0], a[4], a[8], a[12])
             return 0
 
         def output_write(env: Any, caller: Any, a: Any, n: int) -> int:
@@ -300,11 +304,11 @@ class Guest(CheckedImports):
                     return 0
             except Exception:
                 pass
-            a[0] = checked(self._output_write, Status.OUTPUT, a[0], a[4], a[8], a[12])
+            a[0] = checked(self._output_write, failure["output_write"], a[0], a[4], a[8], a[12])
             return 0
 
         def log(env: Any, caller: Any, a: Any, n: int) -> int:
-            checked(self._log, Status.INTERNAL, a[0], a[4], a[8])
+            checked(self._log, failure["log"], a[0], a[4], a[8])
             return 0
 
         def probe(env: Any, caller: Any, a: Any, n: int) -> int:

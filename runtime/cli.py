@@ -343,10 +343,10 @@ def describe_manifest(manifest: Manifest) -> str:
             f"  [{m.index}] {m.name}  {m.format}  {m.blob.length} bytes  "
             f"in {_tensors(m.inputs)} -> out {_tensors(m.outputs)}"
         )
-    for m in manifest.raw.get("compiled_models", ()):
-        lines.append(f"  {m['name']}  {m['format']}  compiled into the rune "
-                     f"({m['operators']} operators of {m['model']})")
-    if not manifest.models and not manifest.raw.get("compiled_models"):
+    for cm in manifest.compiled_models or ():
+        lines.append(f"  {cm.name}  {cm.format}  compiled into the rune "
+                     f"({cm.operators} operators of {cm.model})")
+    if not manifest.models and not manifest.compiled_models:
         lines.append("  (none)")
     lines += ["", "outputs:"]
     for o in manifest.outputs:

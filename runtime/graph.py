@@ -29,9 +29,11 @@ def _stages(manifest: Manifest) -> list[StageSpec]:
     if manifest.stages:
         return list(manifest.stages)
     return (
-        [StageSpec(c.name, "capability", (), c.outputs) for c in manifest.capabilities]
-        + [StageSpec(m.name, "model", m.inputs, m.outputs) for m in manifest.models]
-        + [StageSpec(o.name, "output", o.inputs, ()) for o in manifest.outputs]
+        [StageSpec(name=c.name, kind="capability", outputs=c.outputs)
+         for c in manifest.capabilities]
+        + [StageSpec(name=m.name, kind="model", inputs=m.inputs, outputs=m.outputs)
+           for m in manifest.models]
+        + [StageSpec(name=o.name, kind="output", inputs=o.inputs) for o in manifest.outputs]
     )
 
 

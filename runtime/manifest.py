@@ -5,16 +5,22 @@ the ABI's one codec (`rune.abi.manifest`): ABI version, field types, tensor refe
 indices. A bad manifest is a `RuneLoadError` that names the offending field, e.g.
 `manifest.capabilities[0].kind`. This module adds what a host wants on top: tensor ids resolved
 to `TensorSpec`s with their NumPy dtype and byte size.
+
+The resolved classes are derived from `rune.abi.manifest`'s dataclasses (`_resolved`): the same
+fields in the same order, a tensor-id field holding `TensorSpec`s and a list of entries holding
+resolved entries, so a manifest field is written only in `rune.abi`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import typing
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from rune.abi import manifest as abi
 from rune.abi.manifest import ELEMENT_BYTES, decode
 
 #: Element type -> dtype of one element *in guest memory* (little-endian, no padding), for every
@@ -27,11 +33,10 @@ ELEMENT_DTYPES: Mapping[str, np.dtype] = {
 }
 
 
-@dataclass(frozen=True)
-class TensorSpec:
-    """One pipeline edge: its element type and shape, hence its exact byte size."""
 
-    id: int
+class _Tensor:
+    """What a host adds to a manifest tensor: its element count, dtype and byte size."""
+
     element_type: str
     dimensions: tuple[int, ...]
 
@@ -55,83 +60,25 @@ class TensorSpec:
         return f"{self.element_type}[{','.join(map(str, self.dimensions))}]"
 
 
-@dataclass(frozen=True)
-class BlobRef:
-    """A byte range inside the `rune.blobs` section."""
-
-    offset: int
-    length: int
-
-
-@dataclass(frozen=True)
-class CapabilitySpec:
-    """A capability stage; `capability_read` has no slot, so it produces exactly one tensor."""
-
-    index: int
-    name: str
-    kind: str
-    args: Mapping[str, Any]
-    outputs: tuple[TensorSpec, ...]
+class _Capability:
+    outputs: tuple[Any, ...]
 
     @property
-    def tensor(self) -> TensorSpec:
-        """The tensor `capability_read` fills."""
+    def tensor(self) -> Any:
+        """The tensor `capability_read` fills (a capability has exactly one)."""
         return self.outputs[0]
 
 
-@dataclass(frozen=True)
-class ModelSpec:
-    """A model stage; `inputs`/`outputs` are in the model's own slot order."""
+class _Manifest:
+    capabilities: tuple[Any, ...]
+    memory: abi.MemoryPlan | None
 
-    index: int
-    name: str
-    format: str
-    blob: BlobRef
-    inputs: tuple[TensorSpec, ...]
-    outputs: tuple[TensorSpec, ...]
-    args: Mapping[str, Any] = field(default_factory=dict)
+    @property
+    def arena_bytes(self) -> int | None:
+        """The tensor arena's size, if the rune has a memory plan."""
+        return None if self.memory is None else self.memory.arena_bytes
 
-
-@dataclass(frozen=True)
-class OutputSpec:
-    """An output stage; `output_write` hands the host one tensor per input slot."""
-
-    index: int
-    name: str
-    kind: str
-    args: Mapping[str, Any]
-    inputs: tuple[TensorSpec, ...]
-
-
-@dataclass(frozen=True)
-class StageSpec:
-    """Any stage, in execution order; informational (for `rune inspect`)."""
-
-    name: str
-    kind: str
-    inputs: tuple[TensorSpec, ...]
-    outputs: tuple[TensorSpec, ...]
-    proc_block: str | None = None
-    args: Mapping[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Manifest:
-    """The parsed manifest. `raw` keeps the JSON for tools that print it."""
-
-    abi_version: int
-    name: str
-    image: str | None
-    compiler: str | None
-    tensors: tuple[TensorSpec, ...]
-    capabilities: tuple[CapabilitySpec, ...]
-    models: tuple[ModelSpec, ...]
-    outputs: tuple[OutputSpec, ...]
-    stages: tuple[StageSpec, ...]
-    arena_bytes: int | None
-    raw: Mapping[str, Any] = field(repr=False, compare=False, default_factory=dict)
-
-    def capability(self, name: str) -> CapabilitySpec:
+    def capability(self, name: str) -> Any:
         """Look a capability stage up by name (KeyError if absent)."""
         for cap in self.capabilities:
             if cap.name == name:
@@ -139,41 +86,67 @@ class Manifest:
         raise KeyError(name)
 
 
-def _resolve(ids: tuple[int, ...], tensors: Mapping[int, TensorSpec]) -> tuple[TensorSpec, ...]:
-    return tuple(tensors[i] for i in ids)
+#: rune.abi dataclass -> its resolved form, filled by `_resolved` (entries before their lists).
+_RESOLVED: dict[type, type] = {}
 
 
-def parse_manifest(raw: Mapping[str, Any]) -> Manifest:
+def _resolved(cls: type, name: str, methods: type | None = None,
+              extra: tuple[tuple[str, Any, Any], ...] = ()) -> type:
+    """The frozen dataclass `name`: `cls`'s fields in order, less those only the compiler has
+    (a model's `source`), with tensor ids as `TensorSpec`s and entries as their resolved forms,
+    plus `methods` and the `extra` fields the runtime keeps beside the manifest."""
+    hints = abi.field_types(cls)
+    fields: list[tuple[str, Any, Any]] = []
+    for f in dataclasses.fields(cls):
+        if f.metadata.get("compiler_only"):
+            continue
+        hint = hints[f.name]
+        if f.metadata.get("tensor_ids"):
+            hint = tuple[_RESOLVED[abi.Tensor], ...]
+        elif typing.get_origin(hint) is tuple and typing.get_args(hint)[0] in _RESOLVED:
+            hint = tuple[_RESOLVED[typing.get_args(hint)[0]], ...]
+        spec = dataclasses.field(default=f.default, default_factory=f.default_factory,
+                                 metadata=f.metadata)
+        fields.append((f.name, hint, spec))
+    derived = dataclasses.make_dataclass(
+        name, [*fields, *extra], bases=(methods,) if methods else (), frozen=True,
+        kw_only=True, namespace={"__doc__": cls.__doc__, "__module__": __name__},
+    )
+    _RESOLVED[cls] = derived
+    return derived
+
+
+def _resolve(wire: Any, tensors: Mapping[int, Any]) -> Any:
+    """`wire`'s resolved form: tensor ids looked up in `tensors`, entries resolved in turn."""
+    cls = _RESOLVED[type(wire)]
+    values = {}
+    for f in dataclasses.fields(cls):
+        if not hasattr(wire, f.name):
+            continue  # a runtime-only field (`Manifest.raw`)
+        value = getattr(wire, f.name)
+        if f.metadata.get("tensor_ids"):
+            value = tuple(tensors[i] for i in value)
+        elif isinstance(value, tuple) and value and type(value[0]) in _RESOLVED:
+            value = tuple(_resolve(v, tensors) for v in value)
+        values[f.name] = value
+    return cls(**values)
+
+
+TensorSpec = _resolved(abi.Tensor, "TensorSpec", _Tensor)
+CapabilitySpec = _resolved(abi.Capability, "CapabilitySpec", _Capability)
+ModelSpec = _resolved(abi.Model, "ModelSpec")
+OutputSpec = _resolved(abi.Output, "OutputSpec")
+StageSpec = _resolved(abi.Stage, "StageSpec")
+#: `raw` keeps the JSON for tools that print it.
+Manifest = _resolved(abi.Manifest, "Manifest", _Manifest, extra=(
+    ("raw", Mapping[str, Any],
+     dataclasses.field(repr=False, compare=False, default_factory=dict)),
+))
+
+
+def parse_manifest(raw: Mapping[str, Any]) -> Any:
     """Check a manifest dict with the ABI's codec (`rune.abi.manifest.decode`: the version
     first, then every field), then resolve its tensor ids into `TensorSpec`s."""
     wire = decode(raw)
-    tensors = {
-        t.id: TensorSpec(t.id, t.element_type, t.dimensions) for t in wire.tensors
-    }
-    return Manifest(
-        abi_version=wire.abi_version,
-        name=wire.name,
-        image=wire.image,
-        compiler=wire.compiler,
-        tensors=tuple(tensors.values()),
-        capabilities=tuple(
-            CapabilitySpec(c.index, c.name, c.kind, c.args, _resolve(c.outputs, tensors))
-            for c in wire.capabilities
-        ),
-        models=tuple(
-            ModelSpec(m.index, m.name, m.format, BlobRef(m.blob.offset, m.blob.length),
-                      _resolve(m.inputs, tensors), _resolve(m.outputs, tensors), m.args or {})
-            for m in wire.models
-        ),
-        outputs=tuple(
-            OutputSpec(o.index, o.name, o.kind, o.args, _resolve(o.inputs, tensors))
-            for o in wire.outputs
-        ),
-        stages=tuple(
-            StageSpec(s.name, s.kind, _resolve(s.inputs, tensors), _resolve(s.outputs, tensors),
-                      s.proc_block, s.args or {})
-            for s in wire.stages
-        ),
-        arena_bytes=None if wire.memory is None else wire.memory.arena_bytes,
-        raw=raw,
-    )
+    tensors = {t.id: _resolve(t, {}) for t in wire.tensors}
+    return dataclasses.replace(_resolve(wire, tensors), raw=raw)

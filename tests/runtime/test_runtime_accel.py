@@ -17,7 +17,8 @@ RNG = np.random.default_rng(0)
 
 
 def accel_spec(rows: int, args: dict | None = None) -> CapabilitySpec:
-    return CapabilitySpec(0, "accel", "ACCEL", args or {}, (TensorSpec(0, "f32", (1, rows, 3, 1)),))
+    tensor = TensorSpec(id=0, element_type="f32", dimensions=(1, rows, 3, 1))
+    return CapabilitySpec(index=0, name="accel", kind="ACCEL", args=args or {}, outputs=(tensor,))
 
 
 def feed(value: object, rows: int, args: dict | None = None) -> np.ndarray:

@@ -24,7 +24,8 @@ def spec(
     args: dict | None = None,
     name: str = "input",
 ) -> CapabilitySpec:
-    return CapabilitySpec(0, name, kind, args or {}, (TensorSpec(0, etype, dims),))
+    tensor = TensorSpec(id=0, element_type=etype, dimensions=dims)
+    return CapabilitySpec(index=0, name=name, kind=kind, args=args or {}, outputs=(tensor,))
 
 
 RNG = np.random.default_rng(0)

@@ -83,8 +83,9 @@ def test_same_size_is_an_exact_copy() -> None:
 def image_spec(kind: str = "IMAGE", w: int = 4, h: int = 3, c: int = 3, args: dict | None = None):
     etype = "f32" if kind == "FLOAT_IMAGE" else "u8"
     base = {"width": w, "height": h}
-    return CapabilitySpec(0, "img", kind, {**base, **(args or {})},
-                          (TensorSpec(0, etype, (1, w, h, c)),))  # fmt: skip
+    tensor = TensorSpec(id=0, element_type=etype, dimensions=(1, w, h, c))
+    return CapabilitySpec(index=0, name="img", kind=kind, args={**base, **(args or {})},
+                          outputs=(tensor,))  # fmt: skip
 
 
 def feed(value: object, **kw: object) -> np.ndarray:
@@ -178,7 +179,8 @@ def test_arguments_checked_when_the_rune_loads() -> None:
         default_registry.feeder(image_spec(args={"pixel-format": "CMYK"}), RNG)
     with pytest.raises(CapabilityError, match=r"4x3 GrayScale pixels are 12 values but its tensor"):
         default_registry.feeder(image_spec(args={"pixel-format": "GrayScale"}), RNG)
-    spec = CapabilitySpec(0, "img", "IMAGE", {}, (TensorSpec(0, "f32", (1, 2, 2, 3)),))
+    tensor = TensorSpec(id=0, element_type="f32", dimensions=(1, 2, 2, 3))
+    spec = CapabilitySpec(index=0, name="img", kind="IMAGE", outputs=(tensor,))
     with pytest.raises(CapabilityError, match=r"tensor is f32\[1,2,2,3\], but IMAGE produces u8"):
         default_registry.feeder(spec, RNG)
 

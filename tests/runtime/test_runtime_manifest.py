@@ -17,9 +17,9 @@ def test_parse_double_manifest() -> None:
     assert m.abi_version == 1 and m.name == "double" and m.image == "runicos/base"
     (cap,) = m.capabilities
     assert (cap.index, cap.name, cap.kind) == (0, "input", "RAW")
-    assert cap.tensor == TensorSpec(0, "i32", (4,))
+    assert cap.tensor == TensorSpec(id=0, element_type="i32", dimensions=(4,))
     assert cap.tensor.nbytes == 16 and cap.tensor.dtype == np.dtype("<i4")
-    assert m.outputs[0].inputs == (TensorSpec(1, "i32", (4,)),)
+    assert m.outputs[0].inputs == (TensorSpec(id=1, element_type="i32", dimensions=(4,)),)
     assert [s.name for s in m.stages] == ["input", "double", "serial"]
     assert m.stages[1].proc_block == "double"
     assert m.capability("input") is cap
@@ -39,7 +39,7 @@ def test_parse_model_entry() -> None:
     [("u8", [16], 16), ("f64", [2, 3], 48), ("utf8", [3], 24), ("i16", [], 2), ("u64", [0], 0)],
 )
 def test_tensor_sizes(etype: str, dims: list[int], nbytes: int) -> None:
-    assert TensorSpec(0, etype, tuple(dims)).nbytes == nbytes
+    assert TensorSpec(id=0, element_type=etype, dimensions=tuple(dims)).nbytes == nbytes
 
 
 def test_abi_version_mismatch_names_both_versions() -> None:

@@ -21,8 +21,9 @@ RNG = np.random.default_rng(0)
 
 
 def sound_spec(etype: str = "i16", count: int = 16000, args: dict | None = None) -> CapabilitySpec:
-    return CapabilitySpec(0, "audio", "SOUND", ARGS if args is None else args,
-                          (TensorSpec(0, etype, (1, count)),))  # fmt: skip
+    tensor = TensorSpec(id=0, element_type=etype, dimensions=(1, count))
+    return CapabilitySpec(index=0, name="audio", kind="SOUND",
+                          args=ARGS if args is None else args, outputs=(tensor,))  # fmt: skip
 
 
 def feed(value: object, etype: str = "i16", count: int = 16000, args: dict | None = None):

@@ -39,6 +39,14 @@ from rune.runtime.native import quiet_native_stderr as _quiet_native_stderr
 
 PROG = "rune"
 _DEFAULT_LIMITS = Limits()
+#: The limit flags of `run` and `bench`: flag, the `Limits` field it sets (and its default),
+#: SECONDS or SIZE, help.
+_LIMIT_FLAGS = (
+    ("--timeout", "deadline_s", "SECONDS", "wall-time deadline of one run (60; e.g. 2.5, 500ms)"),
+    ("--max-memory", "memory_bytes", "SIZE", "cap on the rune's linear memory (1G; e.g. 64M)"),
+    ("--max-model-size", "max_model_bytes", "SIZE", "largest model the rune may carry (512M)"),
+    ("--max-tensor-size", "max_tensor_bytes", "SIZE", "largest tensor the rune may declare (256M)"),
+)
 
 
 class _UsageError(Exception):
@@ -121,22 +129,11 @@ def _inputs_parser() -> _Parser:
     common.add_argument("--seed", type=_typed(_seed), default=0,
                         help="seed for RAND capabilities (0)")
     limits = common.add_argument_group("limits (`none` turns one off)")
-    limits.add_argument(
-        "--timeout", type=_typed(parse_seconds), default=_DEFAULT_LIMITS.deadline_s,
-        metavar="SECONDS", help="wall-time deadline of one run (60; e.g. 2.5, 500ms)",
-    )  # fmt: skip
-    limits.add_argument(
-        "--max-memory", type=_typed(parse_size), default=_DEFAULT_LIMITS.memory_bytes,
-        metavar="SIZE", help="cap on the rune's linear memory (1G; e.g. 64M)",
-    )  # fmt: skip
-    limits.add_argument(
-        "--max-model-size", type=_typed(parse_size), default=_DEFAULT_LIMITS.max_model_bytes,
-        metavar="SIZE", help="largest model the rune may carry (512M)",
-    )  # fmt: skip
-    limits.add_argument(
-        "--max-tensor-size", type=_typed(parse_size), default=_DEFAULT_LIMITS.max_tensor_bytes,
-        metavar="SIZE", help="largest tensor the rune may declare (256M)",
-    )  # fmt: skip
+    for flag, field, metavar, what in _LIMIT_FLAGS:
+        limits.add_argument(
+            flag, dest=field, type=_typed(parse_seconds if metavar == "SECONDS" else parse_size),
+            default=getattr(_DEFAULT_LIMITS, field), metavar=metavar, help=what,
+        )  # fmt: skip
     return common
 
 
@@ -224,12 +221,7 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
 
 
 def _limits(args: argparse.Namespace) -> Limits:
-    return Limits(
-        memory_bytes=args.max_memory,
-        deadline_s=args.timeout,
-        max_model_bytes=args.max_model_size,
-        max_tensor_bytes=args.max_tensor_size,
-    )
+    return Limits(**{field: getattr(args, field) for _, field, _, _ in _LIMIT_FLAGS})
 
 
 def _inputs(args: argparse.Namespace, manifest: Manifest) -> dict[str, InputValue]:

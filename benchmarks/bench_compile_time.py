@@ -9,8 +9,6 @@ Run: python benchmarks/bench_compile_time.py [--json] (part of `make bench`).
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import statistics
 import subprocess
@@ -19,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import PEER
+from common import PEER, bench_main
 
 RUNEFILE = PEER / "examples" / "microspeech" / "Runefile.yml"
 RUNS = 7
@@ -53,14 +51,8 @@ def measure(runs: int = RUNS) -> dict:
             "cached_report": cached_report}
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--json", action="store_true")
-    args = parser.parse_args()
-    result = measure()
-    if args.json:
-        print(json.dumps(result, indent=2))
-        return 0
+def report(result: dict) -> None:
+    """The figures as text."""
     print(f"Cold runec on examples/microspeech, median over {RUNS} processes:")
     print(f"  compile cache off: {result['uncached_s']:.3f} s "
           f"(min {result['uncached_min_s']:.3f})")
@@ -70,7 +62,10 @@ def main() -> int:
     print(result["report"])
     print("Split of one cached run:")
     print(result["cached_report"])
-    return 0
+
+
+def main() -> int:
+    return bench_main(__doc__, measure, report)
 
 
 if __name__ == "__main__":

@@ -15,8 +15,6 @@ Run: python benchmarks/bench_precision.py [--json]
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import subprocess
 import sys
@@ -28,7 +26,7 @@ ROOT = HERE.parent
 sys.path[:0] = [str(ROOT / "mcu")]
 
 import numpy as np  # noqa: E402
-from common import PEER, interleaved_medians  # noqa: E402
+from common import PEER, bench_main, interleaved_medians  # noqa: E402
 from rune.runtime import sound  # noqa: E402
 from rune.runtime.host import Rune  # noqa: E402
 
@@ -96,15 +94,8 @@ def measure(runs: int) -> dict:
             "qemu_instructions": insns}
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=300)
-    parser.add_argument("--json", action="store_true")
-    args = parser.parse_args()
-    result = measure(args.runs)
-    if args.json:
-        print(json.dumps(result, indent=2))
-        return 0
+def report(result: dict) -> None:
+    """The figures as text."""
     print("i8 features (front end), relaxed vs exact:")
     for d in result["deviation"]:
         print(f"  {d['recording']:>5}: largest difference {d['max_abs_diff']}, "
@@ -121,7 +112,10 @@ def main() -> int:
         print(f"Cortex-M4F instructions per run (qemu, rune + library): exact "
               f"{insns['exact']:,}, relaxed {insns['relaxed']:,} "
               f"({insns['exact'] / insns['relaxed']:.2f}x fewer)")
-    return 0
+
+
+def main() -> int:
+    return bench_main(__doc__, measure, report, runs=300)
 
 
 if __name__ == "__main__":

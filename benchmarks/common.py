@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
+import json
 import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 PEER = (ROOT.parent / "shared" / "peer-suite" / "hotg-rune").resolve()
@@ -35,6 +38,23 @@ def interleaved_medians(actions: dict[str, Callable[[], object]], runs: int,
             if i >= warmup:
                 times[name].append(elapsed)
     return {name: statistics.median(t) * 1e6 for name, t in times.items()}
+
+
+def bench_main(doc: str, measure: Callable[..., Any], report: Callable[[Any], None],
+               runs: int | None = None) -> int:
+    """The command line the benchmarks share: `--runs N` (for a `measure(runs)`; `runs` is its
+    default) and `--json` (the figures `measure` returns, as JSON, instead of `report`'s text)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    if runs is not None:
+        parser.add_argument("--runs", type=int, default=runs, help=f"timed runs ({runs})")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = parser.parse_args()
+    result = measure() if runs is None else measure(args.runs)
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        report(result)
+    return 0
 
 
 def table(headers: list[str], rows: list[list[str]]) -> str:

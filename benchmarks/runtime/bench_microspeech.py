@@ -24,8 +24,6 @@ for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
               "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS"):
     os.environ[_name] = "1"  # before NumPy loads: BLAS reads these once
 
-import argparse  # noqa: E402
-import json  # noqa: E402
 import math  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
@@ -38,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 from ai_edge_litert.interpreter import Interpreter  # noqa: E402
-from common import interleaved_medians  # noqa: E402
+from common import bench_main, interleaved_medians  # noqa: E402
 from rune.runtime.host import Rune  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -152,23 +150,20 @@ def measure(runs: int) -> dict:
     return {"runs": runs, "rows": rows, "speedup": ratio, "goal": GOAL}
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=300)
-    parser.add_argument("--json", action="store_true")
-    args = parser.parse_args()
-    result = measure(args.runs)
-    if args.json:
-        print(json.dumps(result, indent=2))
-        return 0
-    print(f"microspeech, median µs per inference over {args.runs} runs, one thread on both sides")
+def report(result: dict) -> None:
+    """The figures as text."""
+    print(f"microspeech, median µs per inference over {result['runs']} runs, "
+          "one thread on both sides")
     print(f"{'recording':>10}  {'rune':>8}  {'NumPy+LiteRT':>12}  {'speed-up':>8}")
     for row in result["rows"]:
         print(f"{row['recording']:>10}  {row['rune_us']:8.0f}  {row['numpy_us']:12.0f}  "
               f"{row['numpy_us'] / row['rune_us']:7.2f}x")
     met = "met" if result["speedup"] >= GOAL else "NOT met"
     print(f"median speed-up of the rune: {result['speedup']:.2f}x (goal: >= {GOAL:g}x, {met})")
-    return 0
+
+
+def main() -> int:
+    return bench_main(__doc__, measure, report, runs=300)
 
 
 if __name__ == "__main__":

@@ -82,7 +82,7 @@ class ReadLogitsForTop1(RewritePattern):
                 and _provable(softmax)):
             return
         op.operands[0] = softmax.inputs[0]
-        rewriter.erase_op(softmax)
+        rewriter.erase(softmax)
 
 
 @dataclass(frozen=True)

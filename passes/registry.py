@@ -15,6 +15,10 @@ from rune.passes.infer_quantization import InferQuantizationPass
 from rune.passes.lower_pipeline import LowerPipelinePass
 from rune.passes.lower_tfl import LowerTflToLoopsPass
 from rune.passes.plan_memory import PlanMemoryPass
+from rune.passes.quantized_data_movement import (
+    FoldDequantizeQuantizePass,
+    QuantizeBeforeDataMovementPass,
+)
 from rune.passes.relax_precision import RelaxPrecisionPass
 from rune.passes.stage_probes import InsertStageProbesPass
 from xdsl.passes import ModulePass, PassPipeline
@@ -31,6 +35,8 @@ PASSES: dict[str, type[ModulePass]] = {
         InferQuantizationPass,
         CheckTypesPass,
         ImportModelsPass,
+        FoldDequantizeQuantizePass,
+        QuantizeBeforeDataMovementPass,
         ElideSoftmaxBeforeArgmaxPass,
         LowerTflToLoopsPass,
         FoldAffinePass,
@@ -56,6 +62,10 @@ DESCRIPTIONS: dict[str, str] = {
     "check-types": "check proc-block signatures and model tensors against the model file",
     "import-models": "compiled TFLite models -> tfl stages (one per operator); "
     "option models=handler|compiled is the default for models without a `run` argument",
+    "fold-dequantize-quantize": "remove dequantize -> data movement -> quantize round trips "
+    "to the same quantisation (exact)",
+    "quantize-before-data-movement": "quantize before pad/reshape/resize/slice so the data "
+    "moves as integers (exact)",
     "elide-softmax-before-argmax": "a top-1 index after a compiled int8 softmax reads the "
     "logits, where a compile-time proof shows the result is bit-identical",
     "lower-tfl-to-loops": "tfl stages -> kernel functions of loops (LiteRT reference "
@@ -77,7 +87,8 @@ DESCRIPTIONS: dict[str, str] = {
 LOWERING = ("lower-pipeline",)
 TO_LOOPS = ("lower-tfl-to-loops",)
 #: Whole-pipeline rewrites across a compiled model's boundary (tfl ops next to proc blocks).
-ACROSS_MODELS = ("elide-softmax-before-argmax",)
+ACROSS_MODELS = ("fold-dequantize-quantize", "quantize-before-data-movement",
+                 "elide-softmax-before-argmax")
 TO_LLVM = ("convert-scf-to-cf", "convert-to-llvm")
 
 

@@ -13,9 +13,9 @@ import itertools
 import numpy as np
 import pytest
 from rune.passes.elide_softmax import strictly_ordered_at_top
-from rune.passes.registry import default_pipeline
 from rune.runtime import Rune
-from rune.tools.compiler import CompileOptions, compile_module, parse_ir, run_passes
+
+from tests.passes.compiled_ir import compile_ir
 
 MICROSPEECH_SCALE = 0.06522341072559357  # the peer suite's microspeech model, softmax input
 
@@ -38,14 +38,7 @@ def _ir(scale: float, zero: int, depth: int) -> str:
 
 
 def _compile(text: str, elide: bool) -> tuple[Rune, list[str]]:
-    spec = default_pipeline("2", "compiled")
-    if not elide:
-        spec = spec.replace("elide-softmax-before-argmax,", "")
-    options = CompileOptions(passes=spec, opt_level="2")
-    module = parse_ir(text)
-    run_passes(module, options)
-    rune = Rune.load(compile_module(module, "rune", options))
-    return rune, [stage.name for stage in rune.manifest.stages]
+    return compile_ir(text, () if elide else ("elide-softmax-before-argmax",))
 
 
 def _top(rune: Rune, row: np.ndarray) -> int:

@@ -1,4 +1,7 @@
-"""Memory planning: the planned arena against the naive sum and the lower bound, per rune.
+"""Memory planning: the planned arena against the naive sum and the lower bound, per rune; then
+the whole-pipeline arena (the model compiled in, one plan) against what two runtimes need: the
+kernels' arena (the handler rune) plus the model's own arena as TensorFlow Lite Micro and LiteRT
+plan it, measured with their interpreters (benchmarks/model_arenas.py).
 
 Run: python benchmarks/bench_memory.py (part of `make bench`).
 """
@@ -8,6 +11,8 @@ from __future__ import annotations
 import sys
 
 from common import PEER, ROOT, table
+from model_arenas import TflmArena, litert_arena, tflm_arena
+from rune.abi.manifest import to_json_value
 from rune.frontend.diagnostics import DiagnosticError
 from rune.tools.compiler import CompileOptions, compile_runefile
 
@@ -19,6 +24,38 @@ def runefiles() -> list:
     return found
 
 
+WHOLE_PIPELINES = {  # name -> (Runefile, its model)
+    "microspeech": (ROOT / "examples/microspeech/Runefile.yml",
+                    ROOT / "examples/microspeech/model.tflite"),
+    "person_detection": (PEER / "examples/person_detection/Runefile.yml",
+                         PEER / "examples/person_detection/model.tflite"),
+}
+
+
+def arena_of(path, models: str) -> int:
+    options = CompileOptions(models=models)
+    compile_runefile(path, "llvm-dialect", options)
+    return to_json_value(options.manifest)["memory"]["arena_bytes"]
+
+
+def whole_pipeline_rows() -> tuple[list[list[str]], list[str]]:
+    """One row per pipeline, and a note per model TFLM refuses."""
+    rows, notes = [], []
+    for name, (runefile, model) in WHOLE_PIPELINES.items():
+        whole, kernels = arena_of(runefile, "compiled"), arena_of(runefile, "handler")
+        tflm, litert = tflm_arena(model), litert_arena(model)
+        span = f"{litert.span:,}" + (f" (+{litert.hidden} scratch tensors)" if litert.hidden
+                                     else "")
+        if isinstance(tflm, TflmArena):
+            own, tflm_cell = tflm.smallest, f"{tflm.smallest:,} ({tflm.head:,} + {tflm.tail:,})"
+        else:
+            own, tflm_cell = litert.span, "refused"
+            notes.append(f"{name}: TFLM refuses the model: {tflm}")
+        rows.append([name, f"{whole:,}", f"{kernels:,}", tflm_cell, span,
+                     f"{kernels + own:,}", f"{whole / (kernels + own):.2f}"])
+    return rows, notes
+
+
 def main() -> int:
     rows = []
     for path in runefiles():
@@ -28,7 +65,7 @@ def main() -> int:
         except DiagnosticError as exc:
             print(f"skipped {path.parent.name}: {exc}", file=sys.stderr)
             continue
-        memory = options.manifest["memory"]
+        memory = to_json_value(options.manifest)["memory"]
         arena, bound = memory["arena_bytes"], memory["lower_bound_bytes"]
         over = 100.0 * (arena - bound) / bound if bound else 0.0
         origin = "peer" if PEER in path.parents else "ours"
@@ -37,6 +74,14 @@ def main() -> int:
                      memory["naive_bytes"], arena, bound, f"{over:.1f}%"])
     print("Memory plan per rune (bytes; -O2, greedy-by-size):")
     print(table(["rune", "tensors", "naive sum", "planned", "lower bound", "over bound"], rows))
+    whole, notes = whole_pipeline_rows()
+    print("\nWhole-pipeline arena (bytes) vs kernels' arena + the model's own arena:")
+    print(table(["pipeline", "whole (model compiled)", "kernels (handler rune)",
+                 "TFLM: smallest (activations + persistent)", "LiteRT: activations span",
+                 "kernels + model", "whole / sum"], whole))
+    for note in notes:
+        print(note)
+    print("(kernels + model: the TFLM arena, else LiteRT's span)")
     return 0
 
 

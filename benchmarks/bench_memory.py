@@ -14,7 +14,8 @@ from common import PEER, ROOT, table
 from model_arenas import TflmArena, litert_arena, tflm_arena
 from rune.abi.manifest import to_json_value
 from rune.frontend.diagnostics import DiagnosticError
-from rune.tools.compiler import CompileOptions, compile_runefile
+from rune.passes.registry import ACROSS_MODELS, default_pipeline
+from rune.tools.compiler import CompileOptions, compile_runefile, run_frontend, run_passes
 
 
 def runefiles() -> list:
@@ -56,6 +57,35 @@ def whole_pipeline_rows() -> tuple[list[list[str]], list[str]]:
     return rows, notes
 
 
+ACROSS = {
+    "microspeech": ROOT / "examples/microspeech/Runefile.yml",
+    "person_detection": PEER / "examples/person_detection/Runefile.yml",
+    "style_transfer": PEER / "examples/style_transfer/Runefile.yml",
+}
+
+
+def planned(path, across: bool) -> tuple[int, int]:
+    """(arena, naive sum) of the plan with models compiled, with or without the passes across
+    the model boundary (the pipeline up to plan-memory: no LLVM)."""
+    spec = default_pipeline("2", "compiled").split(",lower-pipeline")[0]
+    if not across:
+        spec = ",".join(p for p in spec.split(",") if p not in ACROSS_MODELS)
+    front = run_frontend(path)
+    run_passes(front.module, CompileOptions(passes=spec, models="compiled"), front.runefile)
+    (plan,) = [op.attributes["rune.memory_plan"] for op in front.module.ops
+               if "rune.memory_plan" in op.attributes]
+    return plan.arena_bytes.data, plan.naive_bytes.data
+
+
+def across_rows() -> list[list[str]]:
+    rows = []
+    for name, path in ACROSS.items():
+        (arena, naive), (before, naive_before) = planned(path, True), planned(path, False)
+        rows.append([name, f"{before:,}", f"{arena:,}", f"{arena / before:.2f}",
+                     f"{naive_before:,}", f"{naive:,}"])
+    return rows
+
+
 def main() -> int:
     rows = []
     for path in runefiles():
@@ -82,6 +112,9 @@ def main() -> int:
     for note in notes:
         print(note)
     print("(kernels + model: the TFLM arena, else LiteRT's span)")
+    print(f"\nModels compiled: the plan without and with {', '.join(ACROSS_MODELS)}:")
+    print(table(["pipeline", "arena without", "arena with", "ratio", "naive without",
+                 "naive with"], across_rows()))
     return 0
 
 

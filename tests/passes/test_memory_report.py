@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_report_lists_model_activations_beside_kernel_tensors(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "rune.tools.runec", str(ROOT / "examples/microspeech/Runefile.yml"),
-         "--models=compiled", "--memory-report", "-o", str(tmp_path / "m.rune")],
+         "-O2", "--models=compiled", "--memory-report", "-o", str(tmp_path / "m.rune")],
         capture_output=True, text=True, check=True)
     lines = result.stdout.splitlines()
     assert lines[0] == "memory plan for microspeech (greedy-by-size):"

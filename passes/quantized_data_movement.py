@@ -114,9 +114,9 @@ class QuantizeBeforeDataMovement(RewritePattern):
             return
         assert isinstance(mover, tfl.TflOp)
         source = mover.inputs[0]
-        (element, out_shape), (_, in_shape) = tensor_sig(op.outputs[0].type), tensor_sig(
-            source.type)
-        if tensor_sig(source.type)[0] != "f32" or prod(in_shape) > prod(out_shape):
+        element, out_shape = tensor_sig(op.outputs[0].type)
+        real, in_shape = tensor_sig(source.type)
+        if real != "f32" or prod(in_shape) > prod(out_shape):
             return
         quantize = type(op).create(operands=[source],
                                    result_types=[tensor_type(element, in_shape)],

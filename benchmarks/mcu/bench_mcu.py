@@ -259,8 +259,7 @@ def main() -> int:
         "specialised to its shapes (LiteRT's reference loops, no CMSIS-NN); its model weights "
         "are in .rodata here and in the model array there; TFLM's example model has 4 labels, "
         "the peer suite's 6, on the same 49x40 features. The model's own arena as TFLM plans "
-        "it is measured by benchmarks/bench_memory.py (7,584 B for this model on a 64-bit "
-        "host).",
+        "it is measured, with TFLM's interpreter, by benchmarks/bench_memory.py.",
         "",
     ]
     text = "\n".join(lines)

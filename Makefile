@@ -85,6 +85,7 @@ bench: setup eval-deps
 	$(BIN)/python benchmarks/bench_compiled_models.py
 	$(BIN)/python benchmarks/bench_eval.py
 	$(BIN)/python benchmarks/bench_forge.py
+	$(BIN)/python benchmarks/mcu/bench_mcu.py --if-available --out /tmp/mcu_figures.md
 
 # Models compiled into the rune: compiled vs LiteRT, whole-pipeline arenas.
 bench-models: setup

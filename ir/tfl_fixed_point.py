@@ -95,6 +95,17 @@ def exp_on_negative_values(a: int, integer_bits: int = 5) -> int:
     return INT32_MAX if a == 0 else result
 
 
+def softmax_int8_exp(in_scale: float, beta: float, diff: int) -> int:
+    """exp(beta * in_scale * -diff) in Q0.31 as reference_ops::Softmax (int8) computes it for a
+    difference `diff` >= 0 from the row maximum (0 below its diff_min)."""
+    real = min(float(beta) * float(in_scale) * (1 << 26), (1 << 31) - 1.0)
+    multiplier, left_shift = quantize_multiplier(real)
+    diff_min = -int(math.floor(31.0 * (1 << 26) / (1 << left_shift)))
+    if -diff < diff_min:
+        return 0
+    return exp_on_negative_values(srdhm(-diff * (1 << left_shift), multiplier))
+
+
 # --- run time (IR) -----------------------------------------------------------------------------
 
 def ir_srdhm(b: KernelBuilder, x: Scalar, y: Scalar) -> Scalar:

@@ -20,18 +20,24 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
 
 
-def format_report(name: str, memory: dict) -> str:
-    """The plan as `runec --memory-report` prints it."""
+def format_report(manifest: dict) -> str:
+    """The plan as `runec --memory-report` prints it, from the manifest's plain data: each
+    tensor with the stage that makes it, so a compiled model's activations (stages
+    `<model>#<operator>`) show among the kernels' tensors in the one arena."""
+    memory = manifest["memory"]
+    makers = {t: f"{s['name']} ({s['kind']})" for s in manifest.get("stages", [])
+              for t in s["outputs"]}
     lines = [
-        f"memory plan for {name} ({memory['strategy']}):",
+        f"memory plan for {manifest['name']} ({memory['strategy']}):",
         f"  arena        {memory['arena_bytes']:>10} bytes",
         f"  naive sum    {memory['naive_bytes']:>10} bytes",
         f"  lower bound  {memory['lower_bound_bytes']:>10} bytes",
-        "  tensor      offset       size  live",
+        "  tensor      offset       size  live    made by",
     ]
     for t in memory["tensors"]:
         live = f"{t['first']}..{t['last']}"
-        lines.append(f"  {t['id']:>6} {t['offset']:>11} {t['bytes']:>10}  {live}")
+        lines.append(f"  {t['id']:>6} {t['offset']:>11} {t['bytes']:>10}  {live:<7} "
+                     f"{makers.get(t['id'], '')}".rstrip())
     return "\n".join(lines)
 
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from rune.passes.check_types import CheckTypesPass
 from rune.passes.conversions.convert_to_llvm import ConvertToLLVMPass
 from rune.passes.convert_models import ConvertModelsPass
+from rune.passes.elide_softmax import ElideSoftmaxBeforeArgmaxPass
 from rune.passes.fold_affine import FoldAffinePass
 from rune.passes.fuse_elementwise import FuseElementwisePass
 from rune.passes.import_models import ImportModelsPass
@@ -14,6 +15,10 @@ from rune.passes.infer_quantization import InferQuantizationPass
 from rune.passes.lower_pipeline import LowerPipelinePass
 from rune.passes.lower_tfl import LowerTflToLoopsPass
 from rune.passes.plan_memory import PlanMemoryPass
+from rune.passes.quantized_data_movement import (
+    FoldDequantizeQuantizePass,
+    QuantizeBeforeDataMovementPass,
+)
 from rune.passes.relax_precision import RelaxPrecisionPass
 from rune.passes.stage_probes import InsertStageProbesPass
 from xdsl.passes import ModulePass, PassPipeline
@@ -30,6 +35,9 @@ PASSES: dict[str, type[ModulePass]] = {
         InferQuantizationPass,
         CheckTypesPass,
         ImportModelsPass,
+        FoldDequantizeQuantizePass,
+        QuantizeBeforeDataMovementPass,
+        ElideSoftmaxBeforeArgmaxPass,
         LowerTflToLoopsPass,
         FoldAffinePass,
         FuseElementwisePass,
@@ -54,6 +62,12 @@ DESCRIPTIONS: dict[str, str] = {
     "check-types": "check proc-block signatures and model tensors against the model file",
     "import-models": "compiled TFLite models -> tfl stages (one per operator); "
     "option models=handler|compiled is the default for models without a `run` argument",
+    "fold-dequantize-quantize": "remove dequantize -> data movement -> quantize round trips "
+    "to the same quantisation (exact)",
+    "quantize-before-data-movement": "quantize before pad/reshape/resize/slice so the data "
+    "moves as integers (exact)",
+    "elide-softmax-before-argmax": "a top-1 index after a compiled int8 softmax reads the "
+    "logits, where a compile-time proof shows the result is bit-identical",
     "lower-tfl-to-loops": "tfl stages -> kernel functions of loops (LiteRT reference "
     "arithmetic) and rune.call stages",
     "fold-affine": "merge consecutive affine/standardize stages into one multiply-add",
@@ -71,6 +85,10 @@ DESCRIPTIONS: dict[str, str] = {
 }
 
 LOWERING = ("lower-pipeline",)
+TO_LOOPS = ("lower-tfl-to-loops",)
+#: Whole-pipeline rewrites across a compiled model's boundary (tfl ops next to proc blocks).
+ACROSS_MODELS = ("fold-dequantize-quantize", "quantize-before-data-movement",
+                 "elide-softmax-before-argmax")
 TO_LLVM = ("convert-scf-to-cf", "convert-to-llvm")
 
 
@@ -87,12 +105,13 @@ def default_pipeline(opt_level: str, models: str = "handler", profile: bool = Fa
     `precision="relaxed"` (runec --precision=relaxed) starts with relax-precision."""
     # needed at every level: they define meaning
     checks = ("convert-models", "infer-quantization", "check-types",
-              f"import-models{{models={models}}}", "lower-tfl-to-loops")
+              f"import-models{{models={models}}}")
     if precision == "relaxed":
         checks = ("relax-precision", *checks)
     lowering = (*LOWERING, "insert-stage-probes") if profile else LOWERING
     if opt_level == "0":
-        return ",".join((*checks, *lowering, *TO_LLVM))
+        return ",".join((*checks, *TO_LOOPS, *lowering, *TO_LLVM))
+    checks = (*checks, *ACROSS_MODELS, *TO_LOOPS)
     optimise = ("fold-affine", "fuse-elementwise", "plan-memory{strategy=greedy-by-size}")
     # No `canonicalize` by default: LLVM's own clean-up gives byte-identical runes, and it
     # cost 10% of compile time on microspeech. It stays available to --passes.

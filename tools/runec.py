@@ -117,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
             print("runec: error: --memory-report needs the pipeline lowered "
                   "(use --emit=llvm-dialect or later)", file=sys.stderr)
             return 1
-        report = format_report(manifest.name, to_json_value(manifest.memory))
+        report = format_report(to_json_value(manifest))
         text_to_stdout = args.output is None and args.emit not in BINARY_EMITS
         writes_stdout = args.output == "-" or text_to_stdout
         print(report, file=sys.stderr if writes_stdout else sys.stdout)

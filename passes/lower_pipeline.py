@@ -27,9 +27,10 @@ from rune.ir.attrs import (
     ints,
 )
 from rune.ir.dialect import tensor_bytes, tensor_sig
-from rune.ir.kernel_builder import FusedStep, buffer_type, kernel_function
+from rune.ir.kernel_builder import FusedStep, buffer_type, kernel_arg_types, kernel_function
 from rune.kernels import lookup
 from rune.kernels.base import ProcBlock, ProcBlockError
+from rune.passes import kernel_units
 from rune.passes.common import (
     COMPILED_MODELS_ATTR,
     MANIFEST_ATTR,
@@ -238,7 +239,30 @@ def _kernel(stage: rd.ProcBlockOp, number: int) -> tuple[func.FuncOp, list[memre
         block.build(builder, buffers[:n_in], buffers[n_in:], args)
 
     name = f"kernel.{number}.{_sym(stage.stage_name)}"
-    return kernel_function(name, sigs, build, [_fused_steps(c) for c in chains])
+    steps = [_fused_steps(c) for c in chains]
+    units = kernel_units.active()
+    fused = [[_library_block(step.stage.data, step.kernel.data) for step in c] for c in chains]
+    if units is not None and all(map(_is_library, [block, *sum(fused, [])])):
+        description = {
+            "kernel": _block_id(block), "args": args, "buffers": sigs,
+            "fused": [[{"kernel": _block_id(b), "makes": step.makes.data, "reads": step.reads.data,
+                        "args": _typed_args(b, step.stage.data, _args(step.args))}
+                       for b, step in zip(bs, c, strict=True)] for bs, c in zip(fused, chains,
+                                                                                 strict=True)],
+        }
+        units.take(name, description, lambda symbol: kernel_function(symbol, sigs, build, steps))
+        return func.FuncOp.external(name, kernel_arg_types(sigs, steps), []), []
+    return kernel_function(name, sigs, build, steps)
+
+
+def _is_library(block: ProcBlock) -> bool:
+    """A kernel of rune's own library: its code is the compiler's (not a custom or a
+    test-registered proc block)."""
+    return type(block).__module__.startswith("rune.kernels.")
+
+
+def _block_id(block: ProcBlock) -> str:
+    return f"{block.name}={type(block).__module__}.{type(block).__qualname__}"
 
 
 def _library_block(stage: str, kernel: str) -> ProcBlock:

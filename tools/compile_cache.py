@@ -154,13 +154,8 @@ def load(cache_dir: Path | None, key: str | None) -> Entry | None:
     """The entry stored under `key`, or None if there is none or it is damaged."""
     if cache_dir is None or key is None:
         return None
-    try:
-        data = (cache_dir / f"{key}.bin").read_bytes()
-    except OSError:
-        return None
-    head = len(MAGIC) + _DIGEST
-    payload = data[head:]
-    if data[: len(MAGIC)] != MAGIC or hashlib.sha256(payload).digest() != data[len(MAGIC):head]:
+    payload = read_verified(cache_dir / f"{key}.bin")
+    if payload is None:
         return None
     try:
         size = int.from_bytes(payload[:4], "little")
@@ -172,22 +167,40 @@ def load(cache_dir: Path | None, key: str | None) -> Entry | None:
         return None
 
 
+def read_verified(path: Path) -> bytes | None:
+    """The payload of the entry file at `path`, or None if it is missing or fails its digest."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    head = len(MAGIC) + _DIGEST
+    payload = data[head:]
+    if data[: len(MAGIC)] != MAGIC or hashlib.sha256(payload).digest() != data[len(MAGIC):head]:
+        return None
+    return payload
+
+
 def store(cache_dir: Path | None, key: str | None, entry: Entry) -> bool:
     """Write `entry` under `key`; False when the cache directory cannot be written."""
     if cache_dir is None or key is None:
         return False
     manifest = None if entry.manifest is None else to_json_value(entry.manifest)
     meta = json.dumps({"manifest": manifest}, sort_keys=True).encode()
-    payload = len(meta).to_bytes(4, "little") + meta + entry.output
+    return write_verified(cache_dir / f"{key}.bin",
+                          len(meta).to_bytes(4, "little") + meta + entry.output)
+
+
+def write_verified(path: Path, payload: bytes) -> bool:
+    """Store `payload` at `path` behind MAGIC and its digest, atomically; False on failure."""
     try:
-        cache_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, temp = tempfile.mkstemp(prefix=".tmp-", suffix=".bin", dir=cache_dir)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, temp = tempfile.mkstemp(prefix=".tmp-", suffix=".bin", dir=path.parent)
     except OSError:
         return False
     try:
         with os.fdopen(fd, "wb") as out:
             out.write(MAGIC + hashlib.sha256(payload).digest() + payload)
-        os.replace(temp, cache_dir / f"{key}.bin")
+        os.replace(temp, path)
     except OSError:
         Path(temp).unlink(missing_ok=True)
         return False

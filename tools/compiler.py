@@ -34,8 +34,10 @@ from rune.ir.tfl import Tfl
 from rune.passes.common import StageError
 from rune.passes.import_models import any_compiled
 from rune.passes.instrumentation import Instrumentation, PassFailure, run_pipeline
+from rune.passes.kernel_units import separate_kernels
 from rune.passes.lower_pipeline import MANIFEST_ATTR
 from rune.passes.registry import default_pipeline, import_pipeline, parse_pipeline
+from rune.tools.kernel_cache import KernelCache, link_units, post_lowering
 from rune.tools.pass_options import EMIT_KINDS  # noqa: F401 - the emit kinds, re-exported
 from xdsl.context import Context
 from xdsl.dialects import arith, builtin, cf, func, llvm, math, memref, scf
@@ -43,6 +45,8 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.parser import Parser
 from xdsl.utils.exceptions import ParseError, VerifyException
 
+#: Outputs whose library kernels are compiled apart, each cacheable (see tools/kernel_cache.py).
+SEPARATE_KERNEL_EMITS = ("llvm", "asm", "obj", "wasm", "rune")
 OPT_LEVEL_ENV = "RUNE_OPT_LEVEL"  # lets a whole test suite run at another default level
 EXPORTS = ["rune_run"]
 
@@ -82,6 +86,7 @@ class CompileOptions:
     allow_paths: tuple[Path, ...] = ()  # further folders that may be read
     allow_custom_blocks: bool | None = None  # None: only from inside root; False: never
     max_file_size: int = confine.DEFAULT_MAX_FILE_SIZE  # bytes, for every file read
+    kernel_cache: Path | None = None  # where compiled kernels are kept (tools/kernel_cache.py)
 
     def confinement(self, runefile: str | Path) -> confine.Confinement:
         return confine.Confinement.for_runefile(runefile, self.root, self.allow_paths,
@@ -156,8 +161,9 @@ def run_passes(module: ModuleOp, options: CompileOptions, runefile: Runefile | N
         instrument.timings.clear()
 
 
-def lower_to_llvm_ir(module: ModuleOp, target: Target):
-    """The llvm-dialect module as optimised LLVM IR for `target`."""
+def lower_to_llvm_ir(module: ModuleOp, target: Target, kernels: KernelCache | None = None):
+    """The llvm-dialect module, with the kernels compiled apart linked in, as optimised LLVM
+    IR for `target`."""
     machine = target_machine(target)
     attributes = ("optsize",) if target.optimise_for_size else ()
     try:
@@ -166,7 +172,8 @@ def lower_to_llvm_ir(module: ModuleOp, target: Target):
         raise error(f"cannot generate code: {exc}") from None
     if not target.bulk_memory and not target.native:  # native firmware links its own libc
         add_support_functions(translated)
-    return optimise(translated, target)
+    link = None if kernels is None else (lambda parsed: link_units(parsed, kernels.units))
+    return optimise(translated, target, link)
 
 
 def manifest_of(module: ModuleOp) -> Manifest:
@@ -203,13 +210,34 @@ def _compile_confined(path: str | Path, emit: str, options: CompileOptions,
                 run_passes(front.module, replace(options, passes=import_pipeline(
                     options.models or options.resolved_target().models)), front.runefile)
         return str(front.module)
+    kernels = _kernel_cache(emit, options)
     with _timed(options.timings, "passes"):
-        run_passes(front.module, options, front.runefile)
-    return compile_module(front.module, emit, options)
+        if kernels is None:
+            run_passes(front.module, options, front.runefile)
+        else:
+            with separate_kernels(kernels):
+                run_passes(front.module, options, front.runefile)
+    return compile_module(front.module, emit, options, kernels)
 
 
-def compile_module(module: ModuleOp, emit: str, options: CompileOptions) -> bytes | str:
-    """The backend half: an llvm-dialect module (with its manifest) to `emit`."""
+def _kernel_cache(emit: str, options: CompileOptions) -> KernelCache | None:
+    """Library kernels are compiled apart (and cached in `options.kernel_cache`) when the
+    output is LLVM or later, from the default pipeline, with no IR dump asked for (a dump
+    shows every kernel's code)."""
+    instrument = options.instrument
+    if emit not in SEPARATE_KERNEL_EMITS or options.passes is not None or \
+            instrument.print_before or instrument.print_after or instrument.print_after_all:
+        return None
+    passes = post_lowering(list(parse_pipeline(options.pipeline()).passes))
+    if passes is None:
+        return None
+    return KernelCache(options.resolved_target(), passes, options.kernel_cache)
+
+
+def compile_module(module: ModuleOp, emit: str, options: CompileOptions,
+                   kernels: KernelCache | None = None) -> bytes | str:
+    """The backend half: an llvm-dialect module (with its manifest, and the kernels compiled
+    apart that it declares) to `emit`."""
     manifest = manifest_of(module) if MANIFEST_ATTR in module.attributes else None
     if manifest is not None:
         options.manifest = manifest
@@ -217,7 +245,7 @@ def compile_module(module: ModuleOp, emit: str, options: CompileOptions) -> byte
         return str(module)
     target = options.resolved_target()
     with _timed(options.timings, "llvm"):
-        llvm_module = lower_to_llvm_ir(module, target)
+        llvm_module = lower_to_llvm_ir(module, target, kernels)
         if emit == "llvm":
             return str(llvm_module)
         if emit == "asm":

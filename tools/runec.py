@@ -173,6 +173,7 @@ def _compile_confined(args: argparse.Namespace, engine: DiagnosticEngine,
         profile=args.profile,
         precision=args.precision, instrument=instrumentation_from(args), timings=timings,
         root=args.root, allow_paths=tuple(args.allow_path), allow_custom_blocks=args.custom_blocks,
+        kernel_cache=compile_cache.default_cache_dir(),
     )
     result = compile_runefile(args.runefile, args.emit, options, engine)
     if key is not None and not engine.diagnostics and isinstance(result, bytes):

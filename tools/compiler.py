@@ -217,6 +217,7 @@ def _compile_confined(path: str | Path, emit: str, options: CompileOptions,
         else:
             with separate_kernels(kernels):
                 run_passes(front.module, options, front.runefile)
+            options.timings[f"pass {kernels.summary()}"] = kernels.seconds  # in lower-pipeline
     return compile_module(front.module, emit, options, kernels)
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,8 +53,17 @@ class KernelCache:
     units: dict[str, llvm.ModuleRef] = field(default_factory=dict)
     hits: int = 0
     misses: int = 0
+    seconds: float = 0.0  # spent in `take`, reading or compiling units
+
+    def summary(self) -> str:
+        return f"kernel units: {self.hits} cached, {self.misses} compiled"
 
     def take(self, symbol: str, description: dict, build: KernelBuild) -> None:
+        start = time.perf_counter()
+        self._take(symbol, description, build)
+        self.seconds += time.perf_counter() - start
+
+    def _take(self, symbol: str, description: dict, build: KernelBuild) -> None:
         key = self._key(description)
         unit = self._load(key)
         if unit is None:

@@ -136,24 +136,30 @@ def _parse(text: str, target: Target) -> llvm.ModuleRef:
         unit.verify()
     except RuntimeError as exc:
         raise UnitError(f"invalid LLVM IR: {exc}") from None
-    _check(unit, target)
+    try:
+        _check(unit, target)
+    except NameError:  # llvmlite: no such function
+        raise UnitError(f"a unit does not define {SYMBOL}") from None
     return unit
 
 
 def _check(unit: llvm.ModuleRef, target: Target) -> None:
-    """A unit defines one function, `SYMBOL`, and only internal globals under its name, and
-    declares nothing but LLVM intrinsics: nothing it could add to or take from the pipeline."""
+    """A unit defines `SYMBOL`, otherwise only internal functions (helpers such as
+    support.py's) and internal globals under its name, and declares nothing but LLVM
+    intrinsics: nothing it could add to or take from the pipeline."""
     if unit.triple != target.triple:
         raise UnitError(f"unit for {unit.triple}, not {target.triple}")
-    defined = [f.name for f in unit.functions if not f.is_declaration]
-    if defined != [SYMBOL]:
-        raise UnitError(f"a unit defines {defined}")
+    internal = (llvm.Linkage.internal, llvm.Linkage.private)
+    if unit.get_function(SYMBOL).is_declaration:  # NameError when absent
+        raise UnitError(f"a unit does not define {SYMBOL}")
     for function in unit.functions:
         if function.is_declaration and not function.name.startswith("llvm."):
             raise UnitError(f"a unit declares {function.name}")
+        if not function.is_declaration and function.name != SYMBOL and \
+                function.linkage not in internal:
+            raise UnitError(f"a unit defines {function.name}")
     for variable in unit.global_variables:
-        if not variable.name.startswith(SYMBOL + ".") or \
-                variable.linkage not in (llvm.Linkage.internal, llvm.Linkage.private):
+        if not variable.name.startswith(SYMBOL + ".") or variable.linkage not in internal:
             raise UnitError(f"a unit defines the global {variable.name}")
 
 

@@ -163,10 +163,10 @@ def _check(unit: llvm.ModuleRef, target: Target) -> None:
             raise UnitError(f"a unit defines the global {variable.name}")
 
 
-def link_units(module: llvm.ModuleRef, units: dict[str, llvm.ModuleRef]) -> None:
-    """Link each unit into `module` as the kernel `symbol` the module declares, then make it
-    internal (as a kernel defined in the module is) so that LLVM may inline it. Linking
-    consumes the units."""
+def link_units(module: llvm.ModuleRef, units: dict[str, llvm.ModuleRef]) -> llvm.ModuleRef:
+    """`module` with each unit linked in as the kernel `symbol` it declares (LLVM's linker puts
+    the definitions after the module's own functions), made internal, as a kernel defined in
+    the module is, so that LLVM may inline it. Consumes the units."""
     for symbol, unit in units.items():
         for variable in unit.global_variables:
             variable.name = symbol + variable.name[len(SYMBOL):]
@@ -175,3 +175,4 @@ def link_units(module: llvm.ModuleRef, units: dict[str, llvm.ModuleRef]) -> None
         function.linkage = llvm.Linkage.external
         module.link_in(unit)
         module.get_function(symbol).linkage = llvm.Linkage.internal
+    return module

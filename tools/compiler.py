@@ -117,13 +117,17 @@ class Frontend:
 
 
 def run_frontend(path: str | Path, engine: DiagnosticEngine | None = None,
-                 options: CompileOptions | None = None) -> Frontend:
+                 options: CompileOptions | None = None,
+                 checked: Runefile | None = None) -> Frontend:
     """Parse, check and emit the rune dialect for one Runefile, inside the confinement in
-    force (compile_runefile's), else the one `options` describe."""
+    force (compile_runefile's), else the one `options` describe. `checked` is the Runefile
+    at `path` already parsed and checked (with `engine`), as runec does for its cache key."""
     engine = engine or DiagnosticEngine()
     with _confined(path, options):
-        runefile, _ = load_runefile(path, engine)
-        check_runefile(runefile, engine)
+        runefile = checked
+        if runefile is None:
+            runefile, _ = load_runefile(path, engine)
+            check_runefile(runefile, engine)
         module = emit_ir(runefile, engine)
         module.verify()
     return Frontend(runefile, module, engine)
@@ -190,16 +194,18 @@ def manifest_of(module: ModuleOp) -> Manifest:
 
 def compile_runefile(path: str | Path, emit: str = "rune",
                      options: CompileOptions | None = None,
-                     engine: DiagnosticEngine | None = None) -> bytes | str:
-    """Compile up to the stage named by `emit` (one of EMIT_KINDS) and return its output."""
+                     engine: DiagnosticEngine | None = None,
+                     checked: Runefile | None = None) -> bytes | str:
+    """Compile up to the stage named by `emit` (one of EMIT_KINDS) and return its output;
+    `checked` as for `run_frontend`."""
     with _confined(path, options):
-        return _compile_confined(path, emit, options or CompileOptions(), engine)
+        return _compile_confined(path, emit, options or CompileOptions(), engine, checked)
 
 
 def _compile_confined(path: str | Path, emit: str, options: CompileOptions,
-                      engine: DiagnosticEngine | None) -> bytes | str:
+                      engine: DiagnosticEngine | None, checked: Runefile | None) -> bytes | str:
     with _timed(options.timings, "frontend"):
-        front = run_frontend(path, engine)
+        front = run_frontend(path, engine, checked=checked)
     if emit == "ast":
         return _format_ast(front.runefile)
     if emit == "ir":  # the frontend's IR (compiled models imported), or after --passes

@@ -241,28 +241,37 @@ def _kernel(stage: rd.ProcBlockOp, number: int) -> tuple[func.FuncOp, list[memre
     name = f"kernel.{number}.{_sym(stage.stage_name)}"
     steps = [_fused_steps(c) for c in chains]
     units = kernel_units.active()
-    fused = [[_library_block(step.stage.data, step.kernel.data) for step in c] for c in chains]
-    if units is not None and all(map(_is_library, [block, *sum(fused, [])])):
-        description = {
-            "kernel": _block_id(block), "args": args, "buffers": sigs,
-            "fused": [[{"kernel": _block_id(b), "makes": step.makes.data, "reads": step.reads.data,
-                        "args": _typed_args(b, step.stage.data, _args(step.args))}
-                       for b, step in zip(bs, c, strict=True)] for bs, c in zip(fused, chains,
-                                                                                 strict=True)],
-        }
-        units.take(name, description, lambda symbol: kernel_function(symbol, sigs, build, steps))
-        return func.FuncOp.external(name, kernel_arg_types(sigs, steps), []), []
-    return kernel_function(name, sigs, build, steps)
+    description = None if units is None else _description(block, args, sigs, chains)
+    if units is None or description is None:
+        return kernel_function(name, sigs, build, steps)
+    units.take(name, description, lambda symbol: kernel_function(symbol, sigs, build, steps))
+    return func.FuncOp.external(name, kernel_arg_types(sigs, steps), []), []
 
 
-def _is_library(block: ProcBlock) -> bool:
-    """A kernel of rune's own library: its code is the compiler's (not a custom or a
-    test-registered proc block)."""
-    return type(block).__module__.startswith("rune.kernels.")
+def _description(block: ProcBlock, args: dict, sigs: list, chains: list) -> dict | None:
+    """Everything that decides a library kernel's code (for kernel_units), or None when it or
+    a step fused into it is not the library's (a custom or test-registered proc block)."""
+    fused = []
+    for chain in chains:
+        steps = []
+        for step in chain:
+            step_block = _library_block(step.stage.data, step.kernel.data)
+            steps.append({"kernel": _library_id(step_block), "makes": step.makes.data,
+                          "reads": step.reads.data,
+                          "args": _typed_args(step_block, step.stage.data, _args(step.args))})
+        fused.append(steps)
+    identities = [_library_id(block), *(step["kernel"] for chain in fused for step in chain)]
+    if None in identities:
+        return None
+    return {"kernel": identities[0], "args": args, "buffers": sigs, "fused": fused}
 
 
-def _block_id(block: ProcBlock) -> str:
-    return f"{block.name}={type(block).__module__}.{type(block).__qualname__}"
+def _library_id(block: ProcBlock) -> str | None:
+    """Which library class builds `block`, or None if it is not rune's own library's."""
+    cls = type(block)
+    if not cls.__module__.startswith("rune.kernels."):
+        return None
+    return f"{block.name}={cls.__module__}.{cls.__qualname__}"
 
 
 def _library_block(stage: str, kernel: str) -> ProcBlock:

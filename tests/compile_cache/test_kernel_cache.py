@@ -97,3 +97,15 @@ def test_no_cache_directory_compiles_every_kernel_and_stores_nothing(tmp_path: P
     rune = compile_runefile(SINE, "rune", options)
     assert "pass kernel units: 0 cached, 1 compiled" in options.timings
     assert rune == _compile(tmp_path / "cache")[0] == _compile(tmp_path / "cache")[0]
+
+
+def test_a_custom_proc_block_stays_in_the_module(tmp_path: Path):
+    """A custom kernel's code is the user's Python, not the compiler's: it is never a unit, nor
+    is the library kernel (modulo) fused into its loads."""
+    runefile = REPO / "examples" / "custom_block" / "Runefile.yml"
+    options = CompileOptions(kernel_cache=tmp_path / "cache")
+    custom = compile_runefile(runefile, "rune", options)
+    units = [k for k in options.timings if k.startswith("pass kernel units")]
+    assert units == ["pass kernel units: 0 cached, 0 compiled"]
+    assert not (tmp_path / "cache" / "kernels").exists()
+    assert custom == compile_runefile(runefile, "rune", CompileOptions())

@@ -16,7 +16,9 @@ place, so a reader never sees half a file. Only compiles without any diagnostic 
 hit never hides a warning. The cache is best-effort: an unwritable directory only costs time.
 
 Directory: `$RUNE_COMPILE_CACHE` if set (empty or `off` disables it), else
-`$XDG_CACHE_HOME/rune/compile`, else `~/.cache/rune/compile`.
+`$XDG_CACHE_HOME/rune/compile`, else `~/.cache/rune/compile`. Its `kernels/` folder holds the
+per-kernel cache (kernel_cache.py), which serves Runefiles this cache has never seen; both use
+the entry envelope below (`read_verified`, `write_verified`).
 """
 
 from __future__ import annotations

@@ -3,8 +3,9 @@ Runefiles.
 
 lower-pipeline hands every library kernel to a `KernelCache` (rune.passes.kernel_units) as a
 description: proc block, typed arguments, buffer types and shapes, fused steps. That, the compiler
-(`compile_cache.compiler_fingerprint`), the target and -O level and the passes run after the
-lowering decide the kernel's code, so their SHA-256 names it on disk. A miss builds the kernel
+(`compile_cache.compiler_fingerprint`), the target (triple, data layout, optimising for size) and
+the passes run after the lowering decide the unit's IR, so their SHA-256 names it on disk (a unit
+is IR before LLVM optimises, so -O1, -O2 and -O3 share units; -O0 runs other passes). A miss builds the kernel
 under a neutral symbol in a module of its own, runs those passes and translates it to LLVM IR; a
 hit reads that IR back. The backend links every unit into the pipeline's module (renamed to the
 stage's symbol) before LLVM optimises the whole, so a compile gives the same bytes whether its

@@ -109,3 +109,19 @@ def test_a_custom_proc_block_stays_in_the_module(tmp_path: Path):
     assert units == ["pass kernel units: 0 cached, 0 compiled"]
     assert not (tmp_path / "cache" / "kernels").exists()
     assert custom == compile_runefile(runefile, "rune", CompileOptions())
+
+
+def test_levels_that_run_the_same_passes_share_units(tmp_path: Path):
+    """A unit is IR before LLVM optimises: -O1 reuses -O2's and still gives its own bytes;
+    -O0 (no cse) builds its own."""
+    def compile_at(level: str, cache: Path | None) -> tuple[bytes, list[str]]:
+        options = CompileOptions(opt_level=level, kernel_cache=cache)
+        rune = compile_runefile(SINE, "rune", options)
+        return rune, [k[5:] for k in options.timings if k.startswith("pass kernel units")]
+
+    cache = tmp_path / "cache"
+    o2, _ = compile_at("2", cache)
+    o1, units = compile_at("1", cache)
+    assert units == ["kernel units: 1 cached, 0 compiled"]
+    assert o1 == compile_at("1", None)[0] != o2
+    assert compile_at("0", cache)[1] == ["kernel units: 0 cached, 1 compiled"]

@@ -3,10 +3,12 @@
 xDSL 0.74 compiles every op's `assembly_format` string into a `FormatProgram` while the op class
 is defined, so importing the dialects a rune passes through compiles about 160 formats: a sixth
 of importing xDSL (0.05 s of CPU of 0.30 on this machine, benchmarks/bench_compile_time.py),
-paid by every cold `runec` even though a compile prints and parses no IR. Installed before the
-dialects are imported (`rune.ir` does it), each op gets a stand-in that compiles its format the
-first time that op is printed or parsed. A format error in xDSL's own dialects (pinned in
-pyproject.toml) would surface at that first use instead of at import.
+paid by every cold `runec` even though a compile prints and parses no IR. Importing this module
+(`rune.tools.compiler` does it before anything else) gives every op defined from then on a
+stand-in that compiles its format the first time that op is printed or parsed. `rune.ir` does
+not import it, so that the frontend's checks (ir/vocabulary.py) stay free of xDSL. A format error
+in xDSL's own dialects (pinned in pyproject.toml) would surface at that first use instead of at
+import.
 """
 
 from __future__ import annotations
@@ -37,7 +39,9 @@ class LazyFormatProgram:
         return self._get().print(*args)
 
 
-def install() -> None:
-    """Make xDSL build a `LazyFormatProgram` for each op defined from now on."""
+def _install() -> None:
     if _formats.FormatProgram.from_str is _compile:
         _formats.FormatProgram.from_str = staticmethod(LazyFormatProgram)
+
+
+_install()

@@ -16,6 +16,7 @@ from math import prod
 from rune.abi.bounded import MAX_TENSOR_BYTES
 from rune.abi.imports import ABI_VERSION, IMPORTS_BY_NAME, PIPELINE_IMPORTS
 from rune.ir import dialect as rd
+from rune.ir import kernel_units
 from rune.ir.attr_values import from_attr
 from rune.ir.attrs import (
     ManifestAttr,
@@ -30,7 +31,6 @@ from rune.ir.dialect import tensor_bytes, tensor_sig
 from rune.ir.kernel_builder import FusedStep, buffer_type, kernel_arg_types, kernel_function
 from rune.kernels import lookup
 from rune.kernels.base import ProcBlock, ProcBlockError
-from rune.passes import kernel_units
 from rune.passes.common import (
     COMPILED_MODELS_ATTR,
     MANIFEST_ATTR,

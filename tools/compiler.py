@@ -6,6 +6,9 @@ directly. Every failure a user can cause surfaces as a `DiagnosticError`.
 
 from __future__ import annotations
 
+# isort: off
+import rune.ir.lazy_formats  # noqa: F401 - first: before any xDSL dialect is defined
+# isort: on
 import os
 import time
 from collections.abc import Iterator
@@ -29,12 +32,12 @@ from rune.frontend.parser import load_runefile
 from rune.frontend.semantics import check_runefile
 from rune.ir.attrs import ManifestAttr, plain_value
 from rune.ir.dialect import Rune
+from rune.ir.kernel_units import separate_kernels
 from rune.ir.llvm_ext import LLVMExt
 from rune.ir.tfl import Tfl
 from rune.passes.common import StageError
 from rune.passes.import_models import any_compiled
 from rune.passes.instrumentation import Instrumentation, PassFailure, run_pipeline
-from rune.passes.kernel_units import separate_kernels
 from rune.passes.lower_pipeline import MANIFEST_ATTR
 from rune.passes.registry import default_pipeline, import_pipeline, parse_pipeline
 from rune.tools.kernel_cache import KernelCache, link_units, post_lowering

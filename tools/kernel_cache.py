@@ -1,16 +1,16 @@
 """Per-kernel compile cache: each library kernel's LLVM IR, reused by a cold `runec` across
 Runefiles.
 
-lower-pipeline hands every library kernel to a `KernelCache` (rune.passes.kernel_units) as a
+lower-pipeline hands every library kernel to a `KernelCache` (rune.ir.kernel_units) as a
 description: proc block, typed arguments, buffer types and shapes, fused steps. That, the compiler
 (`compile_cache.compiler_fingerprint`), the target (triple, data layout, optimising for size) and
 the passes run after the lowering decide the unit's IR, so their SHA-256 names it on disk (a unit
-is IR before LLVM optimises, so -O1, -O2 and -O3 share units; -O0 runs other passes). A miss builds the kernel
-under a neutral symbol in a module of its own, runs those passes and translates it to LLVM IR; a
-hit reads that IR back. The backend links every unit into the pipeline's module (renamed to the
-stage's symbol) before LLVM optimises the whole, so a compile gives the same bytes whether its
-kernels came from the cache or not, and a Runefile never seen before (other labels, another
-model) only builds the kernels whose description changed.
+is IR before LLVM optimises, so -O1, -O2 and -O3 share units; -O0 runs other passes). A miss
+builds the kernel under a neutral symbol in a module of its own, runs those passes and
+translates it to LLVM IR; a hit reads that IR back. The backend links every unit into the
+pipeline's module (renamed to the stage's symbol) before LLVM optimises the whole, so a compile
+gives the same bytes whether its kernels came from the cache or not, and a Runefile never seen
+before (other labels, another model) only builds the kernels whose description changed.
 
 Entries use the compile cache's envelope (magic, SHA-256 of the payload, payload); the payload
 starts with the key, so an entry moved to another name is not believed. A damaged entry fails the
@@ -30,7 +30,7 @@ import llvmlite.binding as llvm
 from rune.backend_wasm.support import prepare_for_arm
 from rune.backend_wasm.target import Target, target_machine
 from rune.backend_wasm.translate import translate_module
-from rune.passes.kernel_units import KernelBuild
+from rune.ir.kernel_units import KernelBuild
 from rune.passes.stage_probes import InsertStageProbesPass
 from rune.tools import compile_cache
 from xdsl.dialects.builtin import ModuleOp

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import llvmlite.binding as llvm
 import llvmlite.ir as ir
 from rune.backend_wasm.support import prepare_for_arm
 from rune.backend_wasm.target import Target, target_machine
 
 
-def optimise(module: ir.Module, target: Target) -> llvm.ModuleRef:
-    """Parse, verify and run LLVM's standard pipeline at the target's level."""
+def optimise(module: ir.Module, target: Target,
+             link: Callable[[llvm.ModuleRef], llvm.ModuleRef] | None = None) -> llvm.ModuleRef:
+    """Parse, `link` in what the module declares but others define, verify and run LLVM's
+    standard pipeline at the target's level."""
     if target.triple.startswith(("thumb", "arm")):
         prepare_for_arm(module)
     parsed = llvm.parse_assembly(str(module))
+    if link is not None:
+        parsed = link(parsed)
     parsed.verify()
     if target.speed_level == 0:
         return parsed

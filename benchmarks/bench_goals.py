@@ -57,8 +57,11 @@ def main() -> int:
     for chain in chains:
         rows.append((f"{chain['chain']} vs NumPy (copy-free)", chain["vs_numpy"], "> 1x",
                      chain["vs_numpy"] > 1.0))
-    rows.append(("cold runec, compile cache hit (s)", compile_time["cached_s"], "<= 0.5 s",
-                 compile_time["cached_s"] <= 0.5))
+    rows.append(("cold runec, compile cache hit (s)", compile_time["cache_hit_s"], "<= 0.5 s",
+                 compile_time["cache_hit_s"] <= 0.5))
+    rows.append(("cold runec, new Runefile, kernels cached (s)",
+                 compile_time["kernels_cached_s"], "<= 0.5 s",
+                 compile_time["kernels_cached_s"] <= 0.5))
     rows.append(("cold runec, compile cache off (s)", compile_time["uncached_s"], "(no goal)",
                  None))
     width = max(len(r[0]) for r in rows)

@@ -11,7 +11,7 @@ from rune.frontend.ast import Argument, ResourceType, Runefile, Stage, StageKind
 from rune.frontend.diagnostics import DiagnosticEngine, ErrorCollector, Note, suggestion
 from rune.frontend.graph import Cycle, execution_order, find_cycles
 from rune.frontend.source import Span
-from rune.ir.dialect import CAPABILITY_COUNT_ARGS, CAPABILITY_KINDS, OUTPUT_KINDS, element_bytes
+from rune.ir.vocabulary import CAPABILITY_COUNT_ARGS, CAPABILITY_KINDS, OUTPUT_KINDS, element_bytes
 
 __all__ = [
     "DEFAULT_MODEL_FORMAT",

@@ -12,6 +12,13 @@ from collections.abc import Sequence
 from math import prod
 
 from rune.ir.attrs import ATTRIBUTES, FusedStepAttr
+from rune.ir.vocabulary import (  # noqa: F401 - re-exported: the dialect's vocabulary
+    CAPABILITY_COUNT_ARGS,
+    CAPABILITY_KINDS,
+    MODEL_FORMATS,
+    OUTPUT_KINDS,
+    element_bytes,
+)
 from xdsl.dialects.builtin import (
     ArrayAttr,
     DictionaryAttr,
@@ -38,14 +45,6 @@ from xdsl.irdl import (
 )
 from xdsl.traits import IsolatedFromAbove, NoTerminator, SymbolOpInterface
 from xdsl.utils.exceptions import VerifyException
-
-CAPABILITY_KINDS = ("RAW", "RAND", "SOUND", "IMAGE", "FLOAT_IMAGE", "ACCEL")
-MODEL_FORMATS = ("tensorflow-lite", "tensorflow", "tensorflow-js", "onnx")
-OUTPUT_KINDS = ("serial",)
-# Capability arguments that are counts (the host reads them as non-negative integers; a Runefile
-# may write them as numbers or digit strings).
-CAPABILITY_COUNT_ARGS = ("length", "hz", "frequency", "sample_duration_ms", "width", "height",
-                         "samples", "source")
 
 
 @irdl_attr_definition
@@ -86,11 +85,6 @@ def element_type_name(attr: Attribute) -> str:
 
 def tensor_type(element: str, dimensions: Sequence[int]) -> TensorType:
     return TensorType(element_type_attr(element), list(dimensions))
-
-
-def element_bytes(element: str) -> int:
-    """Bytes per element in memory; a utf8 element is a (ptr, len) pair of u32."""
-    return 8 if element == "utf8" else int(element[1:]) // 8
 
 
 def tensor_sig(typ: Attribute) -> tuple[str, tuple[int, ...]]:

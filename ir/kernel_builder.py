@@ -453,6 +453,19 @@ class KernelBuilder:
         return self.emit(arith.XOrIOp(value, true)).results[0]
 
 
+def _buffers_spec(args: Sequence[tuple[str, tuple[int, ...]]],
+                  steps: Sequence[tuple[FusedStep, ...]]) -> list:
+    chains = list(steps) + [()] * (len(args) - len(steps))
+    return [(element, shape, chain) for (element, shape), chain in zip(args, chains, strict=True)]
+
+
+def kernel_arg_types(args: Sequence[tuple[str, tuple[int, ...]]],
+                     steps: Sequence[tuple[FusedStep, ...]] = ()) -> list[MemRefType]:
+    """The memref types of `kernel_function`'s arguments (a fused chain's reads its source)."""
+    return [buffer_type(chain[0].source if chain else element, prod(shape))
+            for element, shape, chain in _buffers_spec(args, steps)]
+
+
 def kernel_function(
     name: str,
     args: Sequence[tuple[str, tuple[int, ...]]],
@@ -462,14 +475,8 @@ def kernel_function(
     """A private `func.func` taking one flat memref per (element, shape) and returning nothing,
     plus the globals (tables, state) its body refers to. `steps[i]`, when given, is the fused
     chain computed on every load from argument i."""
-    chains = list(steps) + [()] * (len(args) - len(steps))
-    buffers_spec = [
-        (element, shape, chain) for (element, shape), chain in zip(args, chains, strict=True)
-    ]
-    arg_types = [
-        buffer_type(chain[0].source if chain else element, prod(shape))
-        for element, shape, chain in buffers_spec
-    ]
+    buffers_spec = _buffers_spec(args, steps)
+    arg_types = kernel_arg_types(args, steps)
     entry = Block(arg_types=arg_types)
     builder = KernelBuilder(entry, name)
     buffers = [

@@ -16,6 +16,7 @@ from math import prod
 from rune.abi.bounded import MAX_TENSOR_BYTES
 from rune.abi.imports import ABI_VERSION, IMPORTS_BY_NAME, PIPELINE_IMPORTS
 from rune.ir import dialect as rd
+from rune.ir import kernel_units
 from rune.ir.attr_values import from_attr
 from rune.ir.attrs import (
     ManifestAttr,
@@ -27,7 +28,7 @@ from rune.ir.attrs import (
     ints,
 )
 from rune.ir.dialect import tensor_bytes, tensor_sig
-from rune.ir.kernel_builder import FusedStep, buffer_type, kernel_function
+from rune.ir.kernel_builder import FusedStep, buffer_type, kernel_arg_types, kernel_function
 from rune.kernels import lookup
 from rune.kernels.base import ProcBlock, ProcBlockError
 from rune.passes.common import (
@@ -238,7 +239,39 @@ def _kernel(stage: rd.ProcBlockOp, number: int) -> tuple[func.FuncOp, list[memre
         block.build(builder, buffers[:n_in], buffers[n_in:], args)
 
     name = f"kernel.{number}.{_sym(stage.stage_name)}"
-    return kernel_function(name, sigs, build, [_fused_steps(c) for c in chains])
+    steps = [_fused_steps(c) for c in chains]
+    units = kernel_units.active()
+    description = None if units is None else _description(block, args, sigs, chains)
+    if units is None or description is None:
+        return kernel_function(name, sigs, build, steps)
+    units.take(name, description, lambda symbol: kernel_function(symbol, sigs, build, steps))
+    return func.FuncOp.external(name, kernel_arg_types(sigs, steps), []), []
+
+
+def _description(block: ProcBlock, args: dict, sigs: list, chains: list) -> dict | None:
+    """Everything that decides a library kernel's code (for kernel_units), or None when it or
+    a step fused into it is not the library's (a custom or test-registered proc block)."""
+    fused = []
+    for chain in chains:
+        steps = []
+        for step in chain:
+            step_block = _library_block(step.stage.data, step.kernel.data)
+            steps.append({"kernel": _library_id(step_block), "makes": step.makes.data,
+                          "reads": step.reads.data,
+                          "args": _typed_args(step_block, step.stage.data, _args(step.args))})
+        fused.append(steps)
+    identities = [_library_id(block), *(step["kernel"] for chain in fused for step in chain)]
+    if None in identities:
+        return None
+    return {"kernel": identities[0], "args": args, "buffers": sigs, "fused": fused}
+
+
+def _library_id(block: ProcBlock) -> str | None:
+    """Which library class builds `block`, or None if it is not rune's own library's."""
+    cls = type(block)
+    if not cls.__module__.startswith("rune.kernels."):
+        return None
+    return f"{block.name}={cls.__module__}.{cls.__qualname__}"
 
 
 def _library_block(stage: str, kernel: str) -> ProcBlock:

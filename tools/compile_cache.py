@@ -1,7 +1,7 @@
 """A content-addressed on-disk cache of compiled runes, so a cold `runec` skips the compiler.
 
 The key is the SHA-256 of everything the output depends on: the compiler itself (every source
-file of the `rune` packages, and the versions of the libraries that generate code), the request
+file of the `rune` packages, and the name and version of every installed library), the request
 (emit kind, target, optimisation level, pass pipeline, profiling, precision, how models
 run), the Runefile's bytes and folder, and the bytes of every file or folder the Runefile names
 (models, resources, representative data). Nothing else is read by the compiler, so equal
@@ -16,7 +16,9 @@ place, so a reader never sees half a file. Only compiles without any diagnostic 
 hit never hides a warning. The cache is best-effort: an unwritable directory only costs time.
 
 Directory: `$RUNE_COMPILE_CACHE` if set (empty or `off` disables it), else
-`$XDG_CACHE_HOME/rune/compile`, else `~/.cache/rune/compile`.
+`$XDG_CACHE_HOME/rune/compile`, else `~/.cache/rune/compile`. Its `kernels/` folder holds the
+per-kernel cache (kernel_cache.py), which serves Runefiles this cache has never seen; both use
+the entry envelope below (`read_verified`, `write_verified`).
 """
 
 from __future__ import annotations
@@ -40,8 +42,6 @@ _DIGEST = 32
 ENV = "RUNE_COMPILE_CACHE"
 #: Emit kinds worth caching: the ones that run LLVM (text stages are for people, and cheap).
 CACHED_EMITS = ("obj", "wasm", "rune")
-#: Distributions whose code decides the output, besides rune's own sources.
-_CODEGEN_DISTS = ("xdsl", "llvmlite", "ziglang", "numpy", "pyyaml", "tensorflow")
 
 
 @dataclass(frozen=True)
@@ -80,9 +80,8 @@ def default_cache_dir() -> Path | None:
 
 @cache
 def compiler_fingerprint() -> bytes:
-    """A digest of the compiler: every .py file of every `rune` package, and library versions."""
-    import importlib.metadata
-
+    """A digest of the compiler: every .py file of every `rune` package, and the name and version
+    of every installed distribution."""
     digest = hashlib.sha256(sys.version.encode())
     root = Path(__file__).resolve().parents[1]  # the folder holding rune's packages
     for package in sorted(p for p in root.iterdir() if (p / "__init__.py").is_file()):
@@ -91,13 +90,26 @@ def compiler_fingerprint() -> bytes:
         for source in sorted(package.rglob("*.py")):
             digest.update(str(source.relative_to(root)).encode() + b"\0")
             digest.update(source.read_bytes() + b"\0")
-    for dist in _CODEGEN_DISTS:
-        try:
-            version = importlib.metadata.version(dist)
-        except importlib.metadata.PackageNotFoundError:
-            version = "-"
-        digest.update(f"{dist}={version}\0".encode())
+    for name in installed_distributions():
+        digest.update(name.encode() + b"\0")
     return digest.digest()
+
+
+def installed_distributions() -> list[str]:
+    """The metadata folders (`name-version.dist-info`) in every site-packages folder on the
+    path: installing, removing or upgrading any library (xDSL, llvmlite, NumPy, ziglang's
+    wasm-ld, PyYAML, TensorFlow, or what they import) changes the fingerprint. Listing folders
+    costs about a millisecond; importlib.metadata costs 20 of a cache hit's 140."""
+    names: set[str] = set()
+    for entry in sys.path:
+        if Path(entry).name not in ("site-packages", "dist-packages"):
+            continue
+        try:
+            with os.scandir(entry) as found:
+                names.update(e.name for e in found if e.name.endswith((".dist-info", ".egg-info")))
+        except OSError:
+            continue
+    return sorted(names)
 
 
 def cache_key(runefile: Runefile, source: bytes, request: Request) -> str | None:
@@ -154,13 +166,8 @@ def load(cache_dir: Path | None, key: str | None) -> Entry | None:
     """The entry stored under `key`, or None if there is none or it is damaged."""
     if cache_dir is None or key is None:
         return None
-    try:
-        data = (cache_dir / f"{key}.bin").read_bytes()
-    except OSError:
-        return None
-    head = len(MAGIC) + _DIGEST
-    payload = data[head:]
-    if data[: len(MAGIC)] != MAGIC or hashlib.sha256(payload).digest() != data[len(MAGIC):head]:
+    payload = read_verified(cache_dir / f"{key}.bin")
+    if payload is None:
         return None
     try:
         size = int.from_bytes(payload[:4], "little")
@@ -172,22 +179,40 @@ def load(cache_dir: Path | None, key: str | None) -> Entry | None:
         return None
 
 
+def read_verified(path: Path) -> bytes | None:
+    """The payload of the entry file at `path`, or None if it is missing or fails its digest."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    head = len(MAGIC) + _DIGEST
+    payload = data[head:]
+    if data[: len(MAGIC)] != MAGIC or hashlib.sha256(payload).digest() != data[len(MAGIC):head]:
+        return None
+    return payload
+
+
 def store(cache_dir: Path | None, key: str | None, entry: Entry) -> bool:
     """Write `entry` under `key`; False when the cache directory cannot be written."""
     if cache_dir is None or key is None:
         return False
     manifest = None if entry.manifest is None else to_json_value(entry.manifest)
     meta = json.dumps({"manifest": manifest}, sort_keys=True).encode()
-    payload = len(meta).to_bytes(4, "little") + meta + entry.output
+    return write_verified(cache_dir / f"{key}.bin",
+                          len(meta).to_bytes(4, "little") + meta + entry.output)
+
+
+def write_verified(path: Path, payload: bytes) -> bool:
+    """Store `payload` at `path` behind MAGIC and its digest, atomically; False on failure."""
     try:
-        cache_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, temp = tempfile.mkstemp(prefix=".tmp-", suffix=".bin", dir=cache_dir)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, temp = tempfile.mkstemp(prefix=".tmp-", suffix=".bin", dir=path.parent)
     except OSError:
         return False
     try:
         with os.fdopen(fd, "wb") as out:
             out.write(MAGIC + hashlib.sha256(payload).digest() + payload)
-        os.replace(temp, cache_dir / f"{key}.bin")
+        os.replace(temp, path)
     except OSError:
         Path(temp).unlink(missing_ok=True)
         return False

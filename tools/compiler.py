@@ -6,6 +6,9 @@ directly. Every failure a user can cause surfaces as a `DiagnosticError`.
 
 from __future__ import annotations
 
+# isort: off
+import rune.ir.lazy_formats  # noqa: F401 - first: before any xDSL dialect is defined
+# isort: on
 import os
 import time
 from collections.abc import Iterator
@@ -29,6 +32,7 @@ from rune.frontend.parser import load_runefile
 from rune.frontend.semantics import check_runefile
 from rune.ir.attrs import ManifestAttr, plain_value
 from rune.ir.dialect import Rune
+from rune.ir.kernel_units import separate_kernels
 from rune.ir.llvm_ext import LLVMExt
 from rune.ir.tfl import Tfl
 from rune.passes.common import StageError
@@ -36,6 +40,7 @@ from rune.passes.import_models import any_compiled
 from rune.passes.instrumentation import Instrumentation, PassFailure, run_pipeline
 from rune.passes.lower_pipeline import MANIFEST_ATTR
 from rune.passes.registry import default_pipeline, import_pipeline, parse_pipeline
+from rune.tools.kernel_cache import KernelCache, link_units, post_lowering
 from rune.tools.pass_options import EMIT_KINDS  # noqa: F401 - the emit kinds, re-exported
 from xdsl.context import Context
 from xdsl.dialects import arith, builtin, cf, func, llvm, math, memref, scf
@@ -43,6 +48,8 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.parser import Parser
 from xdsl.utils.exceptions import ParseError, VerifyException
 
+#: Outputs whose library kernels are compiled apart, each cacheable (see tools/kernel_cache.py).
+SEPARATE_KERNEL_EMITS = ("llvm", "asm", "obj", "wasm", "rune")
 OPT_LEVEL_ENV = "RUNE_OPT_LEVEL"  # lets a whole test suite run at another default level
 EXPORTS = ["rune_run"]
 
@@ -82,6 +89,7 @@ class CompileOptions:
     allow_paths: tuple[Path, ...] = ()  # further folders that may be read
     allow_custom_blocks: bool | None = None  # None: only from inside root; False: never
     max_file_size: int = confine.DEFAULT_MAX_FILE_SIZE  # bytes, for every file read
+    kernel_cache: Path | None = None  # where compiled kernels are kept (tools/kernel_cache.py)
 
     def confinement(self, runefile: str | Path) -> confine.Confinement:
         return confine.Confinement.for_runefile(runefile, self.root, self.allow_paths,
@@ -112,13 +120,17 @@ class Frontend:
 
 
 def run_frontend(path: str | Path, engine: DiagnosticEngine | None = None,
-                 options: CompileOptions | None = None) -> Frontend:
+                 options: CompileOptions | None = None,
+                 checked: Runefile | None = None) -> Frontend:
     """Parse, check and emit the rune dialect for one Runefile, inside the confinement in
-    force (compile_runefile's), else the one `options` describe."""
+    force (compile_runefile's), else the one `options` describe. `checked` is the Runefile
+    at `path` already parsed and checked (with `engine`), as runec does for its cache key."""
     engine = engine or DiagnosticEngine()
     with _confined(path, options):
-        runefile, _ = load_runefile(path, engine)
-        check_runefile(runefile, engine)
+        runefile = checked
+        if runefile is None:
+            runefile, _ = load_runefile(path, engine)
+            check_runefile(runefile, engine)
         module = emit_ir(runefile, engine)
         module.verify()
     return Frontend(runefile, module, engine)
@@ -156,8 +168,9 @@ def run_passes(module: ModuleOp, options: CompileOptions, runefile: Runefile | N
         instrument.timings.clear()
 
 
-def lower_to_llvm_ir(module: ModuleOp, target: Target):
-    """The llvm-dialect module as optimised LLVM IR for `target`."""
+def lower_to_llvm_ir(module: ModuleOp, target: Target, kernels: KernelCache | None = None):
+    """The llvm-dialect module, with the kernels compiled apart linked in, as optimised LLVM
+    IR for `target`."""
     machine = target_machine(target)
     attributes = ("optsize",) if target.optimise_for_size else ()
     try:
@@ -166,7 +179,8 @@ def lower_to_llvm_ir(module: ModuleOp, target: Target):
         raise error(f"cannot generate code: {exc}") from None
     if not target.bulk_memory and not target.native:  # native firmware links its own libc
         add_support_functions(translated)
-    return optimise(translated, target)
+    link = None if kernels is None else (lambda parsed: link_units(parsed, kernels.units))
+    return optimise(translated, target, link)
 
 
 def manifest_of(module: ModuleOp) -> Manifest:
@@ -183,16 +197,18 @@ def manifest_of(module: ModuleOp) -> Manifest:
 
 def compile_runefile(path: str | Path, emit: str = "rune",
                      options: CompileOptions | None = None,
-                     engine: DiagnosticEngine | None = None) -> bytes | str:
-    """Compile up to the stage named by `emit` (one of EMIT_KINDS) and return its output."""
+                     engine: DiagnosticEngine | None = None,
+                     checked: Runefile | None = None) -> bytes | str:
+    """Compile up to the stage named by `emit` (one of EMIT_KINDS) and return its output;
+    `checked` as for `run_frontend`."""
     with _confined(path, options):
-        return _compile_confined(path, emit, options or CompileOptions(), engine)
+        return _compile_confined(path, emit, options or CompileOptions(), engine, checked)
 
 
 def _compile_confined(path: str | Path, emit: str, options: CompileOptions,
-                      engine: DiagnosticEngine | None) -> bytes | str:
+                      engine: DiagnosticEngine | None, checked: Runefile | None) -> bytes | str:
     with _timed(options.timings, "frontend"):
-        front = run_frontend(path, engine)
+        front = run_frontend(path, engine, checked=checked)
     if emit == "ast":
         return _format_ast(front.runefile)
     if emit == "ir":  # the frontend's IR (compiled models imported), or after --passes
@@ -203,13 +219,35 @@ def _compile_confined(path: str | Path, emit: str, options: CompileOptions,
                 run_passes(front.module, replace(options, passes=import_pipeline(
                     options.models or options.resolved_target().models)), front.runefile)
         return str(front.module)
+    kernels = _kernel_cache(emit, options)
     with _timed(options.timings, "passes"):
-        run_passes(front.module, options, front.runefile)
-    return compile_module(front.module, emit, options)
+        if kernels is None:
+            run_passes(front.module, options, front.runefile)
+        else:
+            with separate_kernels(kernels):
+                run_passes(front.module, options, front.runefile)
+            options.timings[f"pass {kernels.summary()}"] = kernels.seconds  # in lower-pipeline
+    return compile_module(front.module, emit, options, kernels)
 
 
-def compile_module(module: ModuleOp, emit: str, options: CompileOptions) -> bytes | str:
-    """The backend half: an llvm-dialect module (with its manifest) to `emit`."""
+def _kernel_cache(emit: str, options: CompileOptions) -> KernelCache | None:
+    """Library kernels are compiled apart (and cached in `options.kernel_cache`) when the
+    output is LLVM or later, from the default pipeline, with no IR dump asked for (a dump
+    shows every kernel's code)."""
+    instrument = options.instrument
+    if emit not in SEPARATE_KERNEL_EMITS or options.passes is not None or \
+            instrument.print_before or instrument.print_after or instrument.print_after_all:
+        return None
+    passes = post_lowering(list(parse_pipeline(options.pipeline()).passes))
+    if passes is None:
+        return None
+    return KernelCache(options.resolved_target(), passes, options.kernel_cache)
+
+
+def compile_module(module: ModuleOp, emit: str, options: CompileOptions,
+                   kernels: KernelCache | None = None) -> bytes | str:
+    """The backend half: an llvm-dialect module (with its manifest, and the kernels compiled
+    apart that it declares) to `emit`."""
     manifest = manifest_of(module) if MANIFEST_ATTR in module.attributes else None
     if manifest is not None:
         options.manifest = manifest
@@ -217,7 +255,7 @@ def compile_module(module: ModuleOp, emit: str, options: CompileOptions) -> byte
         return str(module)
     target = options.resolved_target()
     with _timed(options.timings, "llvm"):
-        llvm_module = lower_to_llvm_ir(module, target)
+        llvm_module = lower_to_llvm_ir(module, target, kernels)
         if emit == "llvm":
             return str(llvm_module)
         if emit == "asm":

@@ -149,7 +149,7 @@ def _compile_confined(args: argparse.Namespace, engine: DiagnosticEngine,
     request = compile_cache.Request(args.emit, args.target, args.opt_level, args.passes,
                                     args.profile, args.precision, args.models)
     cache_dir = None if wants_instrumentation(args) else compile_cache.default_cache_dir()
-    key = None
+    key = runefile = None
     if cache_dir is not None and args.emit in compile_cache.CACHED_EMITS:
         from rune.frontend.parser import load_runefile
         from rune.frontend.semantics import check_runefile
@@ -162,7 +162,6 @@ def _compile_confined(args: argparse.Namespace, engine: DiagnosticEngine,
         timings["compile cache"] = time.perf_counter() - start
         if entry is not None:
             return entry.output, entry.manifest
-        engine.diagnostics.clear()  # the compile below checks the Runefile again
 
     start = time.perf_counter()
     from rune.tools.compiler import CompileOptions, compile_runefile
@@ -173,8 +172,9 @@ def _compile_confined(args: argparse.Namespace, engine: DiagnosticEngine,
         profile=args.profile,
         precision=args.precision, instrument=instrumentation_from(args), timings=timings,
         root=args.root, allow_paths=tuple(args.allow_path), allow_custom_blocks=args.custom_blocks,
+        kernel_cache=compile_cache.default_cache_dir(),
     )
-    result = compile_runefile(args.runefile, args.emit, options, engine)
+    result = compile_runefile(args.runefile, args.emit, options, engine, runefile)
     if key is not None and not engine.diagnostics and isinstance(result, bytes):
         compile_cache.store(cache_dir, key, compile_cache.Entry(result, options.manifest))
     return result, options.manifest

@@ -103,3 +103,14 @@ def test_dumps_bypass_the_cache(tmp_path: Path):
     cache = tmp_path / "cache"
     report = _runec(SINE / "Runefile.yml", tmp_path / "a.rune", str(cache), "--verify-each")
     assert "llvm" in report and not _entries(cache)
+
+
+def test_the_fingerprint_covers_every_installed_library(tmp_path: Path, monkeypatch):
+    """Installing or upgrading a library (a new .dist-info folder on the path) changes every key."""
+    before = compile_cache.compiler_fingerprint.__wrapped__()
+    assert any(n.startswith("xdsl-") for n in compile_cache.installed_distributions())
+    site = tmp_path / "site-packages"
+    (site / "llvmlite-99.0.dist-info").mkdir(parents=True)
+    monkeypatch.syspath_prepend(str(site))
+    assert "llvmlite-99.0.dist-info" in compile_cache.installed_distributions()
+    assert compile_cache.compiler_fingerprint.__wrapped__() != before

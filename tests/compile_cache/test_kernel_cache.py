@@ -1,0 +1,127 @@
+"""The per-kernel cache: a Runefile never compiled before reuses the kernels earlier compiles
+built, gives the same bytes as a compile without any cache, and never believes a damaged or
+foreign entry (tools/kernel_cache.py)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rune.tools import compile_cache
+from rune.tools.compiler import CompileOptions, compile_runefile
+
+REPO = Path(__file__).resolve().parents[2]
+PEER = REPO.parent / "shared" / "peer-suite" / "hotg-rune" / "examples"
+SINE = REPO / "examples" / "sine" / "Runefile.yml"
+
+
+def _runec(runefile: Path, out: Path, cache: str, seed: str = "0") -> str:
+    """Compile in a fresh process; returns the --time-passes report."""
+    env = {**os.environ, compile_cache.ENV: cache, "PYTHONHASHSEED": seed}
+    done = subprocess.run([sys.executable, "-m", "rune.tools.runec", str(runefile), "-o",
+                           str(out), "--time-passes"], env=env, capture_output=True, text=True,
+                          check=True)
+    return done.stderr
+
+
+def test_other_labels_reuse_every_other_kernel_and_give_the_uncached_bytes(tmp_path: Path):
+    """microspeech, then microspeech with another word list: a cold process that has never seen
+    the second Runefile builds only the label kernel, and its rune is byte-identical to one
+    compiled with no cache at all (in a process with another hash seed)."""
+    cache = tmp_path / "cache"
+    first = _runec(PEER / "microspeech" / "Runefile.yml", tmp_path / "a.rune", str(cache), "1")
+    assert "kernel units: 0 cached, 4 compiled" in first
+    folder = tmp_path / "other"
+    folder.mkdir()
+    shutil.copy(PEER / "microspeech" / "model.tflite", folder)
+    text = (PEER / "microspeech" / "Runefile.yml").read_text()
+    assert "          right\n" in text
+    (folder / "Runefile.yml").write_text(text.replace("          right\n", "          west\n"))
+    second = _runec(folder / "Runefile.yml", tmp_path / "b.rune", str(cache), "2")
+    assert "compile cache" in second  # the whole-output cache was asked, and missed
+    assert "kernel units: 3 cached, 1 compiled" in second
+    assert len(list((cache / "kernels").glob("*.bin"))) == 5
+    _runec(folder / "Runefile.yml", tmp_path / "c.rune", "off", "3")
+    b, c = (tmp_path / "b.rune").read_bytes(), (tmp_path / "c.rune").read_bytes()
+    assert b == c and b"west" in b and b != (tmp_path / "a.rune").read_bytes()
+
+
+def _compile(cache: Path) -> tuple[bytes, str]:
+    options = CompileOptions(kernel_cache=cache)
+    rune = compile_runefile(SINE, "rune", options)
+    (summary,) = [k[5:] for k in options.timings if k.startswith("pass kernel units")]
+    return rune, summary
+
+
+def _hostile(key: str) -> bytes:
+    """Valid LLVM IR under the right key and a good digest, but more than a kernel: it also
+    defines a function of its own that the pipeline could end up calling."""
+    text = ('target triple = "wasm32-unknown-unknown"\n'
+            'define void @"rune.unit"(ptr %a, ptr %b) {\n  ret void\n}\n'
+            'define void @"rune_run_hook"() {\n  ret void\n}\n')
+    return key.encode() + b"\0" + text.encode()
+
+
+@pytest.mark.parametrize("damage", ["flip", "truncate", "moved", "not-ir", "hostile"])
+def test_a_damaged_or_foreign_entry_is_rebuilt(tmp_path: Path, damage: str):
+    cache = tmp_path / "cache"
+    good, summary = _compile(cache)
+    assert summary == "kernel units: 0 cached, 1 compiled"
+    assert _compile(cache) == (good, "kernel units: 1 cached, 0 compiled")
+    (entry,) = (cache / "kernels").glob("*.bin")
+    payload = compile_cache.read_verified(entry)
+    assert payload is not None and payload.startswith(entry.stem.encode() + b"\0")
+    if damage == "flip":
+        data = bytearray(entry.read_bytes())
+        data[len(data) // 2] ^= 0x20
+        entry.write_bytes(bytes(data))
+    elif damage == "truncate":
+        entry.write_bytes(entry.read_bytes()[:-40])
+    elif damage == "moved":  # a good entry, stored under another kernel's name
+        compile_cache.write_verified(entry, b"0" * 64 + payload[64:])
+    elif damage == "not-ir":
+        compile_cache.write_verified(entry, entry.stem.encode() + b"\0define garbage")
+    else:
+        compile_cache.write_verified(entry, _hostile(entry.stem))
+    assert _compile(cache) == (good, "kernel units: 0 cached, 1 compiled")
+    assert compile_cache.read_verified(entry) == payload  # replaced by a good one
+    assert _compile(cache) == (good, "kernel units: 1 cached, 0 compiled")
+
+
+def test_no_cache_directory_compiles_every_kernel_and_stores_nothing(tmp_path: Path):
+    options = CompileOptions()
+    rune = compile_runefile(SINE, "rune", options)
+    assert "pass kernel units: 0 cached, 1 compiled" in options.timings
+    assert rune == _compile(tmp_path / "cache")[0] == _compile(tmp_path / "cache")[0]
+
+
+def test_a_custom_proc_block_stays_in_the_module(tmp_path: Path):
+    """A custom kernel's code is the user's Python, not the compiler's: it is never a unit, nor
+    is the library kernel (modulo) fused into its loads."""
+    runefile = REPO / "examples" / "custom_block" / "Runefile.yml"
+    options = CompileOptions(kernel_cache=tmp_path / "cache")
+    custom = compile_runefile(runefile, "rune", options)
+    units = [k for k in options.timings if k.startswith("pass kernel units")]
+    assert units == ["pass kernel units: 0 cached, 0 compiled"]
+    assert not (tmp_path / "cache" / "kernels").exists()
+    assert custom == compile_runefile(runefile, "rune", CompileOptions())
+
+
+def test_levels_that_run_the_same_passes_share_units(tmp_path: Path):
+    """A unit is IR before LLVM optimises: -O1 reuses -O2's and still gives its own bytes;
+    -O0 (no cse) builds its own."""
+    def compile_at(level: str, cache: Path | None) -> tuple[bytes, list[str]]:
+        options = CompileOptions(opt_level=level, kernel_cache=cache)
+        rune = compile_runefile(SINE, "rune", options)
+        return rune, [k[5:] for k in options.timings if k.startswith("pass kernel units")]
+
+    cache = tmp_path / "cache"
+    o2, _ = compile_at("2", cache)
+    o1, units = compile_at("1", cache)
+    assert units == ["kernel units: 1 cached, 0 compiled"]
+    assert o1 == compile_at("1", None)[0] != o2
+    assert compile_at("0", cache)[1] == ["kernel units: 0 cached, 1 compiled"]

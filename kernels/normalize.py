@@ -12,6 +12,7 @@ from rune.kernels._numeric_checks import (
     expect_same,
 )
 from rune.kernels.base import ArgValue, ProcBlock, TensorSig
+from xdsl.dialects import arith
 from xdsl.ir import SSAValue
 
 UNSIGNED_OF = {"i8": "u8", "i16": "u16", "i32": "u32", "i64": "u64"}
@@ -51,24 +52,27 @@ def _min_max(builder: KernelBuilder, source: Buffer) -> tuple[Scalar, Scalar]:
 
 
 def _float_min_max(builder: KernelBuilder, source: Buffer) -> tuple[Scalar, Scalar]:
-    """The same bounds as the fold, computed so that LLVM vectorises the scan: NaN elements
-    become +inf (for the min) and -inf (for the max) and the bounds are IEEE minimum/maximum.
-    Two cases still need the fold's own rules: a NaN first element makes both bounds NaN, and a
-    bound equal to zero is the first zero in order (minimum prefers -0 to +0; the fold keeps
-    whichever zero came first)."""
+    """The same bounds as the fold, computed so that LLVM vectorises the scan into cheap
+    integer min/max: NaN elements become +inf (for the min) and -inf (for the max), and each
+    value is compared by its order key, an integer that sorts exactly as IEEE minimum/maximum
+    do (-0 below +0). wasm's f32x4.min/max cost about eight x86 instructions each under
+    wasmtime; i32x4.min_s/max_s one. Two cases still need the fold's own rules: a NaN first
+    element makes both bounds NaN, and a bound equal to zero is the first zero in order
+    (minimum prefers -0 to +0; the fold keeps whichever zero came first)."""
     first = builder.load(source, builder.index(0))
-    positive = builder.constant(float("inf"), source.element)
-    negative = builder.constant(float("-inf"), source.element)
+    positive = _order_key(builder, builder.constant(float("inf"), source.element))
+    negative = _order_key(builder, builder.constant(float("-inf"), source.element))
 
     def step(i: SSAValue, carried: list[Scalar]) -> list[Scalar]:
         low, high = carried
         value = builder.load(source, i)
-        nan = builder.is_nan(value)
-        return [builder.minimum(low, builder.select(nan, positive, value)),
-                builder.maximum(high, builder.select(nan, negative, value))]
+        nan, key = builder.is_nan(value), _order_key(builder, value)
+        return [builder.minimum(low, builder.select(nan, positive, key)),
+                builder.maximum(high, builder.select(nan, negative, key))]
 
-    start = builder.select(builder.is_nan(first), positive, first)
-    low, high = builder.fold(source.count, [start, start], step, lower=1)
+    start = builder.select(builder.is_nan(first), positive, _order_key(builder, first))
+    low, high = (_from_order_key(builder, key, source.element)
+                 for key in builder.fold(source.count, [start, start], step, lower=1))
     zero = builder.constant(0.0, source.element)
     low, high = (
         builder.if_else(builder.compare("eq", bound, zero),
@@ -77,6 +81,31 @@ def _float_min_max(builder: KernelBuilder, source: Buffer) -> tuple[Scalar, Scal
     )
     nan_first = builder.is_nan(first)
     return builder.select(nan_first, first, low), builder.select(nan_first, first, high)
+
+
+KEY_OF = {"f32": "i32", "f64": "i64"}
+
+
+def _order_key(builder: KernelBuilder, value: Scalar) -> Scalar:
+    """The float's bits as a signed integer, negative values' magnitude bits flipped: for
+    non-NaN floats a < b (with -0 < +0) exactly when key(a) < key(b)."""
+    bits = builder.bitcast(value, KEY_OF[value.element])
+    width = 8 * (4 if value.element == "f32" else 8)
+    sign = builder.shift_right(bits, builder.constant(width - 1, bits.element))
+    magnitude = builder.constant(2 ** (width - 1) - 1, bits.element)
+    return _bit_xor(builder, bits, builder.bit_and(sign, magnitude))
+
+
+def _from_order_key(builder: KernelBuilder, key: Scalar, element: str) -> Scalar:
+    """The inverse of _order_key (flipping the same bits again)."""
+    width = 8 * (4 if element == "f32" else 8)
+    sign = builder.shift_right(key, builder.constant(width - 1, key.element))
+    magnitude = builder.constant(2 ** (width - 1) - 1, key.element)
+    return builder.bitcast(_bit_xor(builder, key, builder.bit_and(sign, magnitude)), element)
+
+
+def _bit_xor(builder: KernelBuilder, a: Scalar, b: Scalar) -> Scalar:
+    return Scalar(builder.emit(arith.XOrIOp(a.value, b.value)).results[0], a.element)
 
 
 def _first_zero(builder: KernelBuilder, source: Buffer) -> Scalar:

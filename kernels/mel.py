@@ -19,7 +19,7 @@ import numpy as np
 from rune.ir.kernel_builder import Buffer, KernelBuilder, Scalar
 from rune.kernels._audio_fft import (
     accurate_twiddles,
-    fft_in_place,
+    fft_in_place_lanes,
     fft_tables,
     is_power_of_two,
 )
@@ -228,31 +228,47 @@ def _power_to_db(b: KernelBuilder, mels: Buffer, amin: float, top_db: float) -> 
     return b.sub(peak, b.constant(top_db, "f32"))
 
 
+LANES = 4  # frames transformed side by side, interleaved ([element][lane]): f32x4 butterflies
+
+
 def emit_mel_spectrogram(b: KernelBuilder, s: Spectrogram, audio: Buffer, result: Buffer) -> None:
-    """result[signal, mel, frame] (f32) for every signal of `audio`."""
+    """result[signal, mel, frame] (f32) for every signal of `audio`, four frames at a time:
+    each group's frames are windowed into the four lanes of one interleaved FFT
+    (fft_in_place_lanes, so LLVM vectorises every stage across frames), |X|^2 is one contiguous
+    [bin][lane] loop, and the filterbank keeps the four frames' f64 sums side by side. Every
+    frame's arithmetic is exactly the one-frame-at-a-time order; the spare lanes of the last
+    group repeat its last frame (and store the same values again)."""
     tables = fft_tables(b, s.n_fft, accurate_twiddles)
     n = np.arange(s.n_fft)
     window = b.table("window", 0.5 - 0.5 * np.cos(2.0 * math.pi * n / s.n_fft), "f32")
     weights = mel_filterbank(s)
     mel_of, bin_of = np.nonzero(weights)  # row-major: each mel's bins, ascending
-    filter_bins = b.table("filter_bins", bin_of, "i32")
+    filter_bins = b.table("filter_bins", bin_of * LANES, "i32")  # [bin][lane] offsets
     filter_weights = b.table("filter_weights", weights[mel_of, bin_of], "f32")
     offsets = np.searchsorted(mel_of, np.arange(s.n_mels + 1))
     filter_offsets = b.table("filter_offsets", offsets, "i32")
-    re = b.state("re", s.n_fft, "f32")
-    im = b.state("im", s.n_fft, "f32")
-    spectrum = b.state("spectrum", s.n_fft // 2 + 1, "f32")
+    bins = s.n_fft // 2 + 1
+    re = b.state("re", s.n_fft * LANES, "f32")
+    im = b.state("im", s.n_fft * LANES, "f32")
+    spectrum = b.state("spectrum", bins * LANES, "f32")
+    groups = -(-s.frames // LANES)
 
-    with b.loop(s.batch) as signal, b.loop(s.frames) as frame:
-        first = b.sub(b.from_index(b.mul_index(frame, s.hop)), b.constant(s.pad, "i32"))
+    with b.loop(s.batch) as signal, b.loop(groups) as group:
         base = b.mul_index(signal, s.samples)
-        with b.loop(s.n_fft) as i:
-            sample = _padded_sample(b, s, audio, base, b.add(first, b.from_index(i)))
-            target = b.to_index(b.load(tables.reversal, i))
-            b.store(b.mul(sample, b.load(window, i)), re, target)
-            b.store(b.constant(0.0, "f32"), im, target)
-        fft_in_place(b, tables, re, im)
-        with b.loop(s.n_fft // 2 + 1) as k:
+        last = b.from_index(b.index(s.frames - 1))
+        frames = [b.to_index(b.minimum(b.from_index(b.add_index(b.mul_index(group, LANES), lane)),
+                                       last)) for lane in range(LANES)]
+        with b.loop(LANES) as lane:
+            frame = b.minimum(b.from_index(b.add_index(b.mul_index(group, LANES), lane)), last)
+            first = b.sub(b.mul(frame, b.constant(s.hop, "i32")), b.constant(s.pad, "i32"))
+            with b.loop(s.n_fft) as i:
+                sample = _padded_sample(b, s, audio, base, b.add(first, b.from_index(i)))
+                target = b.add_index(b.mul_index(b.to_index(b.load(tables.reversal, i)), LANES),
+                                     lane)
+                b.store(b.mul(sample, b.load(window, i)), re, target)
+                b.store(b.constant(0.0, "f32"), im, target)
+        fft_in_place_lanes(b, tables, re, im, LANES)
+        with b.loop(bins * LANES) as k:
             xr, xi = b.load(re, k), b.load(im, k)
             power = b.add(b.mul(xr, xr), b.mul(xi, xi))
             b.store(power if s.power == 2.0 else b.sqrt(power), spectrum, k)
@@ -261,14 +277,16 @@ def emit_mel_spectrogram(b: KernelBuilder, s: Spectrogram, audio: Buffer, result
             upper = b.to_index(b.load(filter_offsets, b.add_index(mel, 1)))
 
             def accumulate(j, acc: list[Scalar]) -> list[Scalar]:
-                value = b.load(spectrum, b.to_index(b.load(filter_bins, j)))
-                term = b.mul(b.load(filter_weights, j), value)
-                return [b.add(acc[0], b.convert(term, "f64"))]
+                at = b.to_index(b.load(filter_bins, j))
+                weight = b.load(filter_weights, j)
+                return [b.add(a, b.convert(b.mul(weight, b.load(spectrum, b.add_index(at, lane))),
+                                           "f64"))
+                        for lane, a in enumerate(acc)]
 
-            (total,) = b.fold(upper, [b.constant(0.0, "f64")], accumulate, lower=lower)
-            out = b.add_index(
-                b.mul_index(b.add_index(b.mul_index(signal, s.n_mels), mel), s.frames), frame)
-            b.store(b.convert(total, "f32"), result, out)
+            totals = b.fold(upper, [b.constant(0.0, "f64")] * LANES, accumulate, lower=lower)
+            row = b.mul_index(b.add_index(b.mul_index(signal, s.n_mels), mel), s.frames)
+            for frame, total in zip(frames, totals, strict=True):
+                b.store(b.convert(total, "f32"), result, b.add_index(row, frame))
 
 
 def _padded_sample(b: KernelBuilder, s: Spectrogram, audio: Buffer, base: SSAValue,

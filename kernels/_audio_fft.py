@@ -74,8 +74,9 @@ def fft_tables(b: KernelBuilder, size: int, factor: TwiddleFactor) -> FftTables:
     return FftTables(
         size,
         b.table("fft_reversal", bit_reversal(size), "i32"),
-        b.table("fft_cos", np.concatenate(cos_parts), "f32"),
-        b.table("fft_sin", np.concatenate(sin_parts), "f32"),
+        # A 1-point transform has no stages (and no twiddles: a placeholder entry).
+        b.table("fft_cos", np.concatenate(cos_parts or [np.zeros(1)]), "f32"),
+        b.table("fft_sin", np.concatenate(sin_parts or [np.zeros(1)]), "f32"),
     )
 
 

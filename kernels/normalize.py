@@ -37,18 +37,60 @@ class Normalize(ProcBlock):
         low, high = _min_max(builder, source)
         # Rust's `min != max` is true for NaN bounds (only a NaN first element makes them NaN).
         differ = builder.negate_bool(builder.compare("eq", low, high))
-        with builder.loop(source.count) as i:
-            value = builder.load(source, i)
-            fitted = _fit(builder, value, low, high)
-            builder.store(builder.select(differ, fitted, value), result, i)
+        # Two loops, the test outside them: no per-element compare and select.
+        builder.if_else(differ, lambda: _fit_all(builder, source, result, low, high) or [],
+                        lambda: _copy_all(builder, source, result) or [])
+
+
+def _fit_all(builder: KernelBuilder, source: Buffer, result: Buffer, low: Scalar,
+             high: Scalar) -> None:
+    with builder.loop(source.count) as i:
+        builder.store(_fit(builder, builder.load(source, i), low, high), result, i)
+
+
+def _copy_all(builder: KernelBuilder, source: Buffer, result: Buffer) -> None:
+    with builder.loop(source.count) as i:
+        builder.store(builder.load(source, i), result, i)
 
 
 def _min_max(builder: KernelBuilder, source: Buffer) -> tuple[Scalar, Scalar]:
     """The original's fold: both bounds start at element 0 and move only on a strict `<`,
     so a NaN after the first element never becomes a bound."""
     if source.element in ("f32", "f64"):
+        if _integers_through_monotone_chain(source):
+            return _chain_min_max(builder, source)
         return _float_min_max(builder, source)
     return _ordered_min_max(builder, source)
+
+
+def _integers_through_monotone_chain(source: Buffer) -> bool:
+    return (bool(source.steps) and source.stored_element not in ("f32", "f64")
+            and all(step.monotone for step in source.steps))
+
+
+def _chain_min_max(builder: KernelBuilder, source: Buffer) -> tuple[Scalar, Scalar]:
+    """Integers through a fused chain of non-decreasing steps that never make a NaN (e.g.
+    i16 -> f32 -> scale -> standardise): the chain's bounds are the chain applied to the
+    integers' bounds, and the scan is an integer one (i16x8.min_s/max_s) that does not compute
+    the chain at all. No value is NaN; a zero bound still needs the first zero in order."""
+    raw = Buffer(source.value, source.stored_element, source.shape)
+    bounds = _ordered_min_max(builder, raw)
+    low, high = (_through(builder, source, bound) for bound in bounds)
+    return _first_zero_if_zero(builder, source, low), _first_zero_if_zero(builder, source, high)
+
+
+def _through(builder: KernelBuilder, source: Buffer, value: Scalar) -> Scalar:
+    for step in source.steps:
+        value = step.apply(builder, value)
+    return value
+
+
+def _first_zero_if_zero(builder: KernelBuilder, source: Buffer, bound: Scalar) -> Scalar:
+    """A bound equal to zero is the first zero in order, with its sign (the fold keeps
+    whichever zero came first)."""
+    zero = builder.constant(0.0, source.element)
+    return builder.if_else(builder.compare("eq", bound, zero),
+                           lambda: [_first_zero(builder, source)], lambda: [bound])[0]
 
 
 def _float_min_max(builder: KernelBuilder, source: Buffer) -> tuple[Scalar, Scalar]:
@@ -71,14 +113,8 @@ def _float_min_max(builder: KernelBuilder, source: Buffer) -> tuple[Scalar, Scal
                 builder.maximum(high, builder.select(nan, negative, key))]
 
     start = builder.select(builder.is_nan(first), positive, _order_key(builder, first))
-    low, high = (_from_order_key(builder, key, source.element)
+    low, high = (_first_zero_if_zero(builder, source, _from_order_key(builder, key, source.element))
                  for key in builder.fold(source.count, [start, start], step, lower=1))
-    zero = builder.constant(0.0, source.element)
-    low, high = (
-        builder.if_else(builder.compare("eq", bound, zero),
-                        lambda: [_first_zero(builder, source)], lambda b=bound: [b])[0]
-        for bound in (low, high)
-    )
     nan_first = builder.is_nan(first)
     return builder.select(nan_first, first, low), builder.select(nan_first, first, high)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from rune.ir.kernel_builder import Buffer, KernelBuilder, Scalar
 from rune.kernels._numeric_checks import (
@@ -44,13 +44,30 @@ class Normalize(ProcBlock):
 
 def _fit_all(builder: KernelBuilder, source: Buffer, result: Buffer, low: Scalar,
              high: Scalar) -> None:
-    with builder.loop(source.count) as i:
-        builder.store(_fit(builder, builder.load(source, i), low, high), result, i)
+    _in_blocks(builder, source.count, lambda i: builder.store(
+        _fit(builder, builder.load(source, i), low, high), result, i))
 
 
 def _copy_all(builder: KernelBuilder, source: Buffer, result: Buffer) -> None:
-    with builder.loop(source.count) as i:
-        builder.store(builder.load(source, i), result, i)
+    _in_blocks(builder, source.count,
+               lambda i: builder.store(builder.load(source, i), result, i))
+
+
+BLOCKS = 4  # contiguous streams one loop walks in step
+
+
+def _in_blocks(builder: KernelBuilder, count: int, body: Callable[[SSAValue], None]) -> None:
+    """body(i) for every i < count, as BLOCKS contiguous blocks walked side by side (element
+    i of each block in the same iteration) and then the few left over. Each access stays
+    contiguous in the loop, so LLVM vectorises it with BLOCKS vectors per iteration: the
+    loop overhead (wasmtime adds an interrupt check per iteration) is paid a quarter as often
+    and the four divisions overlap. LLVM does not interleave loops for wasm by itself."""
+    block = count // BLOCKS
+    with builder.loop(block) as i:
+        for k in range(BLOCKS):
+            body(builder.add_index(i, k * block))
+    with builder.loop(count, lower=block * BLOCKS) as i:
+        body(i)
 
 
 def _min_max(builder: KernelBuilder, source: Buffer) -> tuple[Scalar, Scalar]:

@@ -95,6 +95,17 @@ builtin.module {
 // CHECK:          math.sqrt
 // CHECK:          math.sqrt
 
-// Normalisation reads only the 1960 real values, not the spare frames'.
+// Normalisation reads only the 1960 real values, not the spare frames'. Its min and max are
+// integer ones over the bits (the values are never NaN nor below +0, so the bits order as the
+// values do), starting from the bits of +inf and -inf.
+// CHECK:      %[[INF:.*]] = arith.constant 0x7ff0000000000000 : f64
+// CHECK-NEXT: %[[INFBITS:.*]] = arith.bitcast %[[INF]] : f64 to i64
+// CHECK-NEXT: %[[NINF:.*]] = arith.constant 0xfff0000000000000 : f64
+// CHECK-NEXT: %[[NINFBITS:.*]] = arith.bitcast %[[NINF]] : f64 to i64
 // CHECK:      %[[COUNT:.*]] = arith.constant 1960 : index
-// CHECK:      scf.for %{{.*}} = %{{.*}} to %[[COUNT]] step %{{.*}} iter_args
+// CHECK:      %[[LOW:.*]], %[[HIGH:.*]] = scf.for %{{.*}} = %{{.*}} to %[[COUNT]] step %{{.*}} iter_args(%[[L:.*]] = %[[INFBITS]], %[[H:.*]] = %[[NINFBITS]]) -> (i64, i64) {
+// CHECK:        %[[B:.*]] = arith.bitcast %{{.*}} : f64 to i64
+// CHECK-NEXT:   arith.minsi %[[L]], %[[B]] : i64
+// CHECK:        arith.maxsi %[[H]], %{{.*}} : i64
+// CHECK:      arith.bitcast %[[LOW]] : i64 to f64
+// CHECK-NEXT: arith.bitcast %[[HIGH]] : i64 to f64

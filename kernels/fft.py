@@ -19,6 +19,7 @@ import numpy as np
 from rune.ir.kernel_builder import Buffer, KernelBuilder, Scalar
 from rune.kernels._audio_fft import FftTables, fft_in_place_lanes, fft_tables
 from rune.kernels._audio_libm import cosf, sinf
+from rune.kernels._bounds import nonnegative_bounds
 from rune.kernels.base import ArgSpec, ArgValue, ProcBlock, ProcBlockError, TensorSig
 from xdsl.ir import SSAValue
 
@@ -233,21 +234,8 @@ def _normalise(b: KernelBuilder, mels: Buffer, result: Buffer) -> None:
     """trunc(65536 (v - min) / (max - min)) as u32 over the first result.count values (the
     rest are the spare frames of the last group)."""
     real = mels.element
-    # Every value is a square root of a sum of non-negative terms starting at +0: never NaN,
-    # never below +0, and for such floats the bits read as a signed integer order exactly as
-    # the values (minimum/maximum from +-inf included). The integer min/max vectorises to
-    # single instructions where wasm's f64x2.min/max take about eight x86 ones under wasmtime.
-    key = {"f64": "i64", "f32": "i32"}[real]
-
-    def bits(value: Scalar) -> Scalar:
-        return b.bitcast(value, key)
-
-    low, high = (b.bitcast(bound, real) for bound in b.fold(
-        result.count,
-        [bits(b.constant(math.inf, real)), bits(b.constant(-math.inf, real))],
-        lambda i, acc: [b.minimum(acc[0], bits(b.load(mels, i))),
-                        b.maximum(acc[1], bits(b.load(mels, i)))],
-    ))
+    # Square roots of sums of non-negative terms from +0: never NaN, never below +0.
+    low, high = nonnegative_bounds(b, mels, result.count)
     span = b.sub(high, low)
     with b.loop(result.count) as i:
         scaled = b.div(b.mul(b.constant(65536.0, real), b.sub(b.load(mels, i), low)), span)

@@ -9,12 +9,12 @@ old estimate by 2^14 where TFLM's micro frontend uses 2^14 - smoothing, so the e
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 from rune.ir.kernel_builder import Buffer, KernelBuilder, Scalar
 from rune.kernels._audio_libm import log2, log2_relaxed
+from rune.kernels._bounds import nonnegative_bounds
 from rune.kernels.base import ArgSpec, ArgValue, ProcBlock, ProcBlockError, TensorSig
 from xdsl.ir import SSAValue
 
@@ -202,11 +202,8 @@ def _shrink(b: KernelBuilder, snr: Scalar) -> Scalar:
 def _scale_to_i8(b: KernelBuilder, logs: Buffer, result: Buffer) -> None:
     """i8(trunc(255 (e - min) / (max - min) - 128)), saturating; all-equal input gives 0."""
     real = logs.element
-    low, high = b.fold(
-        logs.count,
-        [b.constant(math.inf, real), b.constant(-math.inf, real)],
-        lambda i, acc: [b.minimum(acc[0], b.load(logs, i)), b.maximum(acc[1], b.load(logs, i))],
-    )
+    # log2 of values >= 1: never NaN, never below +0.
+    low, high = nonnegative_bounds(b, logs, logs.count)
     span = b.sub(high, low)
     with b.loop(logs.count) as i:
         scaled = b.div(b.mul(b.constant(255.0, real), b.sub(b.load(logs, i), low)), span)

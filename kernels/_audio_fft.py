@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from rune.ir.kernel_builder import Buffer, KernelBuilder
+from rune.ir.kernel_builder import Buffer, KernelBuilder, Scalar
 from xdsl.ir import SSAValue
 
 # factor(n, m) -> (cos part, sin part) of the twiddle that multiplies X[m + n/2] in a segment of
@@ -101,21 +101,73 @@ def fft_in_place_lanes(b: KernelBuilder, tables: FftTables, re: Buffer, im: Buff
     i * lanes + l). A segment's butterflies for all lanes are one loop over
     j = offset * lanes + lane: every data access is contiguous in j and the twiddle is that of
     butterfly j >> log2(lanes), so LLVM vectorises the loop across transforms (four f32 lanes).
-    Each lane's arithmetic is exactly the single transform's."""
-    size = tables.size
-    for stage, (n, _) in enumerate(butterfly_indices(size)):
-        half = n // 2
-        with b.loop(size // n) as segment:
-            start = b.mul_index(b.mul_index(segment, n), lanes)
-            first_twiddle = b.add_index(b.mul_index(segment, half), stage * (size // 2))
-            with b.loop(half * lanes) as j:
-                upper = b.add_index(start, j)
-                lower = b.add_index(upper, half * lanes)
-                twiddle = b.add_index(first_twiddle,
-                                      b.to_index(b.shift_right(b.from_index(j),
-                                                               b.constant(lanes.bit_length() - 1,
-                                                                          "i32"))))
-                _butterfly(b, tables, re, im, upper, lower, twiddle)
+    Stages go two at a time: the four points two consecutive stages combine are loaded once,
+    go through both stages' butterflies in registers and are stored once (half the memory
+    traffic). Each lane's arithmetic is exactly the single transform's: every butterfly is the
+    same operations on the same values, only independent butterflies are reordered."""
+    stages = butterfly_indices(tables.size)
+    for stage in range(0, len(stages) - 1, 2):
+        _stage_pair(b, tables, re, im, lanes, stage, stages[stage][0])
+    if len(stages) % 2:
+        _single_stage(b, tables, re, im, lanes, len(stages) - 1, stages[-1][0])
+
+
+def _lane_shift(b: KernelBuilder, j: SSAValue, lanes: int) -> SSAValue:
+    """j >> log2(lanes): the butterfly offset of loop index j."""
+    return b.to_index(b.shift_right(b.from_index(j), b.constant(lanes.bit_length() - 1, "i32")))
+
+
+def _single_stage(b: KernelBuilder, tables: FftTables, re: Buffer, im: Buffer, lanes: int,
+                  stage: int, n: int) -> None:
+    half = n // 2
+    with b.loop(tables.size // n) as segment:
+        start = b.mul_index(b.mul_index(segment, n), lanes)
+        first_twiddle = b.add_index(b.mul_index(segment, half), stage * (tables.size // 2))
+        with b.loop(half * lanes) as j:
+            upper = b.add_index(start, j)
+            lower = b.add_index(upper, half * lanes)
+            twiddle = b.add_index(first_twiddle, _lane_shift(b, j, lanes))
+            _butterfly(b, tables, re, im, upper, lower, twiddle)
+
+
+def _stage_pair(b: KernelBuilder, tables: FftTables, re: Buffer, im: Buffer, lanes: int,
+                stage: int, n: int) -> None:
+    """Stages `stage` (segments of n) and `stage + 1` (segments of 2n) in one pass: for each
+    offset o < n/2 of each 2n-segment, points o, o + n/2, o + n, o + 3n/2 go through the two
+    n-segments' butterflies (o with o + n/2, o + n with o + 3n/2), then the 2n-segment's
+    (o with o + n, o + n/2 with o + 3n/2)."""
+    half, per_stage = n // 2, tables.size // 2
+    with b.loop(tables.size // (2 * n)) as group:
+        start = b.mul_index(b.mul_index(group, 2 * n), lanes)
+        first = b.add_index(b.mul_index(group, n), stage * per_stage)  # = (2 group) * half
+        second = b.add_index(b.mul_index(group, n), (stage + 1) * per_stage)
+        with b.loop(half * lanes) as j:
+            at = [b.add_index(b.add_index(start, j), k * half * lanes) for k in range(4)]
+            points = [(b.load(re, a), b.load(im, a)) for a in at]
+            offset = _lane_shift(b, j, lanes)
+            first_twiddle = b.add_index(first, offset)
+            second_twiddle = b.add_index(second, offset)
+            p0, p1 = _butterfly_values(b, tables, points[0], points[1], first_twiddle)
+            p2, p3 = _butterfly_values(b, tables, points[2], points[3],
+                                       b.add_index(first_twiddle, half))
+            p0, p2 = _butterfly_values(b, tables, p0, p2, second_twiddle)
+            p1, p3 = _butterfly_values(b, tables, p1, p3, b.add_index(second_twiddle, half))
+            for a, (xr, xi) in zip(at, (p0, p1, p2, p3), strict=True):
+                b.store(xr, re, a)
+                b.store(xi, im, a)
+
+
+Complex = tuple[Scalar, Scalar]
+
+
+def _butterfly_values(b: KernelBuilder, tables: FftTables, upper: Complex, lower: Complex,
+                      twiddle: SSAValue) -> tuple[Complex, Complex]:
+    """(upper + w lower, upper - w lower), w = tables[twiddle], exactly as _butterfly does."""
+    c, s = b.load(tables.cos, twiddle), b.load(tables.sin, twiddle)
+    (ur, ui), (xr, xi) = upper, lower
+    tr = b.sub(b.mul(c, xr), b.mul(s, xi))
+    ti = b.add(b.mul(c, xi), b.mul(s, xr))
+    return (b.add(ur, tr), b.add(ui, ti)), (b.sub(ur, tr), b.sub(ui, ti))
 
 
 def _butterfly(b: KernelBuilder, tables: FftTables, re: Buffer, im: Buffer, upper: SSAValue,

@@ -95,66 +95,58 @@ def fft_in_place(b: KernelBuilder, tables: FftTables, re: Buffer, im: Buffer) ->
                 _butterfly(b, tables, re, im, upper, lower, twiddle)
 
 
+STAGES_PER_PASS = 2  # consecutive stages per pass (radix-4; three spill registers: slower)
+
+
 def fft_in_place_lanes(b: KernelBuilder, tables: FftTables, re: Buffer, im: Buffer,
                        lanes: int) -> None:
     """`lanes` (a power of two) transforms at once, interleaved (element i of transform l at
-    i * lanes + l). A segment's butterflies for all lanes are one loop over
-    j = offset * lanes + lane: every data access is contiguous in j and the twiddle is that of
-    butterfly j >> log2(lanes), so LLVM vectorises the loop across transforms (four f32 lanes).
-    Stages go two at a time: the four points two consecutive stages combine are loaded once,
-    go through both stages' butterflies in registers and are stored once (half the memory
-    traffic). Each lane's arithmetic is exactly the single transform's: every butterfly is the
-    same operations on the same values, only independent butterflies are reordered."""
-    stages = butterfly_indices(tables.size)
-    for stage in range(0, len(stages) - 1, 2):
-        _stage_pair(b, tables, re, im, lanes, stage, stages[stage][0])
-    if len(stages) % 2:
-        _single_stage(b, tables, re, im, lanes, len(stages) - 1, stages[-1][0])
+    i * lanes + l). Each pass's butterflies for all lanes are one loop over
+    j = offset * lanes + lane: every data access is contiguous in j and the twiddles are those
+    of butterfly offset j >> log2(lanes), so LLVM vectorises the loop across transforms (four
+    f32 lanes). A pass covers up to STAGES_PER_PASS consecutive stages: the points they combine
+    are loaded once, go through every stage's butterflies in registers and are stored once.
+    Each lane's arithmetic is exactly the single transform's: every butterfly is the same
+    operations on the same values, only independent butterflies are reordered."""
+    count = len(butterfly_indices(tables.size))
+    for first in range(0, count, STAGES_PER_PASS):
+        _pass(b, tables, re, im, lanes, first, min(STAGES_PER_PASS, count - first))
+
+
+def _pass(b: KernelBuilder, tables: FftTables, re: Buffer, im: Buffer, lanes: int, first: int,
+          stages: int) -> None:
+    """Stages first .. first + stages - 1 in one pass. With n = 2^(first + 1) (the first
+    stage's segment length) and group length n 2^(stages - 1), each group's offset o < n/2
+    names 2^stages points at o + m n/2; stage first + t pairs point m with m + 2^t (bit t of
+    m clear), whose butterfly number is (position // n_t) n_t/2 + position % n_t."""
+    size, half = tables.size, 1 << first
+    group = half << stages  # points covered by one group
+    points = 1 << stages
+    with b.loop(size // group) as g:
+        start = b.mul_index(b.mul_index(g, group), lanes)
+        twiddle_base = b.mul_index(g, group // 2)
+        with b.loop(half * lanes) as j:
+            at = [b.add_index(b.add_index(start, j), m * half * lanes) for m in range(points)]
+            values = [(b.load(re, a), b.load(im, a)) for a in at]
+            offset = b.add_index(twiddle_base, _lane_shift(b, j, lanes))
+            for t in range(stages):
+                segment, step = 2 * half << t, 1 << t
+                for m in range(points):
+                    if m & step:
+                        continue
+                    position = m * half
+                    butterfly = (position // segment) * (segment // 2) + position % segment
+                    twiddle = b.add_index(offset, (first + t) * (size // 2) + butterfly)
+                    values[m], values[m + step] = _butterfly_values(
+                        b, tables, values[m], values[m + step], twiddle)
+            for a, (xr, xi) in zip(at, values, strict=True):
+                b.store(xr, re, a)
+                b.store(xi, im, a)
 
 
 def _lane_shift(b: KernelBuilder, j: SSAValue, lanes: int) -> SSAValue:
     """j >> log2(lanes): the butterfly offset of loop index j."""
     return b.to_index(b.shift_right(b.from_index(j), b.constant(lanes.bit_length() - 1, "i32")))
-
-
-def _single_stage(b: KernelBuilder, tables: FftTables, re: Buffer, im: Buffer, lanes: int,
-                  stage: int, n: int) -> None:
-    half = n // 2
-    with b.loop(tables.size // n) as segment:
-        start = b.mul_index(b.mul_index(segment, n), lanes)
-        first_twiddle = b.add_index(b.mul_index(segment, half), stage * (tables.size // 2))
-        with b.loop(half * lanes) as j:
-            upper = b.add_index(start, j)
-            lower = b.add_index(upper, half * lanes)
-            twiddle = b.add_index(first_twiddle, _lane_shift(b, j, lanes))
-            _butterfly(b, tables, re, im, upper, lower, twiddle)
-
-
-def _stage_pair(b: KernelBuilder, tables: FftTables, re: Buffer, im: Buffer, lanes: int,
-                stage: int, n: int) -> None:
-    """Stages `stage` (segments of n) and `stage + 1` (segments of 2n) in one pass: for each
-    offset o < n/2 of each 2n-segment, points o, o + n/2, o + n, o + 3n/2 go through the two
-    n-segments' butterflies (o with o + n/2, o + n with o + 3n/2), then the 2n-segment's
-    (o with o + n, o + n/2 with o + 3n/2)."""
-    half, per_stage = n // 2, tables.size // 2
-    with b.loop(tables.size // (2 * n)) as group:
-        start = b.mul_index(b.mul_index(group, 2 * n), lanes)
-        first = b.add_index(b.mul_index(group, n), stage * per_stage)  # = (2 group) * half
-        second = b.add_index(b.mul_index(group, n), (stage + 1) * per_stage)
-        with b.loop(half * lanes) as j:
-            at = [b.add_index(b.add_index(start, j), k * half * lanes) for k in range(4)]
-            points = [(b.load(re, a), b.load(im, a)) for a in at]
-            offset = _lane_shift(b, j, lanes)
-            first_twiddle = b.add_index(first, offset)
-            second_twiddle = b.add_index(second, offset)
-            p0, p1 = _butterfly_values(b, tables, points[0], points[1], first_twiddle)
-            p2, p3 = _butterfly_values(b, tables, points[2], points[3],
-                                       b.add_index(first_twiddle, half))
-            p0, p2 = _butterfly_values(b, tables, p0, p2, second_twiddle)
-            p1, p3 = _butterfly_values(b, tables, p1, p3, b.add_index(second_twiddle, half))
-            for a, (xr, xi) in zip(at, (p0, p1, p2, p3), strict=True):
-                b.store(xr, re, a)
-                b.store(xi, im, a)
 
 
 Complex = tuple[Scalar, Scalar]

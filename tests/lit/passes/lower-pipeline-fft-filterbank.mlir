@@ -41,12 +41,10 @@ builtin.module {
 
 // Stages 1 and 2 in one pass: 128 groups of 4 points x 4 lanes; j over 1 butterfly x 4 lanes;
 // the points o, o + 1, o + 2, o + 3 (x 4 lanes: +0, +4, +8, +12) are loaded once, go through
-// stage 1's two butterflies (twiddles first + o and first + o + 1) and stage 2's two (the
-// results of the first, twiddles 256 further on), and are stored once.
+// stage 1's two butterflies (twiddles 2g + o and 2g + o + 1) and stage 2's two (on the results
+// of the first, twiddles 256 further on), and are stored once.
 // CHECK:        %[[GROUPS:.*]] = arith.constant 128 : index
 // CHECK:        scf.for %[[G:.*]] = %{{.*}} to %[[GROUPS]] step %{{.*}} {
-// CHECK:          %[[SECOND_BASE:.*]] = arith.constant 256 : index
-// CHECK-NEXT:     %[[SECOND:.*]] = arith.addi %{{.*}}, %[[SECOND_BASE]] : index
 // CHECK:          scf.for %[[J:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
 // CHECK:            %[[ZERO:.*]] = arith.constant 0 : index
 // CHECK-NEXT:       %[[P0:.*]] = arith.addi %{{.*}}, %[[ZERO]] : index
@@ -68,8 +66,9 @@ builtin.module {
 // CHECK-NEXT:       %[[TWO:.*]] = arith.constant 2 : i32
 // CHECK-NEXT:       %[[BF:.*]] = arith.shrsi %[[JI]], %[[TWO]] : i32
 // CHECK-NEXT:       %[[BFI:.*]] = arith.index_cast %[[BF]] : i32 to index
-// CHECK-NEXT:       %[[TW1:.*]] = arith.addi %{{.*}}, %[[BFI]] : index
-// CHECK-NEXT:       %[[TW2:.*]] = arith.addi %[[SECOND]], %[[BFI]] : index
+// CHECK-NEXT:       %[[OFF:.*]] = arith.addi %{{.*}}, %[[BFI]] : index
+// CHECK-NEXT:       %[[Z:.*]] = arith.constant 0 : index
+// CHECK-NEXT:       %[[TW1:.*]] = arith.addi %[[OFF]], %[[Z]] : index
 // CHECK-NEXT:       %[[C:.*]] = memref.load %{{.*}}[%[[TW1]]] : memref<2304xf32>
 // CHECK-NEXT:       %[[S:.*]] = memref.load %{{.*}}[%[[TW1]]] : memref<2304xf32>
 // CHECK-NEXT:       %[[CXR:.*]] = arith.mulf %[[C]], %[[R1]] : f32
@@ -82,8 +81,12 @@ builtin.module {
 // CHECK-NEXT:       %[[U0I:.*]] = arith.addf %[[I0]], %[[TI]] : f32
 // CHECK-NEXT:       %[[U1R:.*]] = arith.subf %[[R0]], %[[TR]] : f32
 // CHECK-NEXT:       %[[U1I:.*]] = arith.subf %[[I0]], %[[TI]] : f32
+// CHECK-NEXT:       %[[ONE:.*]] = arith.constant 1 : index
+// CHECK-NEXT:       %[[TW1B:.*]] = arith.addi %[[OFF]], %[[ONE]] : index
 // CHECK:            %[[U2R:.*]] = arith.addf %[[R2]], %{{.*}} : f32
-// CHECK:            %[[C2:.*]] = memref.load %{{.*}}[%[[TW2]]] : memref<2304xf32>
+// CHECK:            %[[SECOND:.*]] = arith.constant 256 : index
+// CHECK-NEXT:       %[[TW2:.*]] = arith.addi %[[OFF]], %[[SECOND]] : index
+// CHECK-NEXT:       %[[C2:.*]] = memref.load %{{.*}}[%[[TW2]]] : memref<2304xf32>
 // CHECK-NEXT:       %[[S2:.*]] = memref.load %{{.*}}[%[[TW2]]] : memref<2304xf32>
 // CHECK-NEXT:       %[[C2XR:.*]] = arith.mulf %[[C2]], %[[U2R]] : f32
 // CHECK:            %[[V0R:.*]] = arith.addf %[[U0R]], %{{.*}} : f32

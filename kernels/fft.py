@@ -217,17 +217,19 @@ def _filterbank(b: KernelBuilder, powers: Buffer, group: SSAValue, filter_bins: 
 def _load_frame(b: KernelBuilder, audio: Buffer, tables: FftTables, window: Buffer, re: Buffer,
                 im: Buffer, start: Scalar, length: Scalar, lane: SSAValue) -> None:
     """Window the frame (input samples, then zeros) into lane `lane` of re/im, in bit-reversed
-    order."""
-    with b.loop(tables.size) as i:
-        present = b.compare("lt", b.from_index(i), length)
-        (sample,) = b.if_else(
-            present,
-            lambda: [b.convert(b.load(audio, b.add_index(b.to_index(start), i)), "f32")],
-            lambda: [b.constant(0.0, "f32")],
-        )
+    order: one loop over the samples present, one over the zero padding (0 * window, as the
+    one-loop version computed it), so neither has a branch."""
+    end = b.to_index(length)
+
+    def put(i: SSAValue, sample: Scalar) -> None:
         target = b.add_index(b.mul_index(b.to_index(b.load(tables.reversal, i)), LANES), lane)
         b.store(b.mul(sample, b.load(window, i)), re, target)
         b.store(b.constant(0.0, "f32"), im, target)
+
+    with b.loop(end) as i:
+        put(i, b.convert(b.load(audio, b.add_index(b.to_index(start), i)), "f32"))
+    with b.loop(tables.size, lower=end) as i:
+        put(i, b.constant(0.0, "f32"))
 
 
 def _normalise(b: KernelBuilder, mels: Buffer, result: Buffer) -> None:

@@ -27,17 +27,26 @@ builtin.module {
 // CHECK: "memref.global"() <{sym_name = "kernel.0.fft.powers.{{[0-9]+}}", type = memref<1020xf32>
 // CHECK: "memref.global"() <{sym_name = "kernel.0.fft.mels.{{[0-9]+}}", type = memref<2080xf64>
 
-// 13 groups; each lane's frame goes to re[4 * reversal[i] + lane]. (Stages go in pairs, the
-// ninth alone.)
+// 13 groups; each lane's frame goes to re[4 * reversal[i] + lane]: one loop over the frame's
+// samples (up to its length), one over the zero padding (0 * window), no branch in either.
 // CHECK:      %[[GROUPS:.*]] = arith.constant 13 : index
 // CHECK:      scf.for %[[GROUP:.*]] = %{{.*}} to %[[GROUPS]] step %{{.*}} {
 // CHECK:        scf.for %[[LANE:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
-// CHECK:            %[[R:.*]] = memref.load %{{.*}}[%{{.*}}] : memref<512xi32>
+// CHECK:          %[[START:.*]] = memref.load %{{.*}}[%{{.*}}] : memref<52xi32>
+// CHECK-NEXT:     %[[LEN:.*]] = memref.load %{{.*}}[%{{.*}}] : memref<52xi32>
+// CHECK-NEXT:     %[[END:.*]] = arith.index_cast %[[LEN]] : i32 to index
+// CHECK:          scf.for %[[I:.*]] = %{{.*}} to %[[END]] step %{{.*}} {
+// CHECK:            %[[SAMPLE:.*]] = arith.sitofp %{{.*}} : i16 to f32
+// CHECK-NEXT:       %[[R:.*]] = memref.load %{{.*}}[%[[I]]] : memref<512xi32>
 // CHECK-NEXT:       %[[REV:.*]] = arith.index_cast %[[R]] : i32 to index
 // CHECK-NEXT:       %[[FOUR:.*]] = arith.constant 4 : index
 // CHECK-NEXT:       %[[AT:.*]] = arith.muli %[[REV]], %[[FOUR]] : index
 // CHECK-NEXT:       %[[SLOT:.*]] = arith.addi %[[AT]], %[[LANE]] : index
 // CHECK:            memref.store %{{.*}}, %[[RE:.*]][%[[SLOT]]] : memref<2048xf32>
+// CHECK:          %[[SIZE:.*]] = arith.constant 512 : index
+// CHECK:          scf.for %[[P:.*]] = %[[END]] to %[[SIZE]] step %{{.*}} {
+// CHECK-NEXT:       %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK:            arith.mulf %[[ZERO]], %{{.*}} : f32
 
 // Stages 1 and 2 in one pass: 128 groups of 4 points x 4 lanes; j over 1 butterfly x 4 lanes;
 // the points o, o + 1, o + 2, o + 3 (x 4 lanes: +0, +4, +8, +12) are loaded once, go through

@@ -139,11 +139,20 @@ def numpy_camera(x: np.ndarray) -> np.ndarray:
     (r0, r1, dy), (c0, c1, dx) = ROWS, COLS3
     image = x.reshape(480, 640 * 3)
     top_rows, bottom_rows = image[r0], image[r1]  # (224, 1920) u8 row copies
-    tl, tr = (np.take(top_rows, c, axis=1).astype(np.float32) for c in (c0, c1))
-    bl, br = (np.take(bottom_rows, c, axis=1).astype(np.float32) for c in (c0, c1))
-    top = tl + (tr - tl) * dx
-    y = top + (bl + (br - bl) * dx - top) * dy[:, None]
-    y = (y * np.float32(0.003921569) - np.float32(0.485)) / np.float32(0.229)
+    tl, top = (np.take(top_rows, c, axis=1).astype(np.float32) for c in (c0, c1))
+    bl, y = (np.take(bottom_rows, c, axis=1).astype(np.float32) for c in (c0, c1))
+    top -= tl
+    top *= dx
+    top += tl  # tl + (tr - tl) dx, in place
+    y -= bl
+    y *= dx
+    y += bl  # the bottom row's interpolation
+    y -= top
+    y *= dy[:, None]
+    y += top
+    y *= np.float32(0.003921569)
+    y -= np.float32(0.485)
+    y /= np.float32(0.229)
     return np.ascontiguousarray(y.reshape(224, 224, 3).transpose(2, 0, 1))[None]
 
 
@@ -177,16 +186,22 @@ def numpy_mel(x: np.ndarray) -> np.ndarray:
 
 
 def numpy_image(x: np.ndarray) -> np.ndarray:
-    y = x.astype(np.float32) * np.float32(0.003921569)
-    y = (y - np.float32(0.485)) / np.float32(0.229)
+    y = x.astype(np.float32)
+    y *= np.float32(0.003921569)
+    y -= np.float32(0.485)
+    y /= np.float32(0.229)
     return np.ascontiguousarray(y.transpose(0, 3, 1, 2))
 
 
 def numpy_audio(x: np.ndarray) -> np.ndarray:
-    y = x.astype(np.float32) * np.float32(0.000030517578)
-    y = (y - np.float32(0.01)) / np.float32(0.3)
+    y = x.astype(np.float32)
+    y *= np.float32(0.000030517578)
+    y -= np.float32(0.01)
+    y /= np.float32(0.3)
     low, high = y.min(), y.max()
-    return (y - low) / (high - low)
+    y -= low
+    y /= high - low
+    return y
 
 
 # -O2 with every pass but the two that merge stages: isolates what fusion itself buys.

@@ -63,6 +63,8 @@ class FusedStep:
 
     apply: Callable[[KernelBuilder, Scalar], Scalar]
     source: str  # element type this step reads
+    # Non-decreasing, and never NaN for a non-NaN input (see ElementwiseProcBlock.monotone)?
+    monotone: bool = False
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from rune.ir.kernel_builder import Buffer, KernelBuilder
+from rune.ir.kernel_builder import Buffer, KernelBuilder, Scalar
 from xdsl.ir import SSAValue
 
 # factor(n, m) -> (cos part, sin part) of the twiddle that multiplies X[m + n/2] in a segment of
@@ -74,8 +74,9 @@ def fft_tables(b: KernelBuilder, size: int, factor: TwiddleFactor) -> FftTables:
     return FftTables(
         size,
         b.table("fft_reversal", bit_reversal(size), "i32"),
-        b.table("fft_cos", np.concatenate(cos_parts), "f32"),
-        b.table("fft_sin", np.concatenate(sin_parts), "f32"),
+        # A 1-point transform has no stages (and no twiddles: a placeholder entry).
+        b.table("fft_cos", np.concatenate(cos_parts or [np.zeros(1)]), "f32"),
+        b.table("fft_sin", np.concatenate(sin_parts or [np.zeros(1)]), "f32"),
     )
 
 
@@ -94,27 +95,71 @@ def fft_in_place(b: KernelBuilder, tables: FftTables, re: Buffer, im: Buffer) ->
                 _butterfly(b, tables, re, im, upper, lower, twiddle)
 
 
+STAGES_PER_PASS = 2  # consecutive stages per pass (radix-4; three spill registers: slower)
+
+
 def fft_in_place_lanes(b: KernelBuilder, tables: FftTables, re: Buffer, im: Buffer,
                        lanes: int) -> None:
     """`lanes` (a power of two) transforms at once, interleaved (element i of transform l at
-    i * lanes + l). A segment's butterflies for all lanes are one loop over
-    j = offset * lanes + lane: every data access is contiguous in j and the twiddle is that of
-    butterfly j >> log2(lanes), so LLVM vectorises the loop across transforms (four f32 lanes).
-    Each lane's arithmetic is exactly the single transform's."""
-    size = tables.size
-    for stage, (n, _) in enumerate(butterfly_indices(size)):
-        half = n // 2
-        with b.loop(size // n) as segment:
-            start = b.mul_index(b.mul_index(segment, n), lanes)
-            first_twiddle = b.add_index(b.mul_index(segment, half), stage * (size // 2))
-            with b.loop(half * lanes) as j:
-                upper = b.add_index(start, j)
-                lower = b.add_index(upper, half * lanes)
-                twiddle = b.add_index(first_twiddle,
-                                      b.to_index(b.shift_right(b.from_index(j),
-                                                               b.constant(lanes.bit_length() - 1,
-                                                                          "i32"))))
-                _butterfly(b, tables, re, im, upper, lower, twiddle)
+    i * lanes + l). Each pass's butterflies for all lanes are one loop over
+    j = offset * lanes + lane: every data access is contiguous in j and the twiddles are those
+    of butterfly offset j >> log2(lanes), so LLVM vectorises the loop across transforms (four
+    f32 lanes). A pass covers up to STAGES_PER_PASS consecutive stages: the points they combine
+    are loaded once, go through every stage's butterflies in registers and are stored once.
+    Each lane's arithmetic is exactly the single transform's: every butterfly is the same
+    operations on the same values, only independent butterflies are reordered."""
+    count = len(butterfly_indices(tables.size))
+    for first in range(0, count, STAGES_PER_PASS):
+        _pass(b, tables, re, im, lanes, first, min(STAGES_PER_PASS, count - first))
+
+
+def _pass(b: KernelBuilder, tables: FftTables, re: Buffer, im: Buffer, lanes: int, first: int,
+          stages: int) -> None:
+    """Stages first .. first + stages - 1 in one pass. With n = 2^(first + 1) (the first
+    stage's segment length) and group length n 2^(stages - 1), each group's offset o < n/2
+    names 2^stages points at o + m n/2; stage first + t pairs point m with m + 2^t (bit t of
+    m clear), whose butterfly number is (position // n_t) n_t/2 + position % n_t."""
+    size, half = tables.size, 1 << first
+    group = half << stages  # points covered by one group
+    points = 1 << stages
+    with b.loop(size // group) as g:
+        start = b.mul_index(b.mul_index(g, group), lanes)
+        twiddle_base = b.mul_index(g, group // 2)
+        with b.loop(half * lanes) as j:
+            at = [b.add_index(b.add_index(start, j), m * half * lanes) for m in range(points)]
+            values = [(b.load(re, a), b.load(im, a)) for a in at]
+            offset = b.add_index(twiddle_base, _lane_shift(b, j, lanes))
+            for t in range(stages):
+                segment, step = 2 * half << t, 1 << t
+                for m in range(points):
+                    if m & step:
+                        continue
+                    position = m * half
+                    butterfly = (position // segment) * (segment // 2) + position % segment
+                    twiddle = b.add_index(offset, (first + t) * (size // 2) + butterfly)
+                    values[m], values[m + step] = _butterfly_values(
+                        b, tables, values[m], values[m + step], twiddle)
+            for a, (xr, xi) in zip(at, values, strict=True):
+                b.store(xr, re, a)
+                b.store(xi, im, a)
+
+
+def _lane_shift(b: KernelBuilder, j: SSAValue, lanes: int) -> SSAValue:
+    """j >> log2(lanes): the butterfly offset of loop index j."""
+    return b.to_index(b.shift_right(b.from_index(j), b.constant(lanes.bit_length() - 1, "i32")))
+
+
+Complex = tuple[Scalar, Scalar]
+
+
+def _butterfly_values(b: KernelBuilder, tables: FftTables, upper: Complex, lower: Complex,
+                      twiddle: SSAValue) -> tuple[Complex, Complex]:
+    """(upper + w lower, upper - w lower), w = tables[twiddle], exactly as _butterfly does."""
+    c, s = b.load(tables.cos, twiddle), b.load(tables.sin, twiddle)
+    (ur, ui), (xr, xi) = upper, lower
+    tr = b.sub(b.mul(c, xr), b.mul(s, xi))
+    ti = b.add(b.mul(c, xi), b.mul(s, xr))
+    return (b.add(ur, tr), b.add(ui, ti)), (b.sub(ur, tr), b.sub(ui, ti))
 
 
 def _butterfly(b: KernelBuilder, tables: FftTables, re: Buffer, im: Buffer, upper: SSAValue,

@@ -6,8 +6,10 @@ consecutive ones into a single multiply-add.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
+import numpy as np
 from rune.ir.kernel_builder import KernelBuilder, Scalar
 from rune.kernels.base import (
     ArgSpec,
@@ -29,6 +31,14 @@ class Affine(ElementwiseProcBlock):
         ArgSpec("scale", float, default=1.0, doc="the factor"),
         ArgSpec("offset", float, default=0.0, doc="added after scaling"),
     )
+
+    def monotone(self, args: Mapping[str, ArgValue], in_element: str, out_element: str) -> bool:
+        """A positive finite scale and a finite offset, as the element type holds them
+        (1e-50 is 0 in f32): rounding is monotone, and an infinite product stays infinite
+        (never inf * 0 or inf - inf)."""
+        scale = _rounded(args["scale"], out_element)
+        offset = _rounded(args["offset"], out_element)
+        return 0.0 < scale < math.inf and math.isfinite(offset)
 
     def scalar(self, builder: KernelBuilder, value: Scalar, args: Mapping[str, ArgValue]) -> Scalar:
         scale = builder.constant(float(args["scale"]), value.element)  # type: ignore[arg-type]
@@ -52,7 +62,19 @@ class Standardize(ElementwiseProcBlock):
         if not float(args["std"]) > 0:  # type: ignore[arg-type]
             raise ProcBlockError(f"standardize needs a positive `std`, got {args['std']}")
 
+    def monotone(self, args: Mapping[str, ArgValue], in_element: str, out_element: str) -> bool:
+        mean, std = _rounded(args["mean"], out_element), _rounded(args["std"], out_element)
+        return math.isfinite(mean) and 0.0 < std < math.inf
+
     def scalar(self, builder: KernelBuilder, value: Scalar, args: Mapping[str, ArgValue]) -> Scalar:
         mean = builder.constant(float(args["mean"]), value.element)  # type: ignore[arg-type]
         std = builder.constant(float(args["std"]), value.element)  # type: ignore[arg-type]
         return builder.div(builder.sub(value, mean), std)
+
+
+def _rounded(value: ArgValue, element: str) -> float:
+    """The argument as the kernel's constant of `element` holds it."""
+    if element == "f32":
+        with np.errstate(over="ignore"):
+            return float(np.float32(float(value)))  # type: ignore[arg-type]
+    return float(value)  # type: ignore[arg-type]

@@ -181,6 +181,12 @@ class ElementwiseProcBlock(ProcBlock):
         """The function applied to each element (output type = input type)."""
         raise NotImplementedError(f"{self.name} defines neither scalar() nor apply()")
 
+    def monotone(self, args: Mapping[str, ArgValue], in_element: str, out_element: str) -> bool:
+        """Is apply() non-decreasing (a <= b gives f(a) <= f(b)) and never NaN for a non-NaN
+        input, with these arguments? Then a consumer after a chain of such steps may find the
+        chain's bounds by applying it to the bounds of its input (normalize does)."""
+        return False
+
     def apply(self, builder: KernelBuilder, value: Scalar, args: Mapping[str, ArgValue],
               out_element: str) -> Scalar:
         """One element through this kernel, giving `out_element`. Kernels whose output type

@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from rune.ir.kernel_builder import KernelBuilder, Scalar
-from rune.kernels._modern_ops import NUMERIC, check_arity, check_element, describe
+from rune.kernels._modern_ops import (
+    INTEGER_RANGES,
+    NUMERIC,
+    check_arity,
+    check_element,
+    describe,
+)
 from rune.kernels.base import ArgValue, ElementwiseProcBlock, ProcBlockError, TensorSig
 
 
@@ -27,6 +33,21 @@ class Cast(ElementwiseProcBlock):
                 f"{result.element}[{', '.join(map(str, source.shape))}], not {describe(result)}"
             )
 
+    def monotone(self, args: Mapping[str, ArgValue], in_element: str, out_element: str) -> bool:
+        """Conversions to a float type round monotonically (int -> float, f32 <-> f64); an
+        int -> int conversion is monotone when the target holds every source value."""
+        if out_element in ("f32", "f64"):
+            return True
+        if in_element in ("f32", "f64"):
+            return False  # NaN -> 0 and saturation: not needed, not claimed
+        return _holds(out_element, in_element)
+
     def apply(self, builder: KernelBuilder, value: Scalar, args: Mapping[str, ArgValue],
               out_element: str) -> Scalar:
         return builder.convert(value, out_element)
+
+
+def _holds(target: str, source: str) -> bool:
+    """Does integer type `target` hold every value of integer type `source`?"""
+    (low, high), (least, most) = INTEGER_RANGES[target], INTEGER_RANGES[source]
+    return low <= least and most <= high

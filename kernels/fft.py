@@ -19,6 +19,7 @@ import numpy as np
 from rune.ir.kernel_builder import Buffer, KernelBuilder, Scalar
 from rune.kernels._audio_fft import FftTables, fft_in_place_lanes, fft_tables
 from rune.kernels._audio_libm import cosf, sinf
+from rune.kernels._bounds import nonnegative_bounds
 from rune.kernels.base import ArgSpec, ArgValue, ProcBlock, ProcBlockError, TensorSig
 from xdsl.ir import SSAValue
 
@@ -216,28 +217,27 @@ def _filterbank(b: KernelBuilder, powers: Buffer, group: SSAValue, filter_bins: 
 def _load_frame(b: KernelBuilder, audio: Buffer, tables: FftTables, window: Buffer, re: Buffer,
                 im: Buffer, start: Scalar, length: Scalar, lane: SSAValue) -> None:
     """Window the frame (input samples, then zeros) into lane `lane` of re/im, in bit-reversed
-    order."""
-    with b.loop(tables.size) as i:
-        present = b.compare("lt", b.from_index(i), length)
-        (sample,) = b.if_else(
-            present,
-            lambda: [b.convert(b.load(audio, b.add_index(b.to_index(start), i)), "f32")],
-            lambda: [b.constant(0.0, "f32")],
-        )
+    order: one loop over the samples present, one over the zero padding (0 * window, as the
+    one-loop version computed it), so neither has a branch."""
+    end = b.to_index(length)
+
+    def put(i: SSAValue, sample: Scalar) -> None:
         target = b.add_index(b.mul_index(b.to_index(b.load(tables.reversal, i)), LANES), lane)
         b.store(b.mul(sample, b.load(window, i)), re, target)
         b.store(b.constant(0.0, "f32"), im, target)
+
+    with b.loop(end) as i:
+        put(i, b.convert(b.load(audio, b.add_index(b.to_index(start), i)), "f32"))
+    with b.loop(tables.size, lower=end) as i:
+        put(i, b.constant(0.0, "f32"))
 
 
 def _normalise(b: KernelBuilder, mels: Buffer, result: Buffer) -> None:
     """trunc(65536 (v - min) / (max - min)) as u32 over the first result.count values (the
     rest are the spare frames of the last group)."""
     real = mels.element
-    low, high = b.fold(
-        result.count,
-        [b.constant(math.inf, real), b.constant(-math.inf, real)],
-        lambda i, acc: [b.minimum(acc[0], b.load(mels, i)), b.maximum(acc[1], b.load(mels, i))],
-    )
+    # Square roots of sums of non-negative terms from +0: never NaN, never below +0.
+    low, high = nonnegative_bounds(b, mels, result.count)
     span = b.sub(high, low)
     with b.loop(result.count) as i:
         scaled = b.div(b.mul(b.constant(65536.0, real), b.sub(b.load(mels, i), low)), span)

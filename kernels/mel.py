@@ -19,7 +19,7 @@ import numpy as np
 from rune.ir.kernel_builder import Buffer, KernelBuilder, Scalar
 from rune.kernels._audio_fft import (
     accurate_twiddles,
-    fft_in_place,
+    fft_in_place_lanes,
     fft_tables,
     is_power_of_two,
 )
@@ -228,47 +228,100 @@ def _power_to_db(b: KernelBuilder, mels: Buffer, amin: float, top_db: float) -> 
     return b.sub(peak, b.constant(top_db, "f32"))
 
 
+LANES = 4  # frames transformed side by side, interleaved ([element][lane]): f32x4 butterflies
+
+
 def emit_mel_spectrogram(b: KernelBuilder, s: Spectrogram, audio: Buffer, result: Buffer) -> None:
-    """result[signal, mel, frame] (f32) for every signal of `audio`."""
-    tables = fft_tables(b, s.n_fft, accurate_twiddles)
+    """result[signal, mel, frame] (f32) for every signal of `audio`, four frames at a time.
+
+    Each frame of n_fft real samples goes through one complex FFT of half the size: sample
+    pairs (x[2n], x[2n+1]) are the real and imaginary parts of z[n], and the spectrum is
+    X[k] = E[k] + W^k O[k] with E, O the transforms of the even and odd samples, recovered from
+    Z[k] and conj(Z[M - k]) (M = n_fft / 2, W = exp(-2 pi i / n_fft)). A group's four frames
+    share that FFT, interleaved ([element][lane], fft_in_place_lanes), so LLVM vectorises
+    every stage across frames; |X|^2 is computed for the four lanes side by side, and the
+    filterbank keeps the four frames' f64 sums side by side. The spare lanes of the last group
+    repeat its last frame (and store the same values again)."""
+    half = s.n_fft // 2
+    tables = fft_tables(b, half, accurate_twiddles)
     n = np.arange(s.n_fft)
-    window = b.table("window", 0.5 - 0.5 * np.cos(2.0 * math.pi * n / s.n_fft), "f32")
+    window = 0.5 - 0.5 * np.cos(2.0 * math.pi * n / s.n_fft)
+    even_window = b.table("even_window", window[0::2], "f32")
+    odd_window = b.table("odd_window", window[1::2], "f32")
+    k = np.arange(half + 1)
+    twiddle_re = b.table("rfft_cos", np.cos(2.0 * math.pi * k / s.n_fft), "f32")
+    twiddle_im = b.table("rfft_sin", -np.sin(2.0 * math.pi * k / s.n_fft), "f32")
     weights = mel_filterbank(s)
     mel_of, bin_of = np.nonzero(weights)  # row-major: each mel's bins, ascending
-    filter_bins = b.table("filter_bins", bin_of, "i32")
+    filter_bins = b.table("filter_bins", bin_of * LANES, "i32")  # [bin][lane] offsets
     filter_weights = b.table("filter_weights", weights[mel_of, bin_of], "f32")
     offsets = np.searchsorted(mel_of, np.arange(s.n_mels + 1))
     filter_offsets = b.table("filter_offsets", offsets, "i32")
-    re = b.state("re", s.n_fft, "f32")
-    im = b.state("im", s.n_fft, "f32")
-    spectrum = b.state("spectrum", s.n_fft // 2 + 1, "f32")
+    re = b.state("re", half * LANES, "f32")
+    im = b.state("im", half * LANES, "f32")
+    spectrum = b.state("spectrum", (half + 1) * LANES, "f32")
+    groups = -(-s.frames // LANES)
 
-    with b.loop(s.batch) as signal, b.loop(s.frames) as frame:
-        first = b.sub(b.from_index(b.mul_index(frame, s.hop)), b.constant(s.pad, "i32"))
+    with b.loop(s.batch) as signal, b.loop(groups) as group:
         base = b.mul_index(signal, s.samples)
-        with b.loop(s.n_fft) as i:
-            sample = _padded_sample(b, s, audio, base, b.add(first, b.from_index(i)))
-            target = b.to_index(b.load(tables.reversal, i))
-            b.store(b.mul(sample, b.load(window, i)), re, target)
-            b.store(b.constant(0.0, "f32"), im, target)
-        fft_in_place(b, tables, re, im)
-        with b.loop(s.n_fft // 2 + 1) as k:
-            xr, xi = b.load(re, k), b.load(im, k)
-            power = b.add(b.mul(xr, xr), b.mul(xi, xi))
-            b.store(power if s.power == 2.0 else b.sqrt(power), spectrum, k)
+        last = b.from_index(b.index(s.frames - 1))
+        frames = [b.to_index(b.minimum(b.from_index(b.add_index(b.mul_index(group, LANES), lane)),
+                                       last)) for lane in range(LANES)]
+        with b.loop(LANES) as lane:
+            frame = b.minimum(b.from_index(b.add_index(b.mul_index(group, LANES), lane)), last)
+            first = b.sub(b.mul(frame, b.constant(s.hop, "i32")), b.constant(s.pad, "i32"))
+            with b.loop(half) as i:
+                even = b.add(first, b.from_index(b.mul_index(i, 2)))
+                target = b.add_index(b.mul_index(b.to_index(b.load(tables.reversal, i)), LANES),
+                                     lane)
+                for position, part, taper in ((even, re, even_window),
+                                              (b.add(even, b.constant(1, "i32")), im, odd_window)):
+                    sample = _padded_sample(b, s, audio, base, position)
+                    b.store(b.mul(sample, b.load(taper, i)), part, target)
+        fft_in_place_lanes(b, tables, re, im, LANES)
+        _half_spectrum_power(b, s, re, im, twiddle_re, twiddle_im, spectrum)
         with b.loop(s.n_mels) as mel:
             lower = b.to_index(b.load(filter_offsets, mel))
             upper = b.to_index(b.load(filter_offsets, b.add_index(mel, 1)))
 
             def accumulate(j, acc: list[Scalar]) -> list[Scalar]:
-                value = b.load(spectrum, b.to_index(b.load(filter_bins, j)))
-                term = b.mul(b.load(filter_weights, j), value)
-                return [b.add(acc[0], b.convert(term, "f64"))]
+                at = b.to_index(b.load(filter_bins, j))
+                weight = b.load(filter_weights, j)
+                return [b.add(a, b.convert(b.mul(weight, b.load(spectrum, b.add_index(at, lane))),
+                                           "f64"))
+                        for lane, a in enumerate(acc)]
 
-            (total,) = b.fold(upper, [b.constant(0.0, "f64")], accumulate, lower=lower)
-            out = b.add_index(
-                b.mul_index(b.add_index(b.mul_index(signal, s.n_mels), mel), s.frames), frame)
-            b.store(b.convert(total, "f32"), result, out)
+            totals = b.fold(upper, [b.constant(0.0, "f64")] * LANES, accumulate, lower=lower)
+            row = b.mul_index(b.add_index(b.mul_index(signal, s.n_mels), mel), s.frames)
+            for frame, total in zip(frames, totals, strict=True):
+                b.store(b.convert(total, "f32"), result, b.add_index(row, frame))
+
+
+def _half_spectrum_power(b: KernelBuilder, s: Spectrogram, re: Buffer, im: Buffer,
+                         twiddle_re: Buffer, twiddle_im: Buffer, spectrum: Buffer) -> None:
+    """spectrum[k][lane] = |X[k]|^power for k in 0..n_fft/2 from the half-size transform Z:
+    with Z[k] = (a, b), Z[(M - k) mod M] = (c, d) and W^k = (wr, wi),
+    2X[k] = (a + c + wr (b + d) - wi (c - a), b - d + wr (c - a) + wi (b + d)), so
+    |X|^2 = |2X|^2 / 4. The four lanes are written out side by side (contiguous [k][lane]
+    vectors for SLP)."""
+    half = s.n_fft // 2
+    mask = b.constant(half - 1, "i32")
+    with b.loop(half + 1) as k:
+        upper = b.mul_index(b.to_index(b.bit_and(b.from_index(k), mask)), LANES)
+        mirror = b.sub(b.constant(half, "i32"), b.from_index(k))
+        lower = b.mul_index(b.to_index(b.bit_and(mirror, mask)), LANES)
+        wr, wi = b.load(twiddle_re, k), b.load(twiddle_im, k)
+        quarter = b.constant(0.25, "f32")
+        for lane in range(LANES):
+            at, mirrored = b.add_index(upper, lane), b.add_index(lower, lane)
+            a, bi = b.load(re, at), b.load(im, at)
+            c, d = b.load(re, mirrored), b.load(im, mirrored)
+            total, diff = b.add(bi, d), b.sub(c, a)
+            xr = b.sub(b.add(b.add(a, c), b.mul(wr, total)), b.mul(wi, diff))
+            xi = b.add(b.add(b.sub(bi, d), b.mul(wr, diff)), b.mul(wi, total))
+            power = b.mul(b.add(b.mul(xr, xr), b.mul(xi, xi)), quarter)
+            b.store(power if s.power == 2.0 else b.sqrt(power), spectrum,
+                    b.add_index(b.mul_index(k, LANES), lane))
 
 
 def _padded_sample(b: KernelBuilder, s: Spectrogram, audio: Buffer, base: SSAValue,

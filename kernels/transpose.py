@@ -17,6 +17,7 @@ from rune.kernels.base import ArgSpec, ArgValue, ProcBlock, ProcBlockError, Tens
 from xdsl.ir import SSAValue
 
 UNROLL = 4  # innermost input axes this short are unrolled (image channels)
+PIXELS = 4  # pixels scattered per step of a staged row (one f32x4 per plane)
 
 
 def _strides(shape: Sequence[int]) -> list[int]:
@@ -62,12 +63,49 @@ class Transpose(ProcBlock):
             # shuffles once LLVM vectorises) and each output plane is written contiguously.
             dims, src_steps = list(source.shape), in_strides
             dst_steps = [out_strides[perm.index(axis)] for axis in range(len(perm))]
+            if len(dims) >= 2:
+                self._walk_rows(builder, source, result, dims, src_steps, dst_steps)
+                return
         else:
             # Otherwise walk the output in order: contiguous writes, strided reads.
             dims, dst_steps = list(result.shape), out_strides
             src_steps = [in_strides[axis] for axis in perm]
         self._walk(builder, source, result, dims, src_steps, dst_steps, builder.index(0),
                    builder.index(0))
+
+    def _walk_rows(self, b: KernelBuilder, source: Buffer, result: Buffer, dims: list[int],
+                   src_steps: list[int], dst_steps: list[int]) -> None:
+        """The input walk one row (the two innermost input axes) at a time. Each row is first
+        computed (the fused chain applied, contiguous, vectorised) into a staging buffer of
+        its own: input and output share the arena, and LLVM cannot tell that the strided
+        reads and the planes' writes never meet ("unsafe dependent memory operations": the
+        walk stayed scalar). Then the row is scattered to the planes four pixels at a time
+        (unrolled, so the SLP vectoriser writes whole vectors of a plane)."""
+        width, depth = dims[-2], dims[-1]
+        stage = b.state("row", width * depth, source.element)
+
+        def pixel(at: SSAValue, dst: SSAValue) -> None:
+            for c in range(depth):
+                b.store(b.load(stage, b.add_index(b.mul_index(at, depth), c)), result,
+                        b.add_index(dst, b.add_index(b.mul_index(at, dst_steps[-2]),
+                                                     c * dst_steps[-1])))
+
+        def rows(outer: list[int], src: SSAValue, dst: SSAValue, level: int) -> None:
+            if outer:
+                with b.loop(outer[0]) as i:
+                    rows(outer[1:], b.add_index(src, b.mul_index(i, src_steps[level])),
+                         b.add_index(dst, b.mul_index(i, dst_steps[level])), level + 1)
+                return
+            with b.loop(width * depth) as k:
+                b.store(b.load(source, b.add_index(src, k)), stage, k)
+            whole = width // PIXELS * PIXELS
+            with b.loop(whole, step=PIXELS) as w:
+                for u in range(PIXELS):
+                    pixel(b.add_index(w, u), dst)
+            with b.loop(width, lower=whole) as w:
+                pixel(w, dst)
+
+        rows(dims[:-2], b.index(0), b.index(0), 0)
 
     def _walk(self, b: KernelBuilder, source: Buffer, result: Buffer, dims: list[int],
               src_steps: list[int], dst_steps: list[int], src: SSAValue, dst: SSAValue) -> None:

@@ -299,7 +299,8 @@ def _fused_steps(chain: list) -> tuple[FusedStep, ...]:
         block = _library_block(step.stage.data, step.kernel.data)
         args = _typed_args(block, step.stage.data, _args(step.args))
         steps.append(FusedStep(partial(_apply_step, block, args, step.makes.data),
-                               step.reads.data))
+                               step.reads.data,
+                               block.monotone(args, step.reads.data, step.makes.data)))
     return tuple(steps)
 
 

@@ -107,6 +107,13 @@ MEL_CASES = [
       "power": 1.0}, "chirp", [2, 4000]),
     ({"sample_rate": 16000, "n_fft": 1024, "hop_length": 333, "n_mels": 80, "center": False},
      "noise", [1, 5000]),
+    # Tiny transforms (the real-input FFT runs at half the size: 2 and 4 points), frame counts
+    # that are not a multiple of the four lanes (spare lanes), and a single frame.
+    ({"sample_rate": 8000, "n_fft": 4, "hop_length": 2, "n_mels": 2}, "chirp", [2, 9]),
+    ({"sample_rate": 8000, "n_fft": 8, "hop_length": 3, "n_mels": 3, "power": 1.0}, "noise",
+     [13]),
+    ({"sample_rate": 8000, "n_fft": 64, "hop_length": 64, "n_mels": 8, "center": False},
+     "chirp", [64]),
 ]
 
 
@@ -123,6 +130,17 @@ def test_mel_spectrogram_matches_librosa_formulas(args, kind, shape):
     audio = _audio(kind, shape, a["sample_rate"])
     got = run("mel_spectrogram", args, audio, a["n_mels"])
     assert assert_mel_close(got, reference_mel(audio, **args), a["power"]) < 1e-4
+
+
+def test_two_point_transform():
+    """n_fft = 2 (a 1-point half-size FFT, no stages): its two bins sit on the filters' zero
+    ends, so every value is 0, as librosa's are."""
+    args = {"sample_rate": 8000, "n_fft": 2, "hop_length": 1, "n_mels": 1}
+    audio = _audio("noise", [6], 8000)
+    got = run("mel_spectrogram", args, audio, 1)
+    expected = reference_mel(audio, **args)
+    assert got.shape == expected.shape == (1, 7)
+    np.testing.assert_array_equal(got, expected.astype(np.float32))
 
 
 @pytest.mark.parametrize(

@@ -139,3 +139,20 @@ def test_zero_bounds_keep_the_first_zero_bit_for_bit(f32_five, values):
     values = np.array(values, dtype=np.float32)
     got = run_kernel(f32_five, values)
     np.testing.assert_array_equal(got.view(np.uint32), reference(values).view(np.uint32))
+
+
+@pytest.mark.parametrize("element", FLOATS)
+@pytest.mark.parametrize("seed", range(6))
+def test_any_bit_pattern_matches_the_fold(element, seed):
+    """The vectorised scan compares integer order keys of the floats' bits: random bit patterns
+    (subnormals, both zeros, infinities, NaNs, every exponent) give the fold's bounds."""
+    shape = (1, 128, 3, 1)
+    rune = compile_kernel("normalize", {}, element, shape)
+    rng = np.random.default_rng(seed)
+    bits = np.dtype(DTYPES[element]).itemsize * 8
+    raw = rng.integers(0, 2**bits, size=shape, dtype=np.uint64 if bits == 64 else np.uint32,
+                       endpoint=False)
+    values = raw.view(DTYPES[element])
+    if seed % 2:  # no NaN or inf, so the bounds are finite and the results are not all NaN
+        values = np.where(np.isfinite(values), values, DTYPES[element](1.5))
+    np.testing.assert_array_equal(run_kernel(rune, values), reference(values))

@@ -30,7 +30,9 @@ def test_nhwc_to_nchw_and_back(element):
 @pytest.mark.parametrize(
     ("shape", "perm"),
     [((3, 7), "1,0"), ((2, 3, 4), "[2, 0, 1]"), ((1, 224, 224, 3), "0,3,1,2"),
-     ((2, 1, 3, 1, 2), "4,3,2,1,0"), ((5,), "0"), ((2, 3, 4, 5), "0,1,2,3")],
+     ((2, 1, 3, 1, 2), "4,3,2,1,0"), ((5,), "0"), ((2, 3, 4, 5), "0,1,2,3"),
+     # staged rows of 6 pixels: one step of four, then two left over
+     ((2, 3, 6, 3), "0,3,1,2")],
 )
 def test_any_permutation(shape, perm):
     axes = [int(a) for a in perm.strip("[]").split(",")]

@@ -66,9 +66,9 @@ def model_runefile(folder: Path, model: Path) -> Path:
 
 
 def compile_rune(runefile: Path, models: str) -> tuple[Rune, int]:
-    options = CompileOptions(models=models)
+    options = CompileOptions(models=models, allow_paths=(PEER,))
     rune = Rune.load(compile_runefile(runefile, "rune", options))
-    return rune, options.manifest["memory"]["arena_bytes"]
+    return rune, options.manifest.memory.arena_bytes
 
 
 def alternate(first, second, runs: int) -> tuple[float, float]:

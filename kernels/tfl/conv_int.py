@@ -1,0 +1,220 @@
+"""Integer CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED laid out for LLVM's vectoriser.
+
+The same sums as LiteRT's reference kernels, in an order that vectorises: for each output
+pixel, an i32 accumulator row (one per output channel) starts at the bias; every filter tap
+inside the input adds `(x - input_zero) * w'` to the whole row, output channels innermost and
+contiguous; then the row is requantised (MultiplyByQuantizedMultiplier) and stored. `w'` is the
+filter minus its zero point, re-packed at compile time as [fh][fw][in][out] (the layout the
+inner loop reads) in the narrowest type that holds it. Taps outside the input are skipped by
+one test per tap, as the reference skips them, so padding needs no masking inside the row loop.
+Integer sums wrap modulo 2**32 in any order, so the results are the reference's bit for bit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from rune.ir import tfl
+from rune.ir import tfl_fixed_point as fp
+from rune.ir.kernel_builder import Buffer, KernelBuilder, Scalar
+from xdsl.ir import SSAValue
+
+#: Input channels whose products are summed before the accumulator row is stored again.
+IC_BLOCK = 4
+
+
+@dataclass(frozen=True)
+class Requant:
+    """Per-output-channel MultiplyByQuantizedMultiplier, zero point and activation clamp;
+    uniform values become constants (wasm's vector shifts take one count for all lanes)."""
+
+    multipliers: list[int]
+    lefts: list[int]
+    rights: list[int]
+    zero: int
+    limits: tuple[int, int]
+
+    @classmethod
+    def of(cls, reals: list[float], zero: int, limits: tuple[int, int]) -> Requant:
+        pairs = [fp.quantize_multiplier(r) for r in reals]
+        return cls([m for m, _ in pairs], [max(s, 0) for _, s in pairs],
+                   [max(-s, 0) for _, s in pairs], zero, limits)
+
+    def store_row(self, b: KernelBuilder, acc: Buffer, out: Buffer, base: SSAValue) -> None:
+        """out[base + c] = requantised acc[c] for every channel c (one vectorisable loop)."""
+        columns = {name: self._column(b, name, values) for name, values in
+                   (("multiplier", self.multipliers), ("left", self.lefts),
+                    ("right", self.rights))}
+        with b.loop(acc.count) as c:
+            mult, left, right = (v(c) for v in columns.values())
+            value = b.shift_left(b.load(acc, c), left) if left is not None else b.load(acc, c)
+            value = srdhm_positive(b, value, mult)
+            if right is not None:
+                value = fp.ir_rdbpot(b, value, right)
+            value = b.add(value, b.constant(self.zero, "i32"))
+            value = b.maximum(value, b.constant(self.limits[0], "i32"))
+            value = b.minimum(value, b.constant(self.limits[1], "i32"))
+            b.store(b.convert(value, out.element), out, b.add_index(base, c))
+
+    @staticmethod
+    def _column(b: KernelBuilder, name: str, values: list[int]):
+        """c -> the value for channel c: a constant when uniform (None for a zero shift)."""
+        if len(set(values)) == 1:
+            if name != "multiplier" and values[0] == 0:
+                return lambda c: None
+            constant = b.constant(values[0], "i32")
+            return lambda c: constant
+        table = b.table(name, np.array(values), "i32")
+        return lambda c: b.load(table, c)
+
+
+def srdhm_positive(b: KernelBuilder, x: Scalar, multiplier: Scalar) -> Scalar:
+    """SaturatingRoundingDoublingHighMul for a multiplier from QuantizeMultiplier (never
+    INT32_MIN, so the one overflowing case cannot occur and its test is left out)."""
+    wide = b.mul(b.convert(x, "i64"), b.convert(multiplier, "i64"))
+    nudge = b.select(b.compare("ge", wide, b.constant(0, "i64")), b.constant(1 << 30, "i64"),
+                     b.constant(1 - (1 << 30), "i64"))
+    return b.convert(b.div(b.add(wide, nudge), b.constant(1 << 31, "i64")), "i32")
+
+
+def packed_weights(b: KernelBuilder, values: np.ndarray) -> Buffer:
+    """Offset-corrected weights as i8 when they fit (int8 models) or i16 (uint8 models)."""
+    element = "i8" if values.min() >= -128 and values.max() <= 127 else "i16"
+    return b.table("packed", values, element)
+
+
+def tap_inside(b: KernelBuilder, out_coord: SSAValue, stride: int, pad: int, dilation: int,
+               tap: SSAValue, size: int) -> tuple[SSAValue, SSAValue]:
+    """(0 <= coord < size, coord) for the input coordinate out*stride - pad + tap*dilation."""
+    coord = b.add(b.mul(b.from_index(out_coord), b.constant(stride, "i32")),
+                  b.mul(b.from_index(tap), b.constant(dilation, "i32")))
+    coord = b.add(coord, b.constant(-pad, "i32"))
+    inside = b.bool_and(b.compare("ge", coord, b.constant(0, "i32")),
+                        b.compare("lt", coord, b.constant(size, "i32")))
+    return inside, b.to_index(coord)
+
+
+def needs_test(pad: int, out_size: int, stride: int, taps: int, dilation: int,
+               size: int) -> bool:
+    """Whether some output position's window reaches outside the input."""
+    return pad > 0 or (out_size - 1) * stride + (taps - 1) * dilation >= size
+
+
+def convolution(b: KernelBuilder, op: tfl.TflOp, x: Buffer, out: Buffer, depthwise: bool,
+                geometry: dict, requant: Requant, input_zero: int) -> None:
+    """CONV_2D / DEPTHWISE_CONV_2D on integers; `geometry` holds strides, dilations, pads."""
+    weights = op.constant(1).astype(np.int64)
+    bias = op.constant(2)
+    filter_zero = geometry["filter_zero"]
+    batches, in_h, in_w, in_c = x.shape
+    _, out_h, out_w, out_c = out.shape
+    sh, sw, dh, dw = geometry["sh"], geometry["sw"], geometry["dh"], geometry["dw"]
+    pad_h, pad_w = geometry["pad_h"], geometry["pad_w"]
+    if depthwise:  # [1][fh][fw][out]: already output-channel innermost
+        _, f_h, f_w, _ = weights.shape
+        packed = packed_weights(b, weights - filter_zero)
+    else:  # [out][fh][fw][in] -> [fh][fw][in][out]
+        _, f_h, f_w, _ = weights.shape
+        packed = packed_weights(b, np.transpose(weights - filter_zero, (1, 2, 3, 0)))
+    bias_table = b.table("bias", bias if bias is not None else np.zeros(out_c), "i32")
+    acc = b.state("acc", out_c, "i32")
+    test_y = needs_test(pad_h, out_h, sh, f_h, dh, in_h)
+    test_x = needs_test(pad_w, out_w, sw, f_w, dw, in_w)
+    zero = b.constant(input_zero, "i32")
+    multiplier = out_c // in_c
+
+    def tap(n, iy, ix, fy, fx) -> None:
+        base = b.mul_index(b.add_index(b.mul_index(b.add_index(b.mul_index(n, in_h), iy),
+                                                   in_w), ix), in_c)
+        row = b.mul_index(b.add_index(b.mul_index(fy, f_w), fx), out_c if depthwise
+                          else in_c * out_c)
+        if depthwise and multiplier == 1:
+            with b.loop(out_c) as c:
+                value = b.sub(b.convert(b.load(x, b.add_index(base, c)), "i32"), zero)
+                _accumulate(b, acc, c, [(value, packed, b.add_index(row, c))])
+            return
+        if depthwise:
+            with b.loop(in_c) as ic:
+                value = b.sub(b.convert(b.load(x, b.add_index(base, ic)), "i32"), zero)
+                first = b.mul_index(ic, multiplier)
+                with b.loop(multiplier) as m:
+                    oc = b.add_index(first, m)
+                    _accumulate(b, acc, oc, [(value, packed, b.add_index(row, oc))])
+            return
+        _channel_blocks(b, x, base, zero, in_c, out_c, packed, row, acc)
+
+    with b.loop(batches) as n, b.loop(out_h) as oy, b.loop(out_w) as ox:
+        with b.loop(out_c) as c:
+            b.store(b.load(bias_table, c), acc, c)
+        with b.loop(f_h) as fy:
+            inside_y, iy = tap_inside(b, oy, sh, pad_h, dh, fy, in_h)
+            with b.loop(f_w) as fx:
+                inside_x, ix = tap_inside(b, ox, sw, pad_w, dw, fx, in_w)
+                tests = [t for t, needed in ((inside_y, test_y), (inside_x, test_x)) if needed]
+                if not tests:
+                    tap(n, iy, ix, fy, fx)
+                else:
+                    inside = tests[0] if len(tests) == 1 else b.bool_and(*tests)
+                    b.when(inside, lambda n=n, iy=iy, ix=ix, fy=fy, fx=fx: tap(n, iy, ix, fy, fx))
+        pixel = b.add_index(b.mul_index(b.add_index(b.mul_index(n, out_h), oy), out_w), ox)
+        requant.store_row(b, acc, out, b.mul_index(pixel, out_c))
+
+
+def _accumulate(b: KernelBuilder, acc: Buffer, c: SSAValue,
+                terms: list[tuple[Scalar, Buffer, SSAValue]]) -> None:
+    """acc[c] += sum of value * table[index] over the terms."""
+    total = b.load(acc, c)
+    for value, table, index in terms:
+        total = b.add(total, b.mul(value, b.convert(b.load(table, index), "i32")))
+    b.store(total, acc, c)
+
+
+def _channel_blocks(b: KernelBuilder, x: Buffer, base: SSAValue, zero: Scalar, in_c: int,
+                    out_c: int, packed: Buffer, row: SSAValue, acc: Buffer) -> None:
+    """acc[oc] += sum over ic of (x[base + ic] - zero) * packed[row + ic*out_c + oc], IC_BLOCK
+    input channels per pass over the accumulator row."""
+
+    def block(first: SSAValue, count: int) -> None:
+        values, rows = [], []
+        for k in range(count):
+            ic = b.add_index(first, k)
+            values.append(b.sub(b.convert(b.load(x, b.add_index(base, ic)), "i32"), zero))
+            rows.append(b.add_index(row, b.mul_index(ic, out_c)))
+        with b.loop(out_c) as oc:
+            _accumulate(b, acc, oc, [(v, packed, b.add_index(r, oc))
+                                     for v, r in zip(values, rows, strict=True)])
+
+    whole = in_c - in_c % IC_BLOCK
+    if whole:
+        with b.loop(whole, step=IC_BLOCK) as first:
+            block(first, IC_BLOCK)
+    if in_c % IC_BLOCK:
+        block(b.index(whole), in_c % IC_BLOCK)
+
+
+def fully_connected(b: KernelBuilder, op: tfl.TflOp, x: Buffer, out: Buffer,
+                    requant: Requant, input_zero: int, filter_zero: int) -> None:
+    """out[n][o] = requant(bias[o] + sum_d (x[n][d] - input_zero) * (w[o][d] - filter_zero)):
+    a dot product over the contiguous depth, vectorised as a reduction."""
+    weights = op.constant(1).astype(np.int64)
+    bias = op.constant(2)
+    units, depth = weights.shape
+    batches = x.count // depth
+    packed = packed_weights(b, weights - filter_zero)
+    bias_table = b.table("bias", bias if bias is not None else np.zeros(units), "i32")
+    acc = b.state("acc", units, "i32")
+    zero = b.constant(input_zero, "i32")
+    with b.loop(batches) as n:
+        base = b.mul_index(n, depth)
+        with b.loop(units) as o:
+            row = b.mul_index(o, depth)
+
+            def step(d, total):
+                value = b.sub(b.convert(b.load(x, b.add_index(base, d)), "i32"), zero)
+                weight = b.convert(b.load(packed, b.add_index(row, d)), "i32")
+                return [b.add(total[0], b.mul(value, weight))]
+
+            dot = b.fold(depth, [b.constant(0, "i32")], step)[0]
+            b.store(b.add(dot, b.load(bias_table, o)), acc, o)
+        requant.store_row(b, acc, out, b.mul_index(n, units))

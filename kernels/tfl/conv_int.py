@@ -22,6 +22,8 @@ from xdsl.ir import SSAValue
 
 #: Input channels whose products are summed before the accumulator row is stored again.
 IC_BLOCK = 4
+#: Output channels up to which the accumulator row is kept in registers across the taps.
+REGISTER_ROW = 16
 
 
 @dataclass(frozen=True)
@@ -95,12 +97,6 @@ def tap_inside(b: KernelBuilder, out_coord: SSAValue, stride: int, pad: int, dil
     return inside, b.to_index(coord)
 
 
-def needs_test(pad: int, out_size: int, stride: int, taps: int, dilation: int,
-               size: int) -> bool:
-    """Whether some output position's window reaches outside the input."""
-    return pad > 0 or (out_size - 1) * stride + (taps - 1) * dilation >= size
-
-
 def convolution(b: KernelBuilder, op: tfl.TflOp, x: Buffer, out: Buffer, depthwise: bool,
                 geometry: dict, requant: Requant, input_zero: int) -> None:
     """CONV_2D / DEPTHWISE_CONV_2D on integers; `geometry` holds strides, dilations, pads."""
@@ -109,8 +105,6 @@ def convolution(b: KernelBuilder, op: tfl.TflOp, x: Buffer, out: Buffer, depthwi
     filter_zero = geometry["filter_zero"]
     batches, in_h, in_w, in_c = x.shape
     _, out_h, out_w, out_c = out.shape
-    sh, sw, dh, dw = geometry["sh"], geometry["sw"], geometry["dh"], geometry["dw"]
-    pad_h, pad_w = geometry["pad_h"], geometry["pad_w"]
     if depthwise:  # [1][fh][fw][out]: already output-channel innermost
         _, f_h, f_w, _ = weights.shape
         packed = packed_weights(b, weights - filter_zero)
@@ -119,8 +113,6 @@ def convolution(b: KernelBuilder, op: tfl.TflOp, x: Buffer, out: Buffer, depthwi
         packed = packed_weights(b, np.transpose(weights - filter_zero, (1, 2, 3, 0)))
     bias_table = b.table("bias", bias if bias is not None else np.zeros(out_c), "i32")
     acc = b.state("acc", out_c, "i32")
-    test_y = needs_test(pad_h, out_h, sh, f_h, dh, in_h)
-    test_x = needs_test(pad_w, out_w, sw, f_w, dw, in_w)
     zero = b.constant(input_zero, "i32")
     multiplier = out_c // in_c
 
@@ -144,21 +136,100 @@ def convolution(b: KernelBuilder, op: tfl.TflOp, x: Buffer, out: Buffer, depthwi
             return
         _channel_blocks(b, x, base, zero, in_c, out_c, packed, row, acc)
 
+    registers = out_c <= REGISTER_ROW and (depthwise or in_c * out_c <= REGISTER_ROW * 4)
+    bias_values = bias if bias is not None else np.zeros(out_c, np.int32)
     with b.loop(batches) as n, b.loop(out_h) as oy, b.loop(out_w) as ox:
-        with b.loop(out_c) as c:
-            b.store(b.load(bias_table, c), acc, c)
-        with b.loop(f_h) as fy:
-            inside_y, iy = tap_inside(b, oy, sh, pad_h, dh, fy, in_h)
-            with b.loop(f_w) as fx:
-                inside_x, ix = tap_inside(b, ox, sw, pad_w, dw, fx, in_w)
-                tests = [t for t, needed in ((inside_y, test_y), (inside_x, test_x)) if needed]
-                if not tests:
-                    tap(n, iy, ix, fy, fx)
-                else:
-                    inside = tests[0] if len(tests) == 1 else b.bool_and(*tests)
-                    b.when(inside, lambda n=n, iy=iy, ix=ix, fy=fy, fx=fx: tap(n, iy, ix, fy, fx))
+        if registers:
+            _register_row(b, x, packed, bias_values, acc, depthwise, (n, oy, ox), geometry,
+                          zero, (f_h, f_w))
+        else:
+            with b.loop(out_c) as c:
+                b.store(b.load(bias_table, c), acc, c)
+
+            def each(iy, ix, fy, fx, carried, n=n):
+                tap(n, iy, ix, fy, fx)
+                return carried
+
+            fold_taps(b, (oy, ox), geometry, x.shape, (f_h, f_w), [], each)
         pixel = b.add_index(b.mul_index(b.add_index(b.mul_index(n, out_h), oy), out_w), ox)
         requant.store_row(b, acc, out, b.mul_index(pixel, out_c))
+
+
+def tap_range(b: KernelBuilder, out_coord: SSAValue, stride: int, pad: int, taps: int,
+              size: int) -> tuple[SSAValue, SSAValue]:
+    """[first, last) taps whose input coordinate out*stride - pad + tap lies inside the input
+    (dilation 1), so the loops over taps need no test."""
+    start = b.sub(b.constant(pad, "i32"), b.mul(b.from_index(out_coord),
+                                                 b.constant(stride, "i32")))
+    first = b.maximum(start, b.constant(0, "i32"))
+    last = b.minimum(b.add(start, b.constant(size, "i32")), b.constant(taps, "i32"))
+    return b.to_index(first), b.to_index(b.maximum(last, first))
+
+
+def fold_taps(b: KernelBuilder, out_pos: tuple, geometry: dict, in_shape: tuple,
+              taps: tuple[int, int], init: list[Scalar], body) -> list[Scalar]:
+    """Carry `init` through body(iy, ix, fy, fx, carried) -> carried over every filter tap of
+    the output position that lies inside the input (the reference skips the others)."""
+    (oy, ox), (f_h, f_w), (_, in_h, in_w, _) = out_pos, taps, in_shape
+    sh, sw, dh, dw = geometry["sh"], geometry["sw"], geometry["dh"], geometry["dw"]
+    pad_h, pad_w = geometry["pad_h"], geometry["pad_w"]
+    if dh == 1 and dw == 1:
+        y0, y1 = tap_range(b, oy, sh, pad_h, f_h, in_h)
+        x0, x1 = tap_range(b, ox, sw, pad_w, f_w, in_w)
+
+        def row(fy, carried):
+            iy = b.add_index(b.mul_index(oy, sh), b.add_index(fy, -pad_h))
+            return b.fold(x1, carried, lambda fx, inner: body(
+                iy, b.add_index(b.mul_index(ox, sw), b.add_index(fx, -pad_w)), fy, fx, inner),
+                lower=x0)
+
+        return b.fold(y1, init, row, lower=y0)
+
+    def dilated_row(fy, carried):
+        inside_y, iy = tap_inside(b, oy, sh, pad_h, dh, fy, in_h)
+
+        def column(fx, inner):
+            inside_x, ix = tap_inside(b, ox, sw, pad_w, dw, fx, in_w)
+            return b.if_else(b.bool_and(inside_y, inside_x),
+                             lambda: body(iy, ix, fy, fx, inner), lambda: inner)
+
+        return b.fold(f_w, carried, column)
+
+    return b.fold(f_h, init, dilated_row)
+
+
+def _register_row(b: KernelBuilder, x: Buffer, packed: Buffer, bias: np.ndarray, acc: Buffer,
+                  depthwise: bool, pos: tuple, geometry: dict, zero: Scalar,
+                  taps: tuple[int, int]) -> None:
+    """A narrow accumulator row (<= REGISTER_ROW channels) carried in registers across the
+    taps as scalars, which LLVM's SLP vectoriser packs into vectors; stored once for
+    requantisation."""
+    n, oy, ox = pos
+    _, in_h, in_w, in_c = x.shape
+    out_c = acc.count
+    f_w = taps[1]
+    multiplier = out_c // in_c
+
+    def tap(iy, ix, fy, fx, accs):
+        base = b.mul_index(b.add_index(b.mul_index(b.add_index(b.mul_index(n, in_h), iy), in_w),
+                                       ix), in_c)
+        row = b.mul_index(b.add_index(b.mul_index(fy, f_w), fx),
+                          out_c if depthwise else in_c * out_c)
+        values = [b.sub(b.convert(b.load(x, b.add_index(base, ic)), "i32"), zero)
+                  for ic in range(in_c)]
+        updated = []
+        for oc, total in enumerate(accs):
+            sources = [(oc // multiplier, oc)] if depthwise else \
+                [(ic, ic * out_c + oc) for ic in range(in_c)]
+            for ic, offset in sources:
+                weight = b.convert(b.load(packed, b.add_index(row, offset)), "i32")
+                total = b.add(total, b.mul(values[ic], weight))
+            updated.append(total)
+        return updated
+
+    init = [b.constant(int(v), "i32") for v in bias]
+    for c, total in enumerate(fold_taps(b, (oy, ox), geometry, x.shape, taps, init, tap)):
+        b.store(total, acc, b.index(c))
 
 
 def _accumulate(b: KernelBuilder, acc: Buffer, c: SSAValue,

@@ -24,6 +24,9 @@ from xdsl.ir import SSAValue
 IC_BLOCK = 4
 #: Output channels up to which the accumulator row is kept in registers across the taps.
 REGISTER_ROW = 16
+#: Filter taps from which a one-channel convolution copies its window into a patch (below,
+#: a dot product per output channel is too short to vectorise).
+PATCH_TAPS = 32
 
 
 @dataclass(frozen=True)
@@ -107,14 +110,20 @@ def convolution(b: KernelBuilder, op: tfl.TflOp, x: Buffer, out: Buffer, depthwi
     _, out_h, out_w, out_c = out.shape
     if depthwise:  # [1][fh][fw][out]: already output-channel innermost
         _, f_h, f_w, _ = weights.shape
-        packed = packed_weights(b, weights - filter_zero)
+        packed = weights - filter_zero
     else:  # [out][fh][fw][in] -> [fh][fw][in][out]
         _, f_h, f_w, _ = weights.shape
-        packed = packed_weights(b, np.transpose(weights - filter_zero, (1, 2, 3, 0)))
+        packed = np.transpose(weights - filter_zero, (1, 2, 3, 0))
     bias_table = b.table("bias", bias if bias is not None else np.zeros(out_c), "i32")
     acc = b.state("acc", out_c, "i32")
     zero = b.constant(input_zero, "i32")
     multiplier = out_c // in_c
+    if in_c == 1 and geometry["dh"] == geometry["dw"] == 1 and f_h * f_w >= PATCH_TAPS:
+        by_channel = np.transpose(weights - filter_zero, (3, 1, 2, 0) if depthwise
+                                  else (0, 1, 2, 3)).reshape(out_c, f_h * f_w)
+        _patch_convolution(b, x, out, b.table("packed", by_channel, "i16"), bias_table, acc,
+                           geometry, requant, zero, (f_h, f_w))
+        return
 
     def tap(n, iy, ix, fy, fx) -> None:
         base = b.mul_index(b.add_index(b.mul_index(b.add_index(b.mul_index(n, in_h), iy),
@@ -136,6 +145,7 @@ def convolution(b: KernelBuilder, op: tfl.TflOp, x: Buffer, out: Buffer, depthwi
             return
         _channel_blocks(b, x, base, zero, in_c, out_c, packed, row, acc)
 
+    packed = packed_weights(b, packed)
     registers = out_c <= REGISTER_ROW and (depthwise or in_c * out_c <= REGISTER_ROW * 4)
     bias_values = bias if bias is not None else np.zeros(out_c, np.int32)
     with b.loop(batches) as n, b.loop(out_h) as oy, b.loop(out_w) as ox:
@@ -289,3 +299,44 @@ def fully_connected(b: KernelBuilder, op: tfl.TflOp, x: Buffer, out: Buffer,
             dot = b.fold(depth, [b.constant(0, "i32")], step)[0]
             b.store(b.add(dot, b.load(bias_table, o)), acc, o)
         requant.store_row(b, acc, out, b.mul_index(n, units))
+
+
+def _patch_convolution(b: KernelBuilder, x: Buffer, out: Buffer, by_channel: Buffer,
+                       bias: Buffer, acc: Buffer, geometry: dict, requant: Requant,
+                       zero: Scalar, taps: tuple[int, int]) -> None:
+    """One input channel (microspeech's depthwise layer, an image's first convolution): the
+    window of each output pixel is copied once, minus the input zero point and 0 outside the
+    input, into an i16 patch; each output channel is then a dot product of the patch with
+    that channel's filter ([out][fh*fw], i16), a vectorised reduction."""
+    batches, in_h, in_w, _ = x.shape
+    _, out_h, out_w, out_c = out.shape
+    f_h, f_w = taps
+    size = f_h * f_w
+    patch = b.state("patch", size, "i16")
+    sh, sw = geometry["sh"], geometry["sw"]
+    pad_h, pad_w = geometry["pad_h"], geometry["pad_w"]
+    with b.loop(batches) as n, b.loop(out_h) as oy, b.loop(out_w) as ox:
+        with b.loop(size) as t:
+            b.store(b.constant(0, "i16"), patch, t)
+        y0, y1 = tap_range(b, oy, sh, pad_h, f_h, in_h)
+        x0, x1 = tap_range(b, ox, sw, pad_w, f_w, in_w)
+        with b.loop(y1, y0) as fy:
+            iy = b.add_index(b.mul_index(oy, sh), b.add_index(fy, -pad_h))
+            row = b.mul_index(b.add_index(b.mul_index(n, in_h), iy), in_w)
+            with b.loop(x1, x0) as fx:
+                ix = b.add_index(b.mul_index(ox, sw), b.add_index(fx, -pad_w))
+                value = b.sub(b.convert(b.load(x, b.add_index(row, ix)), "i32"), zero)
+                b.store(b.convert(value, "i16"), patch,
+                        b.add_index(b.mul_index(fy, f_w), fx))
+        with b.loop(out_c) as oc:
+            first = b.mul_index(oc, size)
+
+            def step(t, total, first=first):
+                value = b.convert(b.load(patch, t), "i32")
+                weight = b.convert(b.load(by_channel, b.add_index(first, t)), "i32")
+                return [b.add(total[0], b.mul(value, weight))]
+
+            dot = b.fold(size, [b.load(bias, oc)], step)[0]
+            b.store(dot, acc, oc)
+        pixel = b.add_index(b.mul_index(b.add_index(b.mul_index(n, out_h), oy), out_w), ox)
+        requant.store_row(b, acc, out, b.mul_index(pixel, out_c))

@@ -165,3 +165,21 @@ def test_microspeech_compiled_rune_is_bit_exact_with_the_reference(tmp_path):
                             for t in json.loads(result.stdout)[0]["tensors"])
         (expected,) = reference(folder / "model.tflite", features.reshape(1, 1960))
         assert np.array_equal(logits, expected.reshape(-1)), word
+
+
+@pytest.mark.parametrize("target", ["wasm32", "wasm32-mcu"])
+def test_person_detection_model_is_bit_exact_with_the_reference(target):
+    """MobileNet v1 0.25 (uint8, per-tensor: 14 CONV_2D of up to 256 channels, 14
+    DEPTHWISE_CONV_2D, SAME padding, stride 2): the compiled model's scores equal LiteRT's
+    reference kernels on random images, with SIMD (wasm32) and without (wasm32-mcu)."""
+    from rune.runtime.host import Rune
+
+    from .harness import compile_model, random_input, reference, run_rune
+
+    model = PEER / "examples" / "person_detection" / "model.tflite"
+    rune = Rune.load(compile_model(model, target=target))
+    for seed in range(3):
+        inputs = random_input(model, seed)
+        (got,) = run_rune(rune, *inputs)
+        (want,) = reference(model, *inputs)
+        np.testing.assert_array_equal(got.reshape(want.shape), want)

@@ -80,7 +80,11 @@ def srdhm_positive(b: KernelBuilder, x: Scalar, multiplier: Scalar) -> Scalar:
     wide = b.mul(b.convert(x, "i64"), b.convert(multiplier, "i64"))
     nudge = b.select(b.compare("ge", wide, b.constant(0, "i64")), b.constant(1 << 30, "i64"),
                      b.constant(1 - (1 << 30), "i64"))
-    return b.convert(b.div(b.add(wide, nudge), b.constant(1 << 31, "i64")), "i32")
+    total = b.add(wide, nudge)
+    # total / 2**31 rounded toward zero, as shifts: a vector i64 division is scalarised on wasm
+    toward_zero = b.bit_and(b.shift_right(total, b.constant(63, "i64")),
+                            b.constant((1 << 31) - 1, "i64"))
+    return b.convert(b.shift_right(b.add(total, toward_zero), b.constant(31, "i64")), "i32")
 
 
 def packed_weights(b: KernelBuilder, values: np.ndarray) -> Buffer:

@@ -22,8 +22,6 @@ from xdsl.ir import SSAValue
 
 #: Input channels whose products are summed before the accumulator row is stored again.
 IC_BLOCK = 4
-#: Output channels up to which the accumulator row is kept in registers across the taps.
-REGISTER_ROW = 16
 #: Filter taps from which a one-channel convolution copies its window into a patch (below,
 #: a dot product per output channel is too short to vectorise).
 PATCH_TAPS = 32
@@ -150,21 +148,15 @@ def convolution(b: KernelBuilder, op: tfl.TflOp, x: Buffer, out: Buffer, depthwi
         _channel_blocks(b, x, base, zero, in_c, out_c, packed, row, acc)
 
     packed = packed_weights(b, packed)
-    registers = out_c <= REGISTER_ROW and (depthwise or in_c * out_c <= REGISTER_ROW * 4)
-    bias_values = bias if bias is not None else np.zeros(out_c, np.int32)
     with b.loop(batches) as n, b.loop(out_h) as oy, b.loop(out_w) as ox:
-        if registers:
-            _register_row(b, x, packed, bias_values, acc, depthwise, (n, oy, ox), geometry,
-                          zero, (f_h, f_w))
-        else:
-            with b.loop(out_c) as c:
-                b.store(b.load(bias_table, c), acc, c)
+        with b.loop(out_c) as c:
+            b.store(b.load(bias_table, c), acc, c)
 
-            def each(iy, ix, fy, fx, carried, n=n):
-                tap(n, iy, ix, fy, fx)
-                return carried
+        def each(iy, ix, fy, fx, carried, n=n):
+            tap(n, iy, ix, fy, fx)
+            return carried
 
-            fold_taps(b, (oy, ox), geometry, x.shape, (f_h, f_w), [], each)
+        fold_taps(b, (oy, ox), geometry, x.shape, (f_h, f_w), [], each)
         pixel = b.add_index(b.mul_index(b.add_index(b.mul_index(n, out_h), oy), out_w), ox)
         requant.store_row(b, acc, out, b.mul_index(pixel, out_c))
 
@@ -210,40 +202,6 @@ def fold_taps(b: KernelBuilder, out_pos: tuple, geometry: dict, in_shape: tuple,
         return b.fold(f_w, carried, column)
 
     return b.fold(f_h, init, dilated_row)
-
-
-def _register_row(b: KernelBuilder, x: Buffer, packed: Buffer, bias: np.ndarray, acc: Buffer,
-                  depthwise: bool, pos: tuple, geometry: dict, zero: Scalar,
-                  taps: tuple[int, int]) -> None:
-    """A narrow accumulator row (<= REGISTER_ROW channels) carried in registers across the
-    taps as scalars, which LLVM's SLP vectoriser packs into vectors; stored once for
-    requantisation."""
-    n, oy, ox = pos
-    _, in_h, in_w, in_c = x.shape
-    out_c = acc.count
-    f_w = taps[1]
-    multiplier = out_c // in_c
-
-    def tap(iy, ix, fy, fx, accs):
-        base = b.mul_index(b.add_index(b.mul_index(b.add_index(b.mul_index(n, in_h), iy), in_w),
-                                       ix), in_c)
-        row = b.mul_index(b.add_index(b.mul_index(fy, f_w), fx),
-                          out_c if depthwise else in_c * out_c)
-        values = [b.sub(b.convert(b.load(x, b.add_index(base, ic)), "i32"), zero)
-                  for ic in range(in_c)]
-        updated = []
-        for oc, total in enumerate(accs):
-            sources = [(oc // multiplier, oc)] if depthwise else \
-                [(ic, ic * out_c + oc) for ic in range(in_c)]
-            for ic, offset in sources:
-                weight = b.convert(b.load(packed, b.add_index(row, offset)), "i32")
-                total = b.add(total, b.mul(values[ic], weight))
-            updated.append(total)
-        return updated
-
-    init = [b.constant(int(v), "i32") for v in bias]
-    for c, total in enumerate(fold_taps(b, (oy, ox), geometry, x.shape, taps, init, tap)):
-        b.store(total, acc, b.index(c))
 
 
 def _accumulate(b: KernelBuilder, acc: Buffer, c: SSAValue,

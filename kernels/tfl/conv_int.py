@@ -25,6 +25,9 @@ IC_BLOCK = 4
 #: Filter taps from which a one-channel convolution copies its window into a patch (below,
 #: a dot product per output channel is too short to vectorise).
 PATCH_TAPS = 32
+#: Filter taps up to which a depthwise window inside the input is summed with its taps
+#: unrolled.
+UNROLLED_TAPS = 25
 
 
 @dataclass(frozen=True)
@@ -44,21 +47,30 @@ class Requant:
         return cls([m for m, _ in pairs], [max(s, 0) for _, s in pairs],
                    [max(-s, 0) for _, s in pairs], zero, limits)
 
+    def columns(self, b: KernelBuilder) -> list:
+        """Per-channel accessors (multiplier, left shift, right shift), built once."""
+        return [self._column(b, name, values) for name, values in
+                (("multiplier", self.multipliers), ("left", self.lefts), ("right", self.rights))]
+
+    def apply(self, b: KernelBuilder, value: Scalar, c: SSAValue, columns: list,
+              element: str) -> Scalar:
+        """The output element of channel c for the i32 accumulator `value`."""
+        mult, left, right = (column(c) for column in columns)
+        value = b.shift_left(value, left) if left is not None else value
+        value = srdhm_positive(b, value, mult)
+        if right is not None:
+            value = fp.ir_rdbpot(b, value, right)
+        value = b.add(value, b.constant(self.zero, "i32"))
+        value = b.maximum(value, b.constant(self.limits[0], "i32"))
+        value = b.minimum(value, b.constant(self.limits[1], "i32"))
+        return b.convert(value, element)
+
     def store_row(self, b: KernelBuilder, acc: Buffer, out: Buffer, base: SSAValue) -> None:
         """out[base + c] = requantised acc[c] for every channel c (one vectorisable loop)."""
-        columns = {name: self._column(b, name, values) for name, values in
-                   (("multiplier", self.multipliers), ("left", self.lefts),
-                    ("right", self.rights))}
+        columns = self.columns(b)
         with b.loop(acc.count) as c:
-            mult, left, right = (v(c) for v in columns.values())
-            value = b.shift_left(b.load(acc, c), left) if left is not None else b.load(acc, c)
-            value = srdhm_positive(b, value, mult)
-            if right is not None:
-                value = fp.ir_rdbpot(b, value, right)
-            value = b.add(value, b.constant(self.zero, "i32"))
-            value = b.maximum(value, b.constant(self.limits[0], "i32"))
-            value = b.minimum(value, b.constant(self.limits[1], "i32"))
-            b.store(b.convert(value, out.element), out, b.add_index(base, c))
+            b.store(self.apply(b, b.load(acc, c), c, columns, out.element), out,
+                    b.add_index(base, c))
 
     @staticmethod
     def _column(b: KernelBuilder, name: str, values: list[int]):
@@ -73,16 +85,14 @@ class Requant:
 
 
 def srdhm_positive(b: KernelBuilder, x: Scalar, multiplier: Scalar) -> Scalar:
-    """SaturatingRoundingDoublingHighMul for a multiplier from QuantizeMultiplier (never
-    INT32_MIN, so the one overflowing case cannot occur and its test is left out)."""
+    """SaturatingRoundingDoublingHighMul for a multiplier from QuantizeMultiplier (>= 0, never
+    INT32_MIN, so it never saturates): (x*m + 2**30) >> 31. The reference nudges negative
+    products by 1 - 2**30 and divides toward zero; for x*m < 0 that is
+    ceil((x*m + 1 - 2**30) / 2**31) = floor((x*m + 2**30) / 2**31), the same shift, so the
+    vector code needs no select and no division."""
     wide = b.mul(b.convert(x, "i64"), b.convert(multiplier, "i64"))
-    nudge = b.select(b.compare("ge", wide, b.constant(0, "i64")), b.constant(1 << 30, "i64"),
-                     b.constant(1 - (1 << 30), "i64"))
-    total = b.add(wide, nudge)
-    # total / 2**31 rounded toward zero, as shifts: a vector i64 division is scalarised on wasm
-    toward_zero = b.bit_and(b.shift_right(total, b.constant(63, "i64")),
-                            b.constant((1 << 31) - 1, "i64"))
-    return b.convert(b.shift_right(b.add(total, toward_zero), b.constant(31, "i64")), "i32")
+    rounded = b.add(wide, b.constant(1 << 30, "i64"))
+    return b.convert(b.shift_right(rounded, b.constant(31, "i64")), "i32")
 
 
 def packed_weights(b: KernelBuilder, values: np.ndarray) -> Buffer:
@@ -148,17 +158,80 @@ def convolution(b: KernelBuilder, op: tfl.TflOp, x: Buffer, out: Buffer, depthwi
         _channel_blocks(b, x, base, zero, in_c, out_c, packed, row, acc)
 
     packed = packed_weights(b, packed)
+    interior = _interior(geometry, x.shape, out.shape, (f_h, f_w)) \
+        if depthwise and multiplier == 1 and f_h * f_w <= UNROLLED_TAPS else None
     with b.loop(batches) as n, b.loop(out_h) as oy, b.loop(out_w) as ox:
-        with b.loop(out_c) as c:
-            b.store(b.load(bias_table, c), acc, c)
+        def general(n=n, oy=oy, ox=ox) -> None:
+            with b.loop(out_c) as c:
+                b.store(b.load(bias_table, c), acc, c)
 
-        def each(iy, ix, fy, fx, carried, n=n):
-            tap(n, iy, ix, fy, fx)
-            return carried
+            def each(iy, ix, fy, fx, carried):
+                tap(n, iy, ix, fy, fx)
+                return carried
 
-        fold_taps(b, (oy, ox), geometry, x.shape, (f_h, f_w), [], each)
-        pixel = b.add_index(b.mul_index(b.add_index(b.mul_index(n, out_h), oy), out_w), ox)
-        requant.store_row(b, acc, out, b.mul_index(pixel, out_c))
+            fold_taps(b, (oy, ox), geometry, x.shape, (f_h, f_w), [], each)
+            pixel = b.add_index(b.mul_index(b.add_index(b.mul_index(n, out_h), oy), out_w), ox)
+            requant.store_row(b, acc, out, b.mul_index(pixel, out_c))
+
+        if interior is None:
+            general()
+        else:
+            inside = b.bool_and(_between(b, oy, interior[0]), _between(b, ox, interior[1]))
+            b.when(inside, lambda n=n, oy=oy, ox=ox: _unrolled_taps(
+                b, x, out, packed, bias_table, requant, zero, (n, oy, ox), geometry,
+                (f_h, f_w)))
+            b.when(b.negate_bool(inside), general)
+
+
+def _interior(geometry: dict, in_shape: tuple, out_shape: tuple,
+              taps: tuple[int, int]) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """The output rows and columns [first, last) whose whole window lies inside the input."""
+    ranges = []
+    for axis, (stride, dilation, pad) in enumerate(
+            ((geometry["sh"], geometry["dh"], geometry["pad_h"]),
+             (geometry["sw"], geometry["dw"], geometry["pad_w"]))):
+        size, outs, span = in_shape[1 + axis], out_shape[1 + axis], (taps[axis] - 1) * dilation
+        first = -(-pad // stride)
+        last = min(outs, (size - 1 - span + pad) // stride + 1)
+        if last <= first:
+            return None
+        ranges.append((first, last))
+    return ranges[0], ranges[1]
+
+
+def _between(b: KernelBuilder, coord: SSAValue, bounds: tuple[int, int]) -> SSAValue:
+    value = b.from_index(coord)
+    return b.bool_and(b.compare("ge", value, b.constant(bounds[0], "i32")),
+                      b.compare("lt", value, b.constant(bounds[1], "i32")))
+
+
+def _unrolled_taps(b: KernelBuilder, x: Buffer, out: Buffer, packed: Buffer, bias: Buffer,
+                   requant: Requant, zero: Scalar, pos: tuple, geometry: dict,
+                   taps: tuple[int, int]) -> None:
+    """A depthwise output pixel (multiplier 1) whose window lies inside the input: per
+    channel, the taps unrolled into one sum kept in a register and requantised at once, so the
+    loop over channels vectorises with no accumulator in memory."""
+    n, oy, ox = pos
+    _, in_h, in_w, channels = x.shape
+    f_h, f_w = taps
+    top = b.add_index(b.mul_index(oy, geometry["sh"]), -geometry["pad_h"])
+    left = b.add_index(b.mul_index(ox, geometry["sw"]), -geometry["pad_w"])
+    pixel = b.add_index(b.mul_index(b.add_index(b.mul_index(n, out.shape[1]), oy),
+                                    out.shape[2]), ox)
+    columns = requant.columns(b)
+    with b.loop(channels) as c:
+        total = b.load(bias, c)
+        for fy in range(f_h):
+            row = b.mul_index(b.add_index(b.mul_index(n, in_h),
+                                          b.add_index(top, fy * geometry["dh"])), in_w)
+            for fx in range(f_w):
+                at = b.mul_index(b.add_index(row, b.add_index(left, fx * geometry["dw"])),
+                                 channels)
+                value = b.sub(b.convert(b.load(x, b.add_index(at, c)), "i32"), zero)
+                weight = b.load(packed, b.add_index(c, (fy * f_w + fx) * channels))
+                total = b.add(total, b.mul(value, b.convert(weight, "i32")))
+        b.store(requant.apply(b, total, c, columns, out.element), out,
+                b.add_index(b.mul_index(pixel, channels), c))
 
 
 def tap_range(b: KernelBuilder, out_coord: SSAValue, stride: int, pad: int, taps: int,

@@ -350,19 +350,33 @@ def _patch_convolution(b: KernelBuilder, x: Buffer, out: Buffer, by_channel: Buf
     patch = b.state("patch", size, "i16")
     sh, sw = geometry["sh"], geometry["sw"]
     pad_h, pad_w = geometry["pad_h"], geometry["pad_w"]
-    with b.loop(batches) as n, b.loop(out_h) as oy, b.loop(out_w) as ox:
-        with b.loop(size) as t:
-            b.store(b.constant(0, "i16"), patch, t)
-        y0, y1 = tap_range(b, oy, sh, pad_h, f_h, in_h)
-        x0, x1 = tap_range(b, ox, sw, pad_w, f_w, in_w)
+    interior = _interior(geometry, x.shape, out.shape, taps)
+
+    def fill(n, oy, ox, ranges) -> None:
+        """patch[fy][fx] = x - zero over the taps in `ranges` ((first, last) index pairs)."""
+        (y0, y1), (x0, x1) = ranges
         with b.loop(y1, y0) as fy:
             iy = b.add_index(b.mul_index(oy, sh), b.add_index(fy, -pad_h))
-            row = b.mul_index(b.add_index(b.mul_index(n, in_h), iy), in_w)
+            row = b.add_index(b.mul_index(b.add_index(b.mul_index(n, in_h), iy), in_w),
+                              b.add_index(b.mul_index(ox, sw), -pad_w))
             with b.loop(x1, x0) as fx:
-                ix = b.add_index(b.mul_index(ox, sw), b.add_index(fx, -pad_w))
-                value = b.sub(b.convert(b.load(x, b.add_index(row, ix)), "i32"), zero)
-                b.store(b.convert(value, "i16"), patch,
-                        b.add_index(b.mul_index(fy, f_w), fx))
+                value = b.sub(b.convert(b.load(x, b.add_index(row, fx)), "i32"), zero)
+                b.store(b.convert(value, "i16"), patch, b.add_index(b.mul_index(fy, f_w), fx))
+
+    def border(n, oy, ox) -> None:
+        with b.loop(size) as t:
+            b.store(b.constant(0, "i16"), patch, t)
+        fill(n, oy, ox, (tap_range(b, oy, sh, pad_h, f_h, in_h),
+                         tap_range(b, ox, sw, pad_w, f_w, in_w)))
+
+    with b.loop(batches) as n, b.loop(out_h) as oy, b.loop(out_w) as ox:
+        if interior is None:
+            border(n, oy, ox)
+        else:  # inside the input: every tap, with constant trip counts (vector copies)
+            inside = b.bool_and(_between(b, oy, interior[0]), _between(b, ox, interior[1]))
+            b.when(inside, lambda n=n, oy=oy, ox=ox: fill(
+                n, oy, ox, ((b.index(0), b.index(f_h)), (b.index(0), b.index(f_w)))))
+            b.when(b.negate_bool(inside), lambda n=n, oy=oy, ox=ox: border(n, oy, ox))
         with b.loop(out_c) as oc:
             first = b.mul_index(oc, size)
 

@@ -311,29 +311,36 @@ def _channel_blocks(b: KernelBuilder, x: Buffer, base: SSAValue, zero: Scalar, i
 
 def fully_connected(b: KernelBuilder, op: tfl.TflOp, x: Buffer, out: Buffer,
                     requant: Requant, input_zero: int, filter_zero: int) -> None:
-    """out[n][o] = requant(bias[o] + sum_d (x[n][d] - input_zero) * (w[o][d] - filter_zero)):
-    a dot product over the contiguous depth, vectorised as a reduction."""
-    weights = op.constant(1).astype(np.int64)
+    """out[n][o] = requant(bias[o] + sum_d (x[n][d] - input_zero) * (w[o][d] - filter_zero)).
+    With no padding the input zero point folds into the bias at compile time
+    (bias[o] - input_zero * sum_d w'[o][d]), so the loop over the contiguous depth is a pure
+    multiply-accumulate of the stored elements, vectorised as a reduction."""
+    weights = op.constant(1).astype(np.int64) - filter_zero
     bias = op.constant(2)
     units, depth = weights.shape
     batches = x.count // depth
-    packed = packed_weights(b, weights - filter_zero)
-    bias_table = b.table("bias", bias if bias is not None else np.zeros(units), "i32")
+    packed = packed_weights(b, weights)
+    folded = (bias if bias is not None else np.zeros(units)).astype(np.int64) \
+        - input_zero * weights.sum(axis=1)
+    bias_table = b.table("bias", _wrap_i32(folded), "i32")
     acc = b.state("acc", units, "i32")
-    zero = b.constant(input_zero, "i32")
     with b.loop(batches) as n:
         base = b.mul_index(n, depth)
         with b.loop(units) as o:
             row = b.mul_index(o, depth)
 
             def step(d, total):
-                value = b.sub(b.convert(b.load(x, b.add_index(base, d)), "i32"), zero)
+                value = b.convert(b.load(x, b.add_index(base, d)), "i32")
                 weight = b.convert(b.load(packed, b.add_index(row, d)), "i32")
                 return [b.add(total[0], b.mul(value, weight))]
 
-            dot = b.fold(depth, [b.constant(0, "i32")], step)[0]
-            b.store(b.add(dot, b.load(bias_table, o)), acc, o)
+            b.store(b.fold(depth, [b.load(bias_table, o)], step)[0], acc, o)
         requant.store_row(b, acc, out, b.mul_index(n, units))
+
+
+def _wrap_i32(values: np.ndarray) -> np.ndarray:
+    """int64 values as the int32 the reference's wrapping sums hold."""
+    return ((values + (1 << 31)) % (1 << 32) - (1 << 31)).astype(np.int32)
 
 
 def _patch_convolution(b: KernelBuilder, x: Buffer, out: Buffer, by_channel: Buffer,

@@ -25,6 +25,8 @@ IC_BLOCK = 4
 #: Filter taps from which a one-channel convolution copies its window into a patch (below,
 #: a dot product per output channel is too short to vectorise).
 PATCH_TAPS = 32
+#: Output channels whose dot products with a patch share one pass over it.
+CHANNEL_BLOCK = 8
 #: Filter taps up to which a depthwise window inside the input is summed with its taps
 #: unrolled.
 UNROLLED_TAPS = 25
@@ -384,15 +386,25 @@ def _patch_convolution(b: KernelBuilder, x: Buffer, out: Buffer, by_channel: Buf
             b.when(inside, lambda n=n, oy=oy, ox=ox: fill(
                 n, oy, ox, ((b.index(0), b.index(f_h)), (b.index(0), b.index(f_w)))))
             b.when(b.negate_bool(inside), lambda n=n, oy=oy, ox=ox: border(n, oy, ox))
-        with b.loop(out_c) as oc:
-            first = b.mul_index(oc, size)
+        def dots(first: SSAValue, count: int) -> None:
+            """acc[first + k] = bias + patch . filter[first + k], k < count, in one loop."""
+            rows = [b.mul_index(b.add_index(first, k), size) for k in range(count)]
 
-            def step(t, total, first=first):
+            def step(t, totals):
                 value = b.convert(b.load(patch, t), "i32")
-                weight = b.convert(b.load(by_channel, b.add_index(first, t)), "i32")
-                return [b.add(total[0], b.mul(value, weight))]
+                return [b.add(total, b.mul(value, b.convert(
+                    b.load(by_channel, b.add_index(row, t)), "i32")))
+                        for total, row in zip(totals, rows, strict=True)]
 
-            dot = b.fold(size, [b.load(bias, oc)], step)[0]
-            b.store(dot, acc, oc)
+            init = [b.load(bias, b.add_index(first, k)) for k in range(count)]
+            for k, total in enumerate(b.fold(size, init, step)):
+                b.store(total, acc, b.add_index(first, k))
+
+        whole = out_c - out_c % CHANNEL_BLOCK
+        if whole:
+            with b.loop(whole, step=CHANNEL_BLOCK) as first:
+                dots(first, CHANNEL_BLOCK)
+        if out_c % CHANNEL_BLOCK:
+            dots(b.index(whole), out_c % CHANNEL_BLOCK)
         pixel = b.add_index(b.mul_index(b.add_index(b.mul_index(n, out_h), oy), out_w), ox)
         requant.store_row(b, acc, out, b.mul_index(pixel, out_c))

@@ -22,9 +22,9 @@ from xdsl.ir import SSAValue
 
 #: Input channels whose products are summed before the accumulator row is stored again.
 IC_BLOCK = 4
-#: Filter taps from which a one-channel convolution copies its window into a patch (below,
-#: a dot product per output channel is too short to vectorise).
-PATCH_TAPS = 32
+#: Window size (taps x input channels) from which a convolution is computed as dot products
+#: of a patch (below, a dot product is too short to vectorise).
+PATCH_SIZE = 16
 #: Output channels whose dot products with a patch share one pass over it.
 CHANNEL_BLOCK = 8
 #: Filter taps up to which a depthwise window inside the input is summed with its taps
@@ -132,9 +132,10 @@ def convolution(b: KernelBuilder, op: tfl.TflOp, x: Buffer, out: Buffer, depthwi
     acc = b.state("acc", out_c, "i32")
     zero = b.constant(input_zero, "i32")
     multiplier = out_c // in_c
-    if in_c == 1 and geometry["dh"] == geometry["dw"] == 1 and f_h * f_w >= PATCH_TAPS:
+    if (in_c == 1 or not depthwise) and f_h * f_w * in_c >= PATCH_SIZE \
+            and geometry["dh"] == geometry["dw"] == 1:
         by_channel = np.transpose(weights - filter_zero, (3, 1, 2, 0) if depthwise
-                                  else (0, 1, 2, 3)).reshape(out_c, f_h * f_w)
+                                  else (0, 1, 2, 3)).reshape(out_c, f_h * f_w * in_c)
         _patch_convolution(b, x, out, b.table("packed", by_channel, "i16"), bias_table, acc,
                            geometry, requant, zero, (f_h, f_w))
         return
@@ -352,10 +353,10 @@ def _patch_convolution(b: KernelBuilder, x: Buffer, out: Buffer, by_channel: Buf
     window of each output pixel is copied once, minus the input zero point and 0 outside the
     input, into an i16 patch; each output channel is then a dot product of the patch with
     that channel's filter ([out][fh*fw], i16), a vectorised reduction."""
-    batches, in_h, in_w, _ = x.shape
+    batches, in_h, in_w, in_c = x.shape
     _, out_h, out_w, out_c = out.shape
     f_h, f_w = taps
-    size = f_h * f_w
+    size = f_h * f_w * in_c
     patch = b.state("patch", size, "i16")
     sh, sw = geometry["sh"], geometry["sw"]
     pad_h, pad_w = geometry["pad_h"], geometry["pad_w"]
@@ -369,8 +370,11 @@ def _patch_convolution(b: KernelBuilder, x: Buffer, out: Buffer, by_channel: Buf
             row = b.add_index(b.mul_index(b.add_index(b.mul_index(n, in_h), iy), in_w),
                               b.add_index(b.mul_index(ox, sw), -pad_w))
             with b.loop(x1, x0) as fx:
-                value = b.sub(b.convert(b.load(x, b.add_index(row, fx)), "i32"), zero)
-                b.store(b.convert(value, "i16"), patch, b.add_index(b.mul_index(fy, f_w), fx))
+                source = b.mul_index(b.add_index(row, fx), in_c)
+                target = b.mul_index(b.add_index(b.mul_index(fy, f_w), fx), in_c)
+                with b.loop(in_c) as ic:
+                    value = b.sub(b.convert(b.load(x, b.add_index(source, ic)), "i32"), zero)
+                    b.store(b.convert(value, "i16"), patch, b.add_index(target, ic))
 
     def border(n, oy, ox) -> None:
         with b.loop(size) as t:

@@ -382,13 +382,15 @@ def _patch_convolution(b: KernelBuilder, x: Buffer, out: Buffer, by_channel: Buf
         fill(n, oy, ox, (tap_range(b, oy, sh, pad_h, f_h, in_h),
                          tap_range(b, ox, sw, pad_w, f_w, in_w)))
 
+    everywhere = ((b.index(0), b.index(f_h)), (b.index(0), b.index(f_w)))
     with b.loop(batches) as n, b.loop(out_h) as oy, b.loop(out_w) as ox:
         if interior is None:
             border(n, oy, ox)
+        elif interior == ((0, out_h), (0, out_w)):  # no window reaches outside the input
+            fill(n, oy, ox, everywhere)
         else:  # inside the input: every tap, with constant trip counts (vector copies)
             inside = b.bool_and(_between(b, oy, interior[0]), _between(b, ox, interior[1]))
-            b.when(inside, lambda n=n, oy=oy, ox=ox: fill(
-                n, oy, ox, ((b.index(0), b.index(f_h)), (b.index(0), b.index(f_w)))))
+            b.when(inside, lambda n=n, oy=oy, ox=ox: fill(n, oy, ox, everywhere))
             b.when(b.negate_bool(inside), lambda n=n, oy=oy, ox=ox: border(n, oy, ox))
         def dots(first: SSAValue, count: int) -> None:
             """acc[first + k] = bias + patch . filter[first + k], k < count, in one loop."""

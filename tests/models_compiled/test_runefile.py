@@ -5,6 +5,7 @@ errors for what cannot be compiled."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -183,3 +184,25 @@ def test_person_detection_model_is_bit_exact_with_the_reference(target):
         (got,) = run_rune(rune, *inputs)
         (want,) = reference(model, *inputs)
         np.testing.assert_array_equal(got.reshape(want.shape), want)
+
+
+def test_compiled_convolutions_use_wasm_simd_only_where_the_target_has_it():
+    """person_detection's kernels vectorise on wasm32 (SIMD128: the patch dot products become
+    i32x4.dot_i16x8_s) and stay scalar on wasm32-mcu (the MVP profile wasm3 runs)."""
+    from rune.tools.compiler import CompileOptions, compile_module, run_passes
+
+    from .harness import model_module
+
+    model = PEER / "examples" / "person_detection" / "model.tflite"
+    counts = {}
+    for target in ("wasm32", "wasm32-mcu"):
+        options = CompileOptions(models="compiled", target=target)
+        module = model_module(model)
+        run_passes(module, options)
+        asm = compile_module(module, "asm", options)
+        asm = asm.decode() if isinstance(asm, bytes) else asm
+        counts[target] = (len(re.findall(r"\b(?:i8x16|i16x8|i32x4|i64x2|v128)\.", asm)),
+                          asm.count("i32x4.dot_i16x8_s"))
+    simd, dots = counts["wasm32"]
+    assert simd > 1000 and dots >= 13, counts  # one dot loop per 1x1 layer at least
+    assert counts["wasm32-mcu"] == (0, 0), counts

@@ -22,7 +22,7 @@ builtin.module {
 // CHECK:      "memref.global"() <{sym_name = "tfl.0.conv_2d.packed.2", type = memref<32xi16>, initial_value = dense<[1, 2, {{.*}}, 16, -1, -2, {{.*}}, -16]> : tensor<32xi16>
 // CHECK-NEXT: "memref.global"() <{sym_name = "tfl.0.conv_2d.patch.3", type = memref<16xi16>, initial_value, sym_visibility = "private"
 // CHECK-NEXT: "memref.global"() <{sym_name = "tfl.0.conv_2d.right.4", type = memref<2xi32>, initial_value = dense<[5, 4]>
-// CHECK:      func.func private @tfl.0.conv_2d(%{{.*}}: memref<144xi8>, %{{.*}}: memref<18xi8>) {
+// CHECK:      func.func private @tfl.0.conv_2d(%{{.*}}: memref<144xi8>, %{{.*}}: memref<18xi8>) attributes {rune.noinline} {
 // CHECK-NOT:  scf.if
 // CHECK:      arith.subi %{{.*}}, %{{.*}} : i32
 // CHECK:      memref.store %{{.*}}, %{{.*}}[%{{.*}}] : memref<16xi16>
@@ -38,7 +38,7 @@ builtin.module {
 // unrolled and requantises in the same loop over channels; the border pixels add the taps
 // inside the input into an accumulator row, then requantise the row.
 // CHECK:      "memref.global"() <{sym_name = "tfl.1.depthwise_conv_2d.packed.2", type = memref<18xi8>, initial_value = dense<[1, 2, 3, {{.*}}, 18]> : tensor<18xi8>
-// CHECK:      func.func private @tfl.1.depthwise_conv_2d(%{{.*}}: memref<18xi8>, %{{.*}}: memref<18xi8>) {
+// CHECK:      func.func private @tfl.1.depthwise_conv_2d(%{{.*}}: memref<18xi8>, %{{.*}}: memref<18xi8>) attributes {rune.noinline} {
 // CHECK:      scf.if
 // CHECK-COUNT-9: arith.muli %{{.*}}, %{{.*}} : i32
 // CHECK:      arith.shrsi %{{.*}}, %{{.*}} : i64
@@ -50,7 +50,7 @@ builtin.module {
 // FULLY_CONNECTED: the input zero point (-2) folds into the bias at compile time
 // (10 + 2 * 45 = 100, 20 + 2 * 0), so the loop over the depth multiplies the stored i8s.
 // CHECK:      "memref.global"() <{sym_name = "tfl.3.fully_connected.bias.1", type = memref<2xi32>, initial_value = dense<[100, 20]> : tensor<2xi32>
-// CHECK:      func.func private @tfl.3.fully_connected(%{{.*}}: memref<18xi8>, %{{.*}}: memref<2xi8>) {
+// CHECK:      func.func private @tfl.3.fully_connected(%{{.*}}: memref<18xi8>, %{{.*}}: memref<2xi8>) attributes {rune.noinline} {
 // CHECK:      scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %{{.*}}) -> (i32) {
 // CHECK:      memref.load
 // CHECK-NEXT: arith.extsi %{{.*}} : i8 to i32

@@ -304,12 +304,17 @@ def _channel_blocks(b: KernelBuilder, x: Buffer, base: SSAValue, zero: Scalar, i
             _accumulate(b, acc, oc, [(v, packed, b.add_index(r, oc))
                                      for v, r in zip(values, rows, strict=True)])
 
-    whole = in_c - in_c % IC_BLOCK
+    in_blocks(b, in_c, IC_BLOCK, block)
+
+
+def in_blocks(b: KernelBuilder, count: int, size: int, body) -> None:
+    """body(first, n) over [0, count) in blocks of `size` (a loop), then the remainder."""
+    whole = count - count % size
     if whole:
-        with b.loop(whole, step=IC_BLOCK) as first:
-            block(first, IC_BLOCK)
-    if in_c % IC_BLOCK:
-        block(b.index(whole), in_c % IC_BLOCK)
+        with b.loop(whole, step=size) as first:
+            body(first, size)
+    if count % size:
+        body(b.index(whole), count % size)
 
 
 def fully_connected(b: KernelBuilder, op: tfl.TflOp, x: Buffer, out: Buffer,
@@ -406,11 +411,6 @@ def _patch_convolution(b: KernelBuilder, x: Buffer, out: Buffer, by_channel: Buf
             for k, total in enumerate(b.fold(size, init, step)):
                 b.store(total, acc, b.add_index(first, k))
 
-        whole = out_c - out_c % CHANNEL_BLOCK
-        if whole:
-            with b.loop(whole, step=CHANNEL_BLOCK) as first:
-                dots(first, CHANNEL_BLOCK)
-        if out_c % CHANNEL_BLOCK:
-            dots(b.index(whole), out_c % CHANNEL_BLOCK)
+        in_blocks(b, out_c, CHANNEL_BLOCK, dots)
         pixel = b.add_index(b.mul_index(b.add_index(b.mul_index(n, out_h), oy), out_w), ox)
         requant.store_row(b, acc, out, b.mul_index(pixel, out_c))

@@ -1,13 +1,22 @@
 """Integer CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED laid out for LLVM's vectoriser.
 
-The same sums as LiteRT's reference kernels, in an order that vectorises: for each output
-pixel, an i32 accumulator row (one per output channel) starts at the bias; every filter tap
-inside the input adds `(x - input_zero) * w'` to the whole row, output channels innermost and
-contiguous; then the row is requantised (MultiplyByQuantizedMultiplier) and stored. `w'` is the
-filter minus its zero point, re-packed at compile time as [fh][fw][in][out] (the layout the
-inner loop reads) in the narrowest type that holds it. Taps outside the input are skipped by
-one test per tap, as the reference skips them, so padding needs no masking inside the row loop.
-Integer sums wrap modulo 2**32 in any order, so the results are the reference's bit for bit.
+The same sums as LiteRT's reference kernels (reference_integer_ops and the uint8 reference),
+in orders that vectorise; integer sums wrap modulo 2**32 in any order, so the results are the
+reference's bit for bit. Weights are re-packed at compile time minus their zero point, in the
+layout each loop reads. Three forms of convolution:
+
+- patch dot products (windows of PATCH_SIZE+ elements and dilation 1: 1x1 layers, one-channel
+  filters such as microspeech's): each output pixel's window, minus the input zero point and 0
+  outside the input, is copied into an i16 patch; CHANNEL_BLOCK output channels' dot products
+  with it share one loop (i16 x i16 -> i32: `i32x4.dot_i16x8_s` on wasm SIMD);
+- depthwise (multiplier 1) windows inside the input: the taps unrolled per channel, summed and
+  requantised in registers, the loop over channels vectorised;
+- every other pixel: an i32 accumulator row over output channels starts at the bias, each tap
+  inside the input (tap ranges, no per-tap test for dilation 1) adds to the whole row, then the
+  row is requantised.
+
+Requantisation (MultiplyByQuantizedMultiplier) is applied once per output, in vectorisable
+loops with shifts only.
 """
 
 from __future__ import annotations

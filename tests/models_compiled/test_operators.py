@@ -20,12 +20,16 @@ CONV = [
     dict(h=8, w=9, cin=4, cout=3, kh=2, kw=3, stride=2, padding="VALID", dilation=1, act="RELU6"),
     dict(h=11, w=9, cin=2, cout=3, kh=3, kw=3, stride=1, padding="SAME", dilation=2, act="NONE"),
     dict(h=6, w=6, cin=8, cout=8, kh=1, kw=1, stride=1, padding="VALID", dilation=1, act="RELU"),
-    # wider than the register row: the accumulator row in memory, input channels in blocks
+    # small windows (1x1 of 5 channels, dilated): the accumulator row, input channels in blocks;
+    # 3x3 of 9 channels with SAME padding: patch dot products with zero-filled borders
     dict(h=7, w=6, cin=5, cout=24, kh=1, kw=1, stride=1, padding="VALID", dilation=1,
          act="RELU6"),
     dict(h=8, w=8, cin=9, cout=20, kh=3, kw=3, stride=2, padding="SAME", dilation=1, act="NONE"),
     dict(h=9, w=9, cin=3, cout=18, kh=3, kw=3, stride=1, padding="SAME", dilation=2, act="RELU"),
-    # one input channel, many taps: the patch and a dot product per output channel
+    # a MobileNet pointwise layer: patch dot products, no window reaching outside the input
+    dict(h=5, w=4, cin=24, cout=12, kh=1, kw=1, stride=1, padding="VALID", dilation=1,
+         act="RELU6"),
+    # one input channel, many taps: patch dot products, 6 channels (under one channel block)
     dict(h=12, w=11, cin=1, cout=6, kh=6, kw=6, stride=2, padding="SAME", dilation=1, act="RELU"),
 ]
 DEPTHWISE = [

@@ -10,6 +10,7 @@ from __future__ import annotations
 import llvmlite.ir as ir
 from rune.abi.imports import IMPORT_MODULE_ATTR, IMPORT_NAME_ATTR
 from rune.ir.llvm_ext import UIToFPOp
+from rune.passes.conversions.func_to_llvm import NOINLINE_ATTR
 from xdsl.backend.llvm.convert_op import convert_op, create_constant
 from xdsl.backend.llvm.convert_type import convert_type
 from xdsl.dialects import llvm
@@ -80,6 +81,8 @@ def _declare(op: llvm.FuncOp, out: ir.Module, function_attributes: tuple[str, ..
     fn.linkage = op.linkage.linkage.data
     for attribute in function_attributes:
         fn.attributes.add(attribute)
+    if NOINLINE_ATTR in op.attributes:
+        fn.attributes.add("noinline")
 
 
 def _define(op: llvm.FuncOp, out: ir.Module) -> None:

@@ -20,8 +20,9 @@ from rune.ir.kernel_builder import kernel_function
 from rune.kernels.tfl import elementwise, layout, ops
 from rune.kernels.tfl.ops import KernelError
 from rune.passes.common import StageError
+from rune.passes.conversions.func_to_llvm import NOINLINE_ATTR
 from xdsl.context import Context
-from xdsl.dialects.builtin import ModuleOp
+from xdsl.dialects.builtin import ModuleOp, UnitAttr
 from xdsl.passes import ModulePass
 
 #: TFLite operator -> kernel builder; the operators that lower (tfl.OPERATORS is what imports).
@@ -73,4 +74,6 @@ def _kernel(stage: tfl.TflOp, number: int):
             raise StageError(model, f"model {model!r}: operator {stage.SPEC.tflite} "
                              f"({stage.stage_name}): {exc}") from None
 
-    return kernel_function(name, sigs, body)
+    kernel, globals_ = kernel_function(name, sigs, body)
+    kernel.attributes[NOINLINE_ATTR] = UnitAttr()  # one function per layer for LLVM
+    return kernel, globals_

@@ -14,6 +14,7 @@ import numpy as np
 from rune.ir import tfl
 from rune.ir import tfl_fixed_point as fp
 from rune.ir.kernel_builder import Buffer, KernelBuilder, Scalar
+from rune.kernels.tfl import conv_int
 from xdsl.ir import SSAValue
 
 QRANGE = {"i8": (-128, 127), "u8": (0, 255), "i16": (-32768, 32767), "i32": (fp.INT32_MIN,
@@ -62,21 +63,6 @@ def _activation_float(b: KernelBuilder, value: Scalar, activation: str) -> Scala
     low, high = limits
     value = b.maximum(value, b.constant(low, "f32"))
     return value if high is None else b.minimum(value, b.constant(high, "f32"))
-
-
-def _store_quantized(b: KernelBuilder, acc: Scalar, multiplier: Scalar, shift: Scalar,
-                     zero: int, limits: tuple[int, int], out: Buffer, index) -> None:
-    scaled = fp.ir_multiply_by_quantized_multiplier(b, acc, multiplier, shift)
-    scaled = b.add(scaled, b.constant(zero, "i32"))
-    scaled = b.maximum(scaled, b.constant(limits[0], "i32"))
-    scaled = b.minimum(scaled, b.constant(limits[1], "i32"))
-    b.store(b.convert(scaled, out.element), out, index)
-
-
-def _multipliers(b: KernelBuilder, reals: list[float]) -> tuple[Buffer, Buffer]:
-    pairs = [fp.quantize_multiplier(r) for r in reals]
-    return (b.table("multiplier", np.array([m for m, _ in pairs]), "i32"),
-            b.table("shift", np.array([s for _, s in pairs]), "i32"))
 
 
 def _is_float(buffer: Buffer) -> bool:
@@ -165,10 +151,6 @@ def _conv(b: KernelBuilder, op: tfl.TflOp, ins: list[Buffer], outs: list[Buffer]
     if not depthwise and in_c != f_c:
         raise KernelError(f"grouped convolution ({in_c} input channels, filter depth {f_c})")
     is_float = _is_float(x)
-    acc_type = "f32" if is_float else "i32"
-    filt = b.table("filter", weights, _stored(weights))
-    bias_values = bias if bias is not None else np.zeros(out_c)
-    bias_table = b.table("bias", bias_values, acc_type)
     if not is_float:
         in_scale, in_zero = _quant(op, 0)
         f_scales, f_zeros = _quant(op, 1)
@@ -176,10 +158,15 @@ def _conv(b: KernelBuilder, op: tfl.TflOp, ins: list[Buffer], outs: list[Buffer]
         reals = [float(np.float64(np.float32(in_scale[0]))) * float(np.float32(s))
                  / float(np.float32(out_scale))
                  for s in (f_scales if len(f_scales) > 1 else f_scales * out_c)]
-        mults, shifts = _multipliers(b, reals)
         limits = _activation_range_q(activation, out_scale, out_zero, out.element)
-        input_offset = b.constant(-in_zero[0], "i32")
-        filter_offset = b.constant(-f_zeros[0] if len(set(f_zeros)) == 1 else 0, "i32")
+        geometry = dict(sh=sh, sw=sw, dh=dh, dw=dw, pad_h=pad_h, pad_w=pad_w,
+                        filter_zero=f_zeros[0] if len(set(f_zeros)) == 1 else 0)
+        conv_int.convolution(b, op, x, out, depthwise, geometry,
+                             conv_int.Requant.of(reals, out_zero, limits), in_zero[0])
+        return
+    acc_type = "f32"
+    filt = b.table("filter", weights, _stored(weights))
+    bias_table = b.table("bias", bias if bias is not None else np.zeros(out_c), acc_type)
     with b.loop(batches) as n, b.loop(out_h) as oy, b.loop(out_w) as ox, b.loop(out_c) as oc:
         ic_of_oc = b.to_index(b.div(b.from_index(oc), b.constant(multiplier, "i32"))) \
             if depthwise else None
@@ -193,11 +180,7 @@ def _conv(b: KernelBuilder, op: tfl.TflOp, ins: list[Buffer], outs: list[Buffer]
 
                 def product(ic, fi) -> Scalar:
                     value = b.load(x, _flat(b, x.shape, [n, iy, ix, ic]))
-                    weight = b.convert(b.load(filt, fi), acc_type)
-                    if is_float:
-                        return b.mul(value, weight)
-                    value = b.add(b.convert(value, "i32"), input_offset)
-                    return b.mul(b.add(weight, filter_offset), value)
+                    return b.mul(value, b.convert(b.load(filt, fi), acc_type))
 
                 if depthwise:
                     term = product(ic_of_oc, _flat(b, weights.shape, [b.index(0), fy, fx, oc]))
@@ -207,25 +190,17 @@ def _conv(b: KernelBuilder, op: tfl.TflOp, ins: list[Buffer], outs: list[Buffer]
                     term = product(ic, _flat(b, weights.shape, [oc, fy, fx, ic]))
                     return [b.add(acc3[0], term)]
 
-                if is_float:  # the reference order: one running sum over fy, fx, ic
-                    if inside is None:
-                        return b.fold(in_c, acc2, channels)
-                    summed = b.fold(in_c, acc2, channels)[0]
-                    return [b.select(inside, summed, acc2[0])]
-                # integers: a clean dot product over channels, masked once per tap
-                dot = b.fold(in_c, [b.constant(0, acc_type)], channels)[0]
-                return [b.add(acc2[0], _masked(b, inside, dot))]
+                # the reference order: one running sum over fy, fx, ic
+                if inside is None:
+                    return b.fold(in_c, acc2, channels)
+                summed = b.fold(in_c, acc2, channels)[0]
+                return [b.select(inside, summed, acc2[0])]
 
             return b.fold(f_w, acc, across)
 
         acc = b.fold(f_h, [b.constant(0, acc_type)], taps)[0]
         acc = b.add(acc, b.load(bias_table, oc))
-        index = _flat(b, out.shape, [n, oy, ox, oc])
-        if is_float:
-            b.store(_activation_float(b, acc, activation), out, index)
-        else:
-            _store_quantized(b, acc, b.load(mults, oc), b.load(shifts, oc), out_zero, limits,
-                             out, index)
+        b.store(_activation_float(b, acc, activation), out, _flat(b, out.shape, [n, oy, ox, oc]))
 
 
 def _fully_connected(b: KernelBuilder, op: tfl.TflOp, ins: list[Buffer],
@@ -236,39 +211,29 @@ def _fully_connected(b: KernelBuilder, op: tfl.TflOp, ins: list[Buffer],
     _check_weights(x, weights)
     units, depth = weights.shape
     batches = x.count // depth
-    is_float = _is_float(x)
-    acc_type = "f32" if is_float else "i32"
-    filt = b.table("weights", weights, _stored(weights))
-    bias_table = b.table("bias", bias if bias is not None else np.zeros(units), acc_type)
     activation = op.option("activation")
-    if not is_float:
+    if not _is_float(x):
         in_scale, in_zero = _quant(op, 0)
         f_scales, f_zeros = _quant(op, 1)
         out_q = op.output_quant()
         out_scale, out_zero = out_q.scales[0], out_q.zero_points[0]
         reals = [float(np.float32(in_scale[0])) * float(np.float32(s)) / float(np.float32(
             out_scale)) for s in (f_scales if len(f_scales) > 1 else f_scales * units)]
-        mults, shifts = _multipliers(b, reals)
         limits = _activation_range_q(activation, out_scale, out_zero, out.element)
-        input_offset = b.constant(-in_zero[0], "i32")
-        filter_offset = b.constant(-f_zeros[0], "i32")
+        conv_int.fully_connected(b, op, x, out, conv_int.Requant.of(reals, out_zero, limits),
+                                 in_zero[0], f_zeros[0])
+        return
+    filt = b.table("weights", weights, _stored(weights))
+    bias_table = b.table("bias", bias if bias is not None else np.zeros(units), "f32")
     with b.loop(batches) as n, b.loop(units) as o:
         def step(d, acc):
             value = b.load(x, b.add_index(b.mul_index(n, depth), d))
-            weight = b.convert(b.load(filt, b.add_index(b.mul_index(o, depth), d)), acc_type)
-            if is_float:
-                return [b.add(acc[0], b.mul(value, weight))]
-            value = b.add(b.convert(value, "i32"), input_offset)
-            return [b.add(acc[0], b.mul(b.add(weight, filter_offset), value))]
+            weight = b.convert(b.load(filt, b.add_index(b.mul_index(o, depth), d)), "f32")
+            return [b.add(acc[0], b.mul(value, weight))]
 
-        acc = b.fold(depth, [b.constant(0, acc_type)], step)[0]
+        acc = b.fold(depth, [b.constant(0, "f32")], step)[0]
         acc = b.add(acc, b.load(bias_table, o))
-        index = b.add_index(b.mul_index(n, units), o)
-        if is_float:
-            b.store(_activation_float(b, acc, activation), out, index)
-        else:
-            _store_quantized(b, acc, b.load(mults, o), b.load(shifts, o), out_zero, limits,
-                             out, index)
+        b.store(_activation_float(b, acc, activation), out, b.add_index(b.mul_index(n, units), o))
 
 
 def _softmax(b: KernelBuilder, op: tfl.TflOp, ins: list[Buffer], outs: list[Buffer]) -> None:

@@ -17,6 +17,11 @@ from xdsl.ir import Block, Operation, Region
 from xdsl.pattern_rewriter import PatternRewriter, RewritePattern
 from xdsl.rewriter import Rewriter
 
+#: A unit attribute on a func.func that LLVM must not inline (the backend adds `noinline`):
+#: compiled models' layers, each called once, would otherwise all be inlined into `rune_run`,
+#: one function so large that LLVM's optimiser takes minutes on it (style transfer).
+NOINLINE_ATTR = "rune.noinline"
+
 
 @dataclass
 class CallsToLLVM(RewritePattern):
@@ -76,6 +81,8 @@ class FuncToLLVM(RewritePattern):
         op.body.move_blocks(body)
         for block in body.blocks:
             convert_block_args(block, conv)
+        if NOINLINE_ATTR in op.attributes:
+            extra[NOINLINE_ATTR] = op.attributes[NOINLINE_ATTR]
         linkage = "external" if declaration or not private else "internal"
         return llvm.FuncOp(name, fn_type, llvm.LinkageAttr(linkage), body=body, extra_attrs=extra)
 

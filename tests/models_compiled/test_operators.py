@@ -20,15 +20,33 @@ CONV = [
     dict(h=8, w=9, cin=4, cout=3, kh=2, kw=3, stride=2, padding="VALID", dilation=1, act="RELU6"),
     dict(h=11, w=9, cin=2, cout=3, kh=3, kw=3, stride=1, padding="SAME", dilation=2, act="NONE"),
     dict(h=6, w=6, cin=8, cout=8, kh=1, kw=1, stride=1, padding="VALID", dilation=1, act="RELU"),
+    # small windows (1x1 of 5 channels, dilated): the accumulator row, input channels in blocks;
+    # 3x3 of 9 channels with SAME padding: patch dot products with zero-filled borders
+    dict(h=7, w=6, cin=5, cout=24, kh=1, kw=1, stride=1, padding="VALID", dilation=1,
+         act="RELU6"),
+    dict(h=8, w=8, cin=9, cout=20, kh=3, kw=3, stride=2, padding="SAME", dilation=1, act="NONE"),
+    dict(h=9, w=9, cin=3, cout=18, kh=3, kw=3, stride=1, padding="SAME", dilation=2, act="RELU"),
+    # a MobileNet pointwise layer: patch dot products, no window reaching outside the input
+    dict(h=5, w=4, cin=24, cout=12, kh=1, kw=1, stride=1, padding="VALID", dilation=1,
+         act="RELU6"),
+    # one input channel, many taps: patch dot products, 6 channels (under one channel block)
+    dict(h=12, w=11, cin=1, cout=6, kh=6, kw=6, stride=2, padding="SAME", dilation=1, act="RELU"),
 ]
 DEPTHWISE = [
     dict(h=9, w=8, cin=3, mult=1, kh=3, kw=3, stride=1, padding="SAME", dilation=1, act="RELU6"),
     dict(h=12, w=10, cin=1, mult=8, kh=5, kw=4, stride=2, padding="SAME", dilation=1, act="RELU"),
     dict(h=7, w=9, cin=4, mult=2, kh=3, kw=3, stride=2, padding="VALID", dilation=1, act="NONE"),
     dict(h=10, w=10, cin=2, mult=1, kh=3, kw=3, stride=1, padding="SAME", dilation=2, act="NONE"),
+    dict(h=9, w=9, cin=20, mult=1, kh=3, kw=3, stride=2, padding="SAME", dilation=1, act="RELU6"),
+    dict(h=7, w=7, cin=9, mult=2, kh=3, kw=3, stride=1, padding="SAME", dilation=1, act="NONE"),
+    dict(h=10, w=10, cin=17, mult=1, kh=3, kw=3, stride=1, padding="SAME", dilation=2,
+         act="NONE"),
+    # microspeech's layer in small: one channel, depth multiplier 8, a 10x8 filter, stride 2
+    dict(h=20, w=16, cin=1, mult=8, kh=10, kw=8, stride=2, padding="SAME", dilation=1,
+         act="RELU"),
 ]
 FC = [dict(batch=1, depth=40, units=6, act="NONE"), dict(batch=3, depth=17, units=9, act="RELU"),
-      dict(batch=2, depth=8, units=4, act="RELU6")]
+      dict(batch=2, depth=8, units=4, act="RELU6"), dict(batch=1, depth=300, units=5, act="NONE")]
 SOFTMAX = [dict(rows=1, depth=6, input_range=8.0), dict(rows=4, depth=10, input_range=2.0),
            dict(rows=2, depth=33, input_range=30.0)]
 POOL = [dict(h=8, w=8, c=3, k=2, stride=2, padding="VALID", act="NONE"),

@@ -5,6 +5,7 @@ errors for what cannot be compiled."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -165,3 +166,43 @@ def test_microspeech_compiled_rune_is_bit_exact_with_the_reference(tmp_path):
                             for t in json.loads(result.stdout)[0]["tensors"])
         (expected,) = reference(folder / "model.tflite", features.reshape(1, 1960))
         assert np.array_equal(logits, expected.reshape(-1)), word
+
+
+@pytest.mark.parametrize("target", ["wasm32", "wasm32-mcu"])
+def test_person_detection_model_is_bit_exact_with_the_reference(target):
+    """MobileNet v1 0.25 (uint8, per-tensor: 14 CONV_2D of up to 256 channels, 14
+    DEPTHWISE_CONV_2D, SAME padding, stride 2): the compiled model's scores equal LiteRT's
+    reference kernels on random images, with SIMD (wasm32) and without (wasm32-mcu)."""
+    from rune.runtime.host import Rune
+
+    from .harness import compile_model, random_input, reference, run_rune
+
+    model = PEER / "examples" / "person_detection" / "model.tflite"
+    rune = Rune.load(compile_model(model, target=target))
+    for seed in range(3):
+        inputs = random_input(model, seed)
+        (got,) = run_rune(rune, *inputs)
+        (want,) = reference(model, *inputs)
+        np.testing.assert_array_equal(got.reshape(want.shape), want)
+
+
+def test_compiled_convolutions_use_wasm_simd_only_where_the_target_has_it():
+    """person_detection's kernels vectorise on wasm32 (SIMD128: the patch dot products become
+    i32x4.dot_i16x8_s) and stay scalar on wasm32-mcu (the MVP profile wasm3 runs)."""
+    from rune.tools.compiler import CompileOptions, compile_module, run_passes
+
+    from .harness import model_module
+
+    model = PEER / "examples" / "person_detection" / "model.tflite"
+    counts = {}
+    for target in ("wasm32", "wasm32-mcu"):
+        options = CompileOptions(models="compiled", target=target)
+        module = model_module(model)
+        run_passes(module, options)
+        asm = compile_module(module, "asm", options)
+        asm = asm.decode() if isinstance(asm, bytes) else asm
+        counts[target] = (len(re.findall(r"\b(?:i8x16|i16x8|i32x4|i64x2|v128)\.", asm)),
+                          asm.count("i32x4.dot_i16x8_s"))
+    simd, dots = counts["wasm32"]
+    assert simd > 1000 and dots >= 13, counts  # one dot loop per 1x1 layer at least
+    assert counts["wasm32-mcu"] == (0, 0), counts

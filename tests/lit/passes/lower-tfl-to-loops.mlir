@@ -13,12 +13,12 @@ builtin.module {
 
 // CHECK:      "memref.global"() <{sym_name = "tfl.0.fully_connected.weights.0", type = memref<6xf32>, initial_value = dense<[1.000000e+00, 2.000000e+00, 3.000000e+00, 4.000000e+00, 5.000000e+00, 6.000000e+00]> : tensor<6xf32>, sym_visibility = "private", constant
 // CHECK:      "memref.global"() <{sym_name = "tfl.0.fully_connected.bias.1", type = memref<3xf32>, initial_value = dense<0.000000e+00>
-// CHECK:      func.func private @tfl.0.fully_connected(%{{.*}}: memref<2xf32>, %{{.*}}: memref<3xf32>) {
+// CHECK:      func.func private @tfl.0.fully_connected(%{{.*}}: memref<2xf32>, %{{.*}}: memref<3xf32>) attributes {rune.noinline} {
 // CHECK:        scf.for
 // CHECK:          arith.mulf
 // CHECK:          arith.maximumf
 // CHECK:          arith.minimumf
-// CHECK:      func.func private @tfl.1.reshape(%{{.*}}: memref<3xf32>, %{{.*}}: memref<3xf32>) {
+// CHECK:      func.func private @tfl.1.reshape(%{{.*}}: memref<3xf32>, %{{.*}}: memref<3xf32>) attributes {rune.noinline} {
 // CHECK:      %1 = rune.call "m#0" callee "tfl.0.fully_connected"(%0) : (tensor<1x2xf32>) -> (tensor<1x3xf32>)
 // CHECK-NEXT: %2 = rune.call "m#1" callee "tfl.1.reshape"(%1) : (tensor<1x3xf32>) -> (tensor<3xf32>)
 // CHECK-NOT:  tfl.fully_connected"

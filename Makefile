@@ -42,10 +42,13 @@ unit: setup
 
 # The whole suite again with runec's default level at -O0: nothing may depend on optimisation.
 # Left out: slow suites that cannot depend on it (Forge's server, the web runtime, rune eval, the
-# studio), which the `unit` pass runs, and the `loss` failure-injection test (test-forge-loss).
+# studio), which the `unit` pass runs; tests marked `fixed_opt_level` (every compile in them
+# names its -O level or pass pipeline, so $RUNE_OPT_LEVEL cannot change them: tests/e2e's
+# emit and -O tests, which the `unit` pass runs); and the `loss` test (test-forge-loss).
 O0_SKIP := --ignore=tests/forge --ignore=tests/web --ignore=tests/eval --ignore=tests/studio
 unit-O0: setup
-	RUNE_OPT_LEVEL=0 $(BIN)/python -m pytest -q -p no:cacheprovider $(O0_SKIP) -m "not loss"
+	RUNE_OPT_LEVEL=0 $(BIN)/python -m pytest -q -p no:cacheprovider $(O0_SKIP) \
+		-m "not loss and not fixed_opt_level"
 
 test: eval-deps pg-deps browser-deps web studio studio-unit lint lit unit-O0 unit
 

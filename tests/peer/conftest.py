@@ -1,7 +1,8 @@
 """Session fixtures of the peer-suite harness, and its summary line.
 
 Every Runefile is compiled once per session and every distinct `rune run` happens once
-(`Toolbox`, the session's `tools` fixture in tests/conftest.py, which tests/web shares). At the end of the run, one line says how the original's suite fared:
+(`Toolbox`, the session's `tools` fixture in tests/conftest.py, which tests/web shares). At
+the end of the run, one line says how the original's suite fared:
 
     peer suite: N passed, M intended divergences, K failed
 

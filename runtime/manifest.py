@@ -33,7 +33,6 @@ ELEMENT_DTYPES: Mapping[str, np.dtype] = {
 }
 
 
-
 class _Tensor:
     """What a host adds to a manifest tensor: its element count, dtype and byte size."""
 
@@ -61,6 +60,8 @@ class _Tensor:
 
 
 class _Capability:
+    """What a host adds to a capability stage: the one tensor it fills."""
+
     outputs: tuple[Any, ...]
 
     @property
@@ -70,6 +71,8 @@ class _Capability:
 
 
 class _Manifest:
+    """What a host adds to the manifest: the arena's size and capability lookup by name."""
+
     capabilities: tuple[Any, ...]
     memory: abi.MemoryPlan | None
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from e2e_harness import INTEGRATION, run_many
+from e2e_harness import INTEGRATION
+
+from tests.peer.harness import Toolbox
 
 # Every rune that more than one test runs: name -> its Runefile.
 SHARED_RUNES = {
@@ -26,12 +28,7 @@ def peer() -> Path:
 
 
 @pytest.fixture(scope="session")
-def runes(peer: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """The peer cases every module needs, compiled once (in parallel) with default options."""
-    out = tmp_path_factory.mktemp("runes")
-    targets = {name: out / f"{name}.rune" for name in SHARED_RUNES}
-    results = run_many(("runec", SHARED_RUNES[name], "-o", targets[name]) for name in targets)
-    for result in results:
-        assert result.returncode == 0, result.explain()
-        assert "Traceback" not in result.stderr
-    return targets
+def runes(peer: Path, tools: Toolbox) -> dict[str, Path]:
+    """The peer cases every module needs, compiled once with default options by the session's
+    toolbox (tests/conftest.py), which tests/peer compiles the same Runefiles with."""
+    return {name: tools.compile(runefile).ok() for name, runefile in SHARED_RUNES.items()}

@@ -23,6 +23,12 @@ from e2e_harness import (
 from rune.passes.registry import default_pipeline
 from rune.tools.compiler import EMIT_KINDS, parse_ir
 
+# Each compile here names its level (-O2 for the emit kinds, each level for the -O tests) or its
+# pass pipeline, or stops before the passes; the one that does not (the default output name)
+# checks only the file's name. $RUNE_OPT_LEVEL cannot change any of it: `make test`'s -O0 pass
+# leaves the module to the -O2 pass.
+pytestmark = pytest.mark.fixed_opt_level
+
 RUNEFILES = Path(__file__).resolve().parent / "runefiles"
 OPT_LEVELS = ("0", "1", "2", "3", "s")
 IMPORTS = {"capability_read", "model_set_input", "model_invoke", "model_get_output",

@@ -2,8 +2,8 @@
 server is killed and restarted and the network is cut; at the end the events stored are
 exactly the events recorded, none twice.
 
-Long (about 2-3 minutes per database): marked `loss`, run once by `make test` (the -O0 pass
-deselects it) and on its own by `make test-forge-loss`.
+Long (about 2-3 minutes per database): marked `loss`, which `make test` deselects; it runs on
+its own by `make test-forge-loss`, which CI (`.ci/run`) runs after `make test`.
 """
 
 from __future__ import annotations

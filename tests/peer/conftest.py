@@ -1,7 +1,8 @@
 """Session fixtures of the peer-suite harness, and its summary line.
 
 Every Runefile is compiled once per session and every distinct `rune run` happens once
-(`Toolbox`). At the end of the run, one line says how the original's suite fared:
+(`Toolbox`, the session's `tools` fixture in tests/conftest.py, which tests/web shares). At
+the end of the run, one line says how the original's suite fared:
 
     peer suite: N passed, M intended divergences, K failed
 
@@ -11,11 +12,7 @@ way it says; a skipped test would count as failed: this harness skips nothing).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-
-from .harness import Toolbox
 
 DIVERGENCE_MARK = "peer_divergence"
 _outcomes: dict[str, str] = {}  # test node id -> passed / divergence / failed
@@ -49,9 +46,3 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # no
         f"{counts['failed']} failed"
     )
 
-
-@pytest.fixture(scope="session")
-def tools(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Toolbox]:
-    toolbox = Toolbox(tmp_path_factory.mktemp("peer-runes"))
-    yield toolbox
-    toolbox.close()

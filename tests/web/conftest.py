@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +18,6 @@ from . import webkit
 @pytest.fixture(scope="session")
 def web_built() -> None:
     webkit.build_web()
-
-
-@pytest.fixture(scope="session")
-def tools(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Toolbox]:
-    toolbox = Toolbox(tmp_path_factory.mktemp("web-runes"))
-    yield toolbox
-    toolbox.close()
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,8 @@ from rune.runtime.manifest import CapabilitySpec, TensorSpec
 out = {}
 for seed in ${JSON.stringify(SEEDS)}:
     rng = np.random.default_rng(seed)
-    feeds = [rand_factory(CapabilitySpec(0, "r", "RAND", {}, (TensorSpec(0, t, (n,)),)), rng)
+    feeds = [rand_factory(CapabilitySpec(index=0, name="r", kind="RAND", outputs=(
+                 TensorSpec(id=0, element_type=t, dimensions=(n,)),)), rng)
              for t, n in zip(${JSON.stringify(TYPES)}, range(3, 13))]
     out[str(seed)] = [np.ascontiguousarray(f(None)).tobytes().hex() for f in feeds * 2]
 print(json.dumps(out))

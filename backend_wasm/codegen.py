@@ -22,6 +22,7 @@ def optimise(module: ir.Module, target: Target,
     parsed.verify()
     if target.speed_level == 0:
         return parsed
+    llvm.set_option("", f"--vectorizer-maximize-bandwidth={str(has_model_layers(module)).lower()}")
     tuning = llvm.create_pipeline_tuning_options(speed_level=target.speed_level)
     if target.optimise_for_size:
         tuning.loop_unrolling = False
@@ -30,6 +31,19 @@ def optimise(module: ir.Module, target: Target,
     builder = llvm.create_pass_builder(target_machine(target), tuning)
     builder.getModulePassManager().run(parsed, builder)
     return parsed
+
+
+def has_model_layers(module: ir.Module) -> bool:
+    """Whether the module holds a compiled model's layers (the only `noinline` functions).
+
+    Only then does the vectoriser pick the widest factor for a loop's narrowest type: the
+    layers' i16 patch products summed into i32 become i32x4.dot_i16x8_s (person_detection
+    1,640 -> 1,097 us), while the front-end kernels alone are faster at LLVM's usual factors
+    (the image chain's staged u8 rows went 16 lanes wide: 105 -> 157 us). The option is
+    LLVM-global, so it is set before every optimisation, never left from the last one.
+    """
+    return any("noinline" in fn.attributes for fn in module.functions
+               if isinstance(fn, ir.Function))
 
 
 def emit_object(module: llvm.ModuleRef, target: Target) -> bytes:

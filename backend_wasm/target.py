@@ -73,9 +73,6 @@ def initialise_llvm() -> None:
     # Vectorise groups of neighbouring strided accesses (an image's channels) as one wide
     # access plus shuffles; LLVM enables this by default on x86 and ARM, not on wasm.
     llvm.set_option("", "--enable-interleaved-mem-accesses")
-    # Let the vectoriser pick the widest factor for the narrowest type in a loop (i16 products
-    # summed into i32): compiled models' dot products then become i32x4.dot_i16x8_s.
-    llvm.set_option("", "--vectorizer-maximize-bandwidth")
 
 
 def target_machine(target: Target) -> llvm.TargetMachine:

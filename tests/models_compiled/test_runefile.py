@@ -207,3 +207,27 @@ def test_compiled_convolutions_use_wasm_simd_only_where_the_target_has_it():
     simd, dots = counts["wasm32"]
     assert simd > 1000 and dots >= 13, counts  # one dot loop per 1x1 layer at least
     assert counts["wasm32-mcu"] == (0, 0), counts
+
+
+def test_widest_vector_factor_only_in_runes_with_model_layers():
+    """LLVM's --vectorizer-maximize-bandwidth is process-global: on while a rune with compiled
+    layers is optimised, and never left on for the next rune's front-end kernels (the image
+    chain's staged u8 rows stay at LLVM's usual factor)."""
+    from rune.tools.compiler import CompileOptions, compile_module, compile_runefile, run_passes
+
+    from .harness import model_module
+
+    chain = Path(__file__).parents[1] / "lit" / "runefile" / "transpose-staged-rows.yml"
+
+    def front_end() -> str:
+        return compile_runefile(chain, "llvm", CompileOptions(opt_level="2"))
+
+    before = front_end()
+    options = CompileOptions(models="compiled", target="wasm32", opt_level="2")
+    module = model_module(PEER / "examples" / "person_detection" / "model.tflite")
+    run_passes(module, options)
+    asm = compile_module(module, "asm", options)
+    assert "i32x4.dot_i16x8_s" in (asm.decode() if isinstance(asm, bytes) else asm)
+    after = front_end()
+    assert after == before
+    assert "load <4 x i8>" in after and "<16 x i8>" not in after

@@ -1,4 +1,4 @@
-"""Models compiled into the rune against LiteRT, and the whole-pipeline arena.
+"""Models compiled into the rune against LiteRT.
 
     python benchmarks/bench_compiled_models.py [--runs N]
 
@@ -9,9 +9,8 @@
    model on the host's LiteRT handler (XNNPACK), on the four recordings, one rune after the
    other (alternating single runs of two runes measured 3x slower for the compiled rune than
    either alone: cache effects of interleaving, not the rune).
-3. Arenas: the planned arena of the whole pipeline with the model compiled in, against the
-   handler rune's arena plus the model's own activations planned alone (the model-only rune's
-   arena: what a separate interpreter with a greedy planner such as TFLM's needs).
+3. Issue 11's two speed goals against those figures.
+The whole-pipeline arena against the kernels' and the model's own is benchmarks/bench_memory.py's.
 """
 
 from __future__ import annotations
@@ -66,10 +65,9 @@ def model_runefile(folder: Path, model: Path) -> Path:
     return path
 
 
-def compile_rune(runefile: Path, models: str) -> tuple[Rune, int]:
-    options = CompileOptions(models=models, allow_paths=(PEER,))
-    rune = Rune.load(compile_runefile(runefile, "rune", options))
-    return rune, options.manifest.memory.arena_bytes
+def compile_rune(runefile: Path, models: str) -> Rune:
+    return Rune.load(compile_runefile(runefile, "rune", CompileOptions(models=models,
+                                                                       allow_paths=(PEER,))))
 
 
 def alternate(first, second, runs: int) -> tuple[float, float]:
@@ -88,12 +86,11 @@ def alternate(first, second, runs: int) -> tuple[float, float]:
     return statistics.median(a), statistics.median(b)
 
 
-def bench_models(runs: int) -> tuple[list[list[str]], dict[str, int]]:
-    rows, own_arena = [], {}
+def bench_models(runs: int) -> list[list[str]]:
+    rows = []
     for name, path in MODELS.items():
         with tempfile.TemporaryDirectory() as tmp:
-            rune, arena = compile_rune(model_runefile(Path(tmp), path), "compiled")
-        own_arena[name] = arena
+            rune = compile_rune(model_runefile(Path(tmp), path), "compiled")
         info = read_tflite(path.read_bytes())
         rng = np.random.default_rng(0)
         inputs = []
@@ -117,7 +114,7 @@ def bench_models(runs: int) -> tuple[list[list[str]], dict[str, int]]:
         compiled, native = alternate(lambda rune=rune, feed=feed: rune.run(feed), litert, runs)
         rows.append([name, f"{compiled * 1e6:,.0f}", f"{native * 1e6:,.0f}",
                      f"{compiled / native:.2f}x"])
-    return rows, own_arena
+    return rows
 
 
 def samples(word: str) -> np.ndarray:
@@ -125,10 +122,9 @@ def samples(word: str) -> np.ndarray:
         return np.frombuffer(wav.readframes(16000), dtype="<i2").reshape(1, 16000)
 
 
-def bench_microspeech(runs: int) -> tuple[list[str], dict[str, int]]:
+def bench_microspeech(runs: int) -> list[str]:
     runefile = RUN_PASS / "microspeech-up" / "Runefile.yml"
-    compiled, compiled_arena = compile_rune(runefile, "compiled")
-    handler, handler_arena = compile_rune(runefile, "handler")
+    compiled, handler = compile_rune(runefile, "compiled"), compile_rune(runefile, "handler")
     audio = [{"audio": samples(w)} for w in WORDS]
     for word, feed in zip(WORDS, audio, strict=True):
         labels = {r.run(feed)[0].tensors[0].data[0] for r in (compiled, handler)}
@@ -148,12 +144,7 @@ def bench_microspeech(runs: int) -> tuple[list[str], dict[str, int]]:
     c, h = per_recording(compiled), per_recording(handler)
     row = ["microspeech rune (4 recordings)", f"{c * 1e6:,.0f}", f"{h * 1e6:,.0f}",
            f"{h / c:.2f}x"]
-    return row, {"compiled": compiled_arena, "handler": handler_arena}
-
-
-def person_arenas() -> dict[str, int]:
-    runefile = EXAMPLES / "person_detection" / "Runefile.yml"
-    return {mode: compile_rune(runefile, mode)[1] for mode in ("compiled", "handler")}
+    return row
 
 
 def goals(rows: list[list[str]], microspeech: list[str]) -> list[list[str]]:
@@ -171,25 +162,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=200)
     runs = parser.parse_args().runs
-    rows, own = bench_models(runs)
+    rows = bench_models(runs)
     print("Each model alone, µs per inference (median; LiteRT: XNNPACK, 1 thread)\n")
     print(table(["model", "compiled rune", "LiteRT", "rune / LiteRT"], rows))
-    row, ms = bench_microspeech(runs)
+    row = bench_microspeech(runs)
     print("\nWhole microspeech rune, µs per recording (median)\n")
     print(table(["rune", "model compiled", "model on LiteRT handler", "speed-up"], [row]))
     print("\nGoals (issue 11)\n")
     print(table(["goal", "measured", "status"], goals(rows, row)))
-    person = person_arenas()
-    arena_rows = [
-        ["microspeech", f"{ms['compiled']:,}", f"{ms['handler']:,}",
-         f"{own['microspeech (i8)']:,}", f"{ms['handler'] + own['microspeech (i8)']:,}"],
-        ["person_detection", f"{person['compiled']:,}", f"{person['handler']:,}",
-         f"{own['person_detection (u8)']:,}",
-         f"{person['handler'] + own['person_detection (u8)']:,}"],
-    ]
-    print("\nArena bytes: one plan for the whole pipeline vs kernels + the model's own\n")
-    print(table(["pipeline", "whole pipeline", "kernels only (handler rune)",
-                 "model alone", "kernels + model"], arena_rows))
 
 
 if __name__ == "__main__":

@@ -269,18 +269,8 @@ def _softmax_float(b, x, out, rows, depth, beta) -> None:
 def _softmax_int8(b, op, x, out, rows, depth, beta) -> None:
     """reference_ops::Softmax (int8 -> int8): exp of each of the 256 possible differences from
     the row maximum is a compile-time table; the reciprocal of the sum is computed at run time."""
-    in_scale = op.quant_of(0).scales[0]
-    real = min(float(beta) * float(np.float32(in_scale)) * (1 << 26), (1 << 31) - 1.0)
-    multiplier, left_shift = fp.quantize_multiplier(real)
-    diff_min = -int(np.floor(31.0 * (1 << 26) / (1 << left_shift)))
-    exps = []
-    for d in range(256):
-        diff = -d
-        if diff < diff_min:
-            exps.append(0)
-            continue
-        rescaled = fp.srdhm(diff * (1 << left_shift), multiplier)
-        exps.append(fp.exp_on_negative_values(rescaled))
+    in_scale = float(np.float32(op.quant_of(0).scales[0]))
+    exps = [fp.softmax_int8_exp(in_scale, beta, d) for d in range(256)]
     table = b.table("exp", np.array(exps, dtype=np.int64).astype(np.int32), "i32")
     sums = b.table("exp_sum", np.array([fp.rdbpot(e, 12) for e in exps]), "i32")
     with b.loop(rows) as r:

@@ -235,6 +235,11 @@ class TflOp(StageOp):
         return element_type_name(value.type.element_type) if value is not None else ""
 
 
+def is_operator(op: object, *operators: str) -> bool:
+    """Whether `op` is a tfl op of one of these TFLite operators (e.g. "SOFTMAX")."""
+    return isinstance(op, TflOp) and op.SPEC.tflite in operators
+
+
 def dense_to_array(attr: DenseIntOrFPElementsAttr) -> np.ndarray:
     typ = attr.type
     element = typ.element_type

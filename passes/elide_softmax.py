@@ -77,7 +77,7 @@ class ReadLogitsForTop1(RewritePattern):
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: rd.ProcBlockOp, rewriter: PatternRewriter) -> None:
         softmax = op.inputs[0].owner if op.inputs else None
-        if not (isinstance(softmax, tfl.TflOp) and softmax.SPEC.tflite == "SOFTMAX"
+        if not (tfl.is_operator(softmax, "SOFTMAX")
                 and _top1(op) and len(list(softmax.outputs[0].uses)) == 1
                 and _provable(softmax)):
             return

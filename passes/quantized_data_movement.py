@@ -42,13 +42,9 @@ from xdsl.rewriter import InsertPoint
 DATA_MOVEMENT = ("RESHAPE", "PAD", "MIRROR_PAD", "STRIDED_SLICE", "RESIZE_NEAREST_NEIGHBOR")
 
 
-def _is(op: object, operator: str) -> bool:
-    return isinstance(op, tfl.TflOp) and op.SPEC.tflite == operator
-
-
 def _moves_data(op: object) -> bool:
     """A one-operand data-movement op whose result has one reader."""
-    return (isinstance(op, tfl.TflOp) and op.SPEC.tflite in DATA_MOVEMENT
+    return (tfl.is_operator(op, *DATA_MOVEMENT)
             and len(op.inputs) == 1 and op.slot_value(0) is op.inputs[0]
             and len(op.outputs) == 1 and len(list(op.outputs[0].uses)) == 1)
 
@@ -76,7 +72,7 @@ class FoldDequantizeQuantize(RewritePattern):
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: tfl.TflOp, rewriter: PatternRewriter) -> None:
-        if not _is(op, "QUANTIZE"):
+        if not tfl.is_operator(op, "QUANTIZE"):
             return
         chain: list[tfl.TflOp] = []  # from the QUANTIZE upwards
         value = op.inputs[0]
@@ -84,7 +80,7 @@ class FoldDequantizeQuantize(RewritePattern):
             chain.append(value.owner)  # type: ignore[arg-type]
             value = value.owner.inputs[0]  # type: ignore[union-attr]
         dequantize = value.owner
-        if not _is(dequantize, "DEQUANTIZE"):
+        if not tfl.is_operator(dequantize, "DEQUANTIZE"):
             return
         assert isinstance(dequantize, tfl.TflOp)
         source = dequantize.inputs[0]
@@ -109,7 +105,7 @@ class QuantizeBeforeDataMovement(RewritePattern):
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: tfl.TflOp, rewriter: PatternRewriter) -> None:
-        mover = op.inputs[0].owner if _is(op, "QUANTIZE") else None
+        mover = op.inputs[0].owner if tfl.is_operator(op, "QUANTIZE") else None
         if not _moves_data(mover) or _per_tensor(op.output_quant()) is None:
             return
         assert isinstance(mover, tfl.TflOp)

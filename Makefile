@@ -88,6 +88,7 @@ bench: setup eval-deps
 	$(BIN)/python benchmarks/runtime/bench_overhead.py
 	$(BIN)/python benchmarks/bench_goals.py
 	$(BIN)/python benchmarks/bench_compiled_models.py
+	$(BIN)/python benchmarks/bench_precision.py
 	$(BIN)/python benchmarks/bench_eval.py
 	$(BIN)/python benchmarks/bench_forge.py
 	$(BIN)/python benchmarks/mcu/bench_mcu.py --if-available --out /tmp/mcu_figures.md

@@ -35,7 +35,9 @@ def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
     data = Path(args.data).resolve()
     data.mkdir(parents=True, exist_ok=True)
+    key_file = Path(args.signing_key_file).resolve() if args.signing_key_file else None
     return Settings(data_dir=data, database_url=args.database_url or None,
+                    signing_key_file=key_file,
                     max_upload_bytes=int(getattr(args, "max_upload_mb", 64) * MIB))
 
 
@@ -48,33 +50,47 @@ def _engine(settings):  # type: ignore[no-untyped-def]
         raise CLIError(str(exc)) from None
 
 
+def _prepare(settings):  # type: ignore[no-untyped-def]
+    """The engine and sealing key, with the database migrated and the key checked against it."""
+    from rune.forge.server import sealing
+    from rune.forge.server.db import upgrade
+
+    engine = _engine(settings)
+    path = settings.sealing_key_path
+    try:
+        key = sealing.ensure(path, engine)
+        upgrade(engine, sealing_key=key)
+        sealing.check(engine, key, path)
+    except sealing.SealingError as exc:
+        raise CLIError(str(exc)) from None
+    return engine, key
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
     from rune.forge.server.app import create_app
     from rune.forge.server.bootstrap import ensure_server_key
-    from rune.forge.server.db import upgrade
 
     settings = _settings(args)
-    engine = _engine(settings)
-    upgrade(engine)
+    engine, key = _prepare(settings)
     created = ensure_server_key(engine, settings.data_dir)
     if created is not None:
         print(f"forge: a server key (creates projects) was written to {created}", file=sys.stderr)
     engine.dispose()
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level,
+    uvicorn.run(create_app(settings, key), host=args.host, port=args.port, log_level=args.log_level,
                 access_log=args.log_level == "debug", timeout_graceful_shutdown=5)
     return 0
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from rune.forge.server.db import upgrade
     from rune.forge.server.worker import MIB, BuildLimits, Worker
 
     settings = _settings(args)
-    upgrade(_engine(settings))
+    engine, key = _prepare(settings)
+    engine.dispose()
     limits = BuildLimits(memory_bytes=args.memory_mb * MIB, cpu_seconds=args.cpu_seconds,
                          wall_seconds=args.timeout)
-    worker = Worker(settings, limits)
+    worker = Worker(settings, key, limits)
     if args.once:
         while worker.run_once():
             pass
@@ -86,10 +102,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 def cmd_db(args: argparse.Namespace) -> int:
     from rune.forge.server.bootstrap import mint_server_key
-    from rune.forge.server.db import upgrade
 
-    engine = _engine(_settings(args))
-    upgrade(engine)
+    engine, _ = _prepare(_settings(args))
     if args.db_command == "server-key":
         print(mint_server_key(engine, args.name))
     return 0
@@ -295,6 +309,9 @@ def _server_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--database-url", default=os.environ.get("FORGE_DATABASE_URL"),
                         help="e.g. postgresql+psycopg://user@host/forge "
                         "(default: SQLite in --data)")
+    parser.add_argument("--signing-key-file", default=os.environ.get("FORGE_SIGNING_KEY_FILE"),
+                        help="the key that seals projects' signing keys in the database; made "
+                        "on first start (default: --data/signing.kek; keep it out of backups)")
 
 
 def _client_options(parser: argparse.ArgumentParser, project: bool = True) -> None:

@@ -15,18 +15,21 @@ from .ingest import IngestWriter
 from .limits import BodyLimit
 from .routers import builds, deployments, projects, studio, telemetry
 from .schemas import Health, Problem
+from .sealing import SealingKey
 from .store import BlobStore
 
 API_VERSION = "1.0.0"
 
 
-def create_app(settings: Settings) -> FastAPI:
-    """The app for `settings`; migrations are the caller's job (`forge serve` runs them)."""
+def create_app(settings: Settings, sealing_key: SealingKey) -> FastAPI:
+    """The app for `settings`; migrations and the sealing key are the caller's job (`forge serve`
+    runs the one and checks the other against the database)."""
     app = FastAPI(title="Rune Forge", version=API_VERSION,
                   description="Deployments of runes: projects, keys, builds, versions, channels, "
                   "signed artifacts and telemetry. Errors are RFC 9457 problem details.")
     engine = make_engine(settings.url)
     app.state.settings = settings
+    app.state.sealing_key = sealing_key
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
     app.state.store = BlobStore(settings.store_dir)

@@ -13,6 +13,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
+from .sealing import SealingKey
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 _MIGRATION_LOCK = 0x52554E45  # pg_advisory_lock key: one server migrates at a time
 
@@ -50,15 +52,17 @@ def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "head", sealing_key: SealingKey | None = None) -> None:
     """Apply Alembic migrations; on PostgreSQL under an advisory lock so that servers started
-    together do not race."""
+    together do not race. `sealing_key` seals signing keys that migration 0002 finds in the
+    clear (a database made before it)."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as conn:
         if is_postgres(engine):
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK})
         config.attributes["connection"] = conn
+        config.attributes["sealing_key"] = sealing_key
         command.upgrade(config, revision)
 
 

@@ -25,6 +25,7 @@ from .keys import Scope
 from .models import ApiKey, Project
 from .problems import ProblemError
 from .schemas import NAME_PATTERN
+from .sealing import SealingKey
 
 _PROJECT_NAME = re.compile(NAME_PATTERN)
 _bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer fk_...")
@@ -43,6 +44,14 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_sealing_key(request: Request) -> SealingKey:
+    """The key that seals new projects' signing keys (checked against the database at start)."""
+    return request.app.state.sealing_key
+
+
+SealingKeyDep = Annotated[SealingKey, Depends(get_sealing_key)]
 
 
 @dataclass

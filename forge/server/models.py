@@ -25,6 +25,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from .sealing import SEALED_BYTES
+
 
 def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
@@ -53,7 +55,8 @@ class Project(Base):
     name: Mapped[str] = mapped_column(String(64), unique=True)
     allow_custom_blocks: Mapped[bool] = mapped_column(Boolean, default=False)
     public_key: Mapped[bytes] = mapped_column(LargeBinary(32))
-    private_key: Mapped[bytes] = mapped_column(LargeBinary(32))
+    private_key_sealed: Mapped[bytes] = mapped_column(LargeBinary(SEALED_BYTES))
+    sealing_key_id: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[dt.datetime] = mapped_column(default=now)
 
 

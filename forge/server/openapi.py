@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 import sys
 import tempfile
 from pathlib import Path
@@ -13,11 +14,13 @@ from typing import Any
 
 from .app import create_app
 from .config import Settings
+from .sealing import SealingKey
 
 
 def spec() -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as data:
-        return create_app(Settings(data_dir=Path(data))).openapi()
+        throwaway = SealingKey(secrets.token_bytes(32))  # the document does not depend on it
+        return create_app(Settings(data_dir=Path(data)), throwaway).openapi()
 
 
 def render() -> str:

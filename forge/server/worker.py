@@ -30,6 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from .config import Settings
 from .db import is_postgres, make_engine, session_factory, transaction
 from .models import Build, Project, Source, Version
+from .sealing import SealingKey
 from .signing import sign_digest
 from .store import BlobStore
 from .uploads import unpack
@@ -90,9 +91,10 @@ def run_limited(command: list[str], root: Path, limits: BuildLimits,
 
 
 class Worker:
-    def __init__(self, settings: Settings, limits: BuildLimits | None = None,
-                 name: str | None = None) -> None:
+    def __init__(self, settings: Settings, sealing_key: SealingKey,
+                 limits: BuildLimits | None = None, name: str | None = None) -> None:
         self.settings = settings
+        self.sealing_key = sealing_key
         self.limits = limits or BuildLimits()
         self.name = name or f"{socket.gethostname()}:{os.getpid()}"
         self.engine = make_engine(settings.url)
@@ -188,7 +190,7 @@ class Worker:
                 number = (session.scalar(select(func.max(Version.number))
                                          .where(Version.project_id == project_id)) or 0) + 1
                 version = Version(project_id=project_id, number=number, sha256=sha,
-                                  size=len(data), signature=sign_digest(project.private_key, sha),
+                                  size=len(data), signature=self._sign(project, sha),
                                   build_id=build_id, created_at=dt.datetime.now(dt.UTC))
                 session.add(version)
                 try:
@@ -197,6 +199,10 @@ class Worker:
                 except IntegrityError:  # a concurrent build took the number or the hash
                     session.rollback()
         raise RuntimeError("could not allocate a version number")
+
+    def _sign(self, project: Project, sha256_hex: str) -> bytes:
+        private = self.sealing_key.unseal(project.private_key_sealed, project.public_key)
+        return sign_digest(private, sha256_hex)
 
     def _finish(self, build_id: int, ok: bool, diagnostics: list[dict[str, Any]], log_text: str,
                 version_id: int | None = None) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 
 from conftest import Deployment
+from rune.forge.server import sealing
 from rune.forge.server.config import Settings
 from rune.forge.server.worker import Worker
 
@@ -19,7 +20,8 @@ def test_concurrent_claims_are_exclusive(forge: Deployment) -> None:
                           files=[("files", ("Runefile.yml", f"# {i}\n".encode()))])
         assert made.status_code == 202
     settings = Settings(data_dir=forge.data, database_url=forge.database_url)
-    workers = [Worker(settings, name=f"w{i}") for i in range(WORKERS)]
+    key = sealing.load(settings.sealing_key_path)  # made by the running server
+    workers = [Worker(settings, key, name=f"w{i}") for i in range(WORKERS)]
     claimed: list[list[int]] = [[] for _ in workers]
     start = threading.Barrier(WORKERS)
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from .. import keys, signing
-from ..deps import AdminAuth, FetchAuth, ScopedRoute, ServerAuth, SessionDep
+from ..deps import AdminAuth, FetchAuth, ScopedRoute, SealingKeyDep, ServerAuth, SessionDep
 from ..keys import Scope
 from ..models import ApiKey, Project
 from ..problems import ProblemError
@@ -52,10 +52,14 @@ def mint_key(session: SessionDep, project: Project | None, name: str,
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ProjectCreated)
-def create_project(auth: ServerAuth, body: ProjectCreate, session: SessionDep) -> ProjectCreated:
-    """Create a project with its ed25519 signing key; returns its first admin key, once."""
+def create_project(auth: ServerAuth, body: ProjectCreate, session: SessionDep,
+                   sealing_key: SealingKeyDep) -> ProjectCreated:
+    """Create a project with its ed25519 signing key (kept sealed); returns its first admin
+    key, once."""
     private, public = signing.new_key_pair()
-    project = Project(name=body.name, public_key=public, private_key=private,
+    project = Project(name=body.name, public_key=public,
+                      private_key_sealed=sealing_key.seal(private, public),
+                      sealing_key_id=sealing_key.id,
                       allow_custom_blocks=False, created_at=dt.datetime.now(dt.UTC))
     session.add(project)
     try:

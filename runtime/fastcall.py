@@ -9,11 +9,14 @@ against (`PINNED_WASMTIME`), and it falls back to the public API with a stated r
 
 Both paths share one import-body convention, so the host writes each import once:
 
-    body(env, caller, args, nargs) -> 0
+    body(env, caller, address, nargs) -> 0
 
-`args` indexes unsigned 32-bit words; parameter `i` is `args[ARG_STRIDE * i]` (a raw value slot
-is 16 bytes) and a result is written to `args[0]`. `env`, `caller` and `nargs` are unused.
-A body must never raise.
+`address` is where the raw values lie (an int); the body's own `ArgViews` turns it into unsigned
+32-bit words, `a = views[address]`: parameter `i` is `a[ARG_STRIDE * i]` (a raw value slot is 16
+bytes) and a result is written to `a[0]`. `env`, `caller` and `nargs` are unused. A body must
+never raise. Taking the address as a plain integer and looking its view up (wasmtime passes the
+same few stack addresses run after run) costs less than letting ctypes build a pointer object
+on every call.
 
 Deadlines: the engine's epoch advances every tick (limits.py). The public path sets the store's
 epoch deadline before every run (about 0.4 µs). The unchecked path instead sets a deadline of one
@@ -46,13 +49,34 @@ ImportBody = Callable[[Any, Any, Any, int], int]
 GuestCall = Callable[[], int]
 
 _VOIDP = ctypes.c_void_p
-_RAW_CALLBACK = ctypes.CFUNCTYPE(
-    ctypes.c_size_t, _VOIDP, _VOIDP, ctypes.POINTER(ctypes.c_uint32), ctypes.c_size_t
-)
+_RAW_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_size_t, _VOIDP, _VOIDP, _VOIDP, ctypes.c_size_t)
 _DEADLINE_CALLBACK = ctypes.CFUNCTYPE(
     ctypes.c_size_t, _VOIDP, _VOIDP, ctypes.POINTER(ctypes.c_uint64),
     ctypes.POINTER(ctypes.c_uint8),
 )  # fmt: skip
+
+
+class ArgViews(dict[int, memoryview]):
+    """One import's raw values by address: `views[address]` is a u32 memoryview of its
+    `words` words there, made on first use and kept (up to `MAX_VIEWS` addresses; past that
+    each is made afresh, so a caller that wanders cannot grow the cache)."""
+
+    MAX_VIEWS = 64
+
+    def __init__(self, words: int) -> None:
+        super().__init__()
+        self._array = ctypes.c_uint32 * words
+
+    def __missing__(self, address: int) -> memoryview:
+        view = memoryview(self._array.from_address(address)).cast("B").cast("I")
+        if len(self) < self.MAX_VIEWS:
+            self[address] = view
+        return view
+
+
+def arg_words(params: int, results: int) -> int:
+    """u32 words of an import's raw value array."""
+    return ARG_STRIDE * max(params, results, 1)
 
 
 class Watchdog(Protocol):
@@ -88,12 +112,13 @@ def _public_define(
     linker: wasmtime.Linker, module: str, name: str, params: int, results: int, body: ImportBody
 ) -> object:
     i32 = wasmtime.ValType.i32()
-    slots = (ctypes.c_uint32 * (ARG_STRIDE * max(params, results, 1)))()
+    slots = (ctypes.c_uint32 * arg_words(params, results))()
+    address = ctypes.addressof(slots)
 
     def call(*values: int) -> int | None:
         for i, value in enumerate(values):
             slots[ARG_STRIDE * i] = value
-        body(None, None, slots, params)
+        body(None, None, address, params)
         if not results:
             return None
         return ctypes.c_int32(slots[0]).value

@@ -27,7 +27,7 @@ from rune.abi.imports import IMPORT_MODULE, IMPORTS, IMPORTS_BY_NAME
 from . import compiled
 from .abi import CheckedImports, abi_import
 from .errors import LimitError, RuneError, RuneLoadError, RuneRunError
-from .fastcall import NO_DEADLINE, CallPath, ImportBody, Watchdog
+from .fastcall import NO_DEADLINE, ArgViews, CallPath, ImportBody, Watchdog, arg_words
 from .handlers import DirectBuffers, ModelHandler
 from .limits import Limits
 from .manifest import Manifest
@@ -228,6 +228,11 @@ class Guest(CheckedImports):
         checked = self._checked
         # The status each import reports when it fails: the ABI's table says (as for wasm3).
         failure = {imp.name: imp.failure for imp in IMPORTS}
+        views = import_views()
+        cap_args, in_args, invoke_args = (views["capability_read"], views["model_set_input"],
+                                          views["model_invoke"])  # fmt: skip
+        out_args, write_args, log_args = (views["model_get_output"], views["output_write"],
+                                          views["log"])  # fmt: skip
 
         def bind(memory: memoryview, length: int) -> None:
             nonlocal mem, mem_len
@@ -236,7 +241,8 @@ class Guest(CheckedImports):
         views = self._output_views
 
         # Parameter i of an import is a[4 * i] (fastcall.ARG_STRIDE); literals keep it cheap.
-        def capability_read(env: Any, caller: Any, a: Any, n: int) -> int:
+        def capability_read(env: Any, caller: Any, address: int, n: int) -> int:
+            a = cap_args[address]
             try:
                 cap, ptr = a[0], a[4]
                 end = ptr + a[8]
@@ -255,7 +261,8 @@ class Guest(CheckedImports):
             a[0] = checked(self._capability_read, failure["capability_read"], a[0], a[4], a[8])
             return 0
 
-        def model_set_input(env: Any, caller: Any, a: Any, n: int) -> int:
+        def model_set_input(env: Any, caller: Any, address: int, n: int) -> int:
+            a = in_args[address]
             try:
                 buffer = in_bufs[a[0]][a[4]]
                 ptr = a[8]
@@ -270,7 +277,8 @@ class Guest(CheckedImports):
                            a[0], a[4], a[8], a[12])
             return 0
 
-        def model_invoke(env: Any, caller: Any, a: Any, n: int) -> int:
+        def model_invoke(env: Any, caller: Any, address: int, n: int) -> int:
+            a = invoke_args[address]
             try:
                 invokers[a[0]]()
                 a[0] = 0
@@ -278,7 +286,8 @@ class Guest(CheckedImports):
                 a[0] = checked(self._invoke_failed, failure["model_invoke"], a[0], exc)
             return 0
 
-        def model_get_output(env: Any, caller: Any, a: Any, n: int) -> int:
+        def model_get_output(env: Any, caller: Any, address: int, n: int) -> int:
+            a = out_args[address]
             try:
                 buffer = out_bufs[a[0]][a[4]]
                 ptr = a[8]
@@ -293,7 +302,8 @@ class Guest(CheckedImports):
                            a[0], a[4], a[8], a[12])
             return 0
 
-        def output_write(env: Any, caller: Any, a: Any, n: int) -> int:
+        def output_write(env: Any, caller: Any, address: int, n: int) -> int:
+            a = write_args[address]
             try:
                 key = out_keys[a[0]][a[4]]
                 ptr = a[8]
@@ -307,11 +317,12 @@ class Guest(CheckedImports):
             a[0] = checked(self._output_write, failure["output_write"], a[0], a[4], a[8], a[12])
             return 0
 
-        def log(env: Any, caller: Any, a: Any, n: int) -> int:
+        def log(env: Any, caller: Any, address: int, n: int) -> int:
+            a = log_args[address]
             checked(self._log, failure["log"], a[0], a[4], a[8])
             return 0
 
-        def probe(env: Any, caller: Any, a: Any, n: int) -> int:
+        def probe(env: Any, caller: Any, address: int, n: int) -> int:
             return 0  # `_timed` records the clock; untimed, a probe does nothing
 
         bodies: dict[str, ImportBody] = {
@@ -347,18 +358,26 @@ class Guest(CheckedImports):
         raise RuneRunError(f'internal error in model "{spec.name}": {exc!r}') from exc
 
 
+def import_views() -> dict[str, ArgViews]:
+    """A fresh `ArgViews` for each import, sized by its type in the ABI's table."""
+    return {imp.name: ArgViews(arg_words(len(imp.wasm_params), len(imp.wasm_results)))
+            for imp in IMPORTS}  # fmt: skip
+
+
 def _timed(bodies: dict[str, ImportBody], timings: Timings) -> dict[str, ImportBody]:
     """Wrap each body to add its time and a call to `timings` under the import's name, or
     `model:<index>` for the three model imports; `probe(id)` stores the clock at index id of
     the list `timings[PROBES_KEY]`."""
     clock = time.perf_counter_ns
+    views = import_views()
+    probe_args = views["probe"]
 
-    def probe(env: Any, caller: Any, a: Any, n: int) -> int:
+    def probe(env: Any, caller: Any, address: int, n: int) -> int:
         now = clock()
         stamps = timings.get(PROBES_KEY)
         if stamps is None:
             stamps = timings[PROBES_KEY] = []
-        probe_id = a[0]
+        probe_id = probe_args[address][0]
         if not 0 <= probe_id < MAX_PROBES:
             return 0
         if probe_id >= len(stamps):
@@ -368,11 +387,12 @@ def _timed(bodies: dict[str, ImportBody], timings: Timings) -> dict[str, ImportB
 
     def wrap(name: str, body: ImportBody) -> ImportBody:
         per_model = name.startswith("model_")
+        args = views[name]
 
-        def call(env: Any, caller: Any, a: Any, n: int) -> int:
-            key = f"model:{a[0]}" if per_model else name
+        def call(env: Any, caller: Any, address: int, n: int) -> int:
+            key = f"model:{args[address][0]}" if per_model else name
             start = clock()
-            body(env, caller, a, n)
+            body(env, caller, address, n)
             elapsed = clock() - start
             entry = timings.get(key)
             if entry is None:

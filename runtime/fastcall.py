@@ -80,10 +80,11 @@ def arg_words(params: int, results: int) -> int:
 
 
 class Watchdog(Protocol):
-    """Holds one store to a per-run wall-time deadline. `arm()` before each run; after a
-    failed run, `expired(exc)` tells (once) whether the deadline stopped it."""
+    """Holds one store to a per-run wall-time deadline. `arm()` before each run returns the
+    run's start (`time.perf_counter()`); after a failed run, `expired(exc)` tells (once)
+    whether the deadline stopped it."""
 
-    def arm(self) -> None: ...
+    def arm(self) -> float: ...
 
     def expired(self, exc: Exception) -> bool: ...
 
@@ -137,8 +138,9 @@ class _EpochDeadline:
     def __init__(self, store: wasmtime.Store, seconds: float, ticks: int) -> None:
         self._set, self._ticks = store.set_epoch_deadline, ticks
 
-    def arm(self) -> None:
+    def arm(self) -> float:
         self._set(self._ticks)
+        return time.perf_counter()
 
     def expired(self, exc: Exception) -> bool:
         return isinstance(exc, wasmtime.Trap) and exc.trap_code == wasmtime.TrapCode.INTERRUPT
@@ -271,8 +273,9 @@ class _TickCallback:
         raw.on_deadline(ctypes.cast(store.ptr(), _VOIDP), self._callback, None, None)
         raw.set_deadline(ctypes.cast(store._context(), _VOIDP).value, 1)
 
-    def arm(self) -> None:
-        self.started = time.perf_counter()
+    def arm(self) -> float:
+        self.started = started = time.perf_counter()
+        return started
 
     def expired(self, exc: Exception) -> bool:
         stopped, self.stopped = self.stopped, False

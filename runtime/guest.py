@@ -115,6 +115,7 @@ class Guest(CheckedImports):
         if limits.memory_bytes is not None:
             store.set_limits(memory_size=limits.memory_bytes)
         ticks = limits.deadline_ticks
+        self._deadline = limits.deadline_s
         if limits.deadline_s is None or ticks is None:
             store.set_epoch_deadline(NO_DEADLINE)
             self._watchdog: Watchdog | None = None
@@ -167,28 +168,37 @@ class Guest(CheckedImports):
         tensor. Raises the first recorded import error, a trap, or a non-zero status."""
         self._begin_run()
         watchdog = self._watchdog
-        if watchdog is not None:
-            watchdog.arm()
-        started = time.perf_counter()
-        try:
-            status = self._call()
-        except (wasmtime.Trap, wasmtime.WasmtimeError) as exc:
-            if self.error is not None:  # the rune trapped after an import failed
-                raise self.error from None
-            if watchdog is not None and watchdog.expired(exc):
+        if watchdog is None:
+            try:
+                status = self._call()
+            except (wasmtime.Trap, wasmtime.WasmtimeError) as exc:
+                raise self._run_error(exc) from None
+        else:
+            started = watchdog.arm()
+            try:
+                status = self._call()
+            except (wasmtime.Trap, wasmtime.WasmtimeError) as exc:
+                raise self._run_error(exc) from None
+            if time.perf_counter() - started > self._deadline:
+                # a host call (a model's invoke, say) ran past the deadline and the rune then
+                # returned before wasm code could be interrupted: the run still does not count
                 raise LimitError(
-                    f"the rune ran past its deadline of {self._limits.deadline_s:g} s and was "
-                    "stopped (limit deadline_s / --timeout)"
-                ) from None
-            raise RuneRunError(f"the rune trapped: {trap_message(exc)}") from None
-        deadline = self._limits.deadline_s
-        if deadline is not None and time.perf_counter() - started > deadline:
-            # a host call (a model's invoke, say) ran past the deadline and the rune then
-            # returned before wasm code could be interrupted: the run still does not count
-            raise LimitError(
-                f"the rune ran past its deadline of {deadline:g} s, in a host call "
-                "(limit deadline_s / --timeout)")
-        self._finish_run(status)
+                    f"the rune ran past its deadline of {self._deadline:g} s, in a host call "
+                    "(limit deadline_s / --timeout)")
+        if status or self.error is not None:
+            self._finish_run(status)
+
+    def _run_error(self, exc: Exception) -> RuneError:
+        """What a trapped run raises: the import failure that caused it, the deadline, or the
+        trap itself."""
+        if self.error is not None:  # the rune trapped after an import failed
+            return self.error
+        if self._watchdog is not None and self._watchdog.expired(exc):
+            return LimitError(
+                f"the rune ran past its deadline of {self._deadline:g} s and was "
+                "stopped (limit deadline_s / --timeout)"
+            )
+        return RuneRunError(f"the rune trapped: {trap_message(exc)}")
 
     def input_slots(self) -> dict[int, tuple[int, int]]:
         """Where each capability read before the pipeline's first other stage keeps its tensor:

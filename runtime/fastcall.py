@@ -156,7 +156,7 @@ def public_path(reason: str) -> CallPath:
 
 class _Unchecked:
     """Own function objects for the C entry points, with pointer-sized argument types, so that
-    calls pass plain integers and never touch wasmtime-py's shared declarations."""
+    calls never touch wasmtime-py's shared declarations."""
 
     def __init__(self) -> None:
         from wasmtime import _bindings as b
@@ -168,11 +168,9 @@ class _Unchecked:
             [_VOIDP, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_size_t, _VOIDP,
              _RAW_CALLBACK, _VOIDP, _VOIDP],
         )  # fmt: skip
-        self.call = self._function(
-            "wasmtime_func_call_unchecked",
-            _VOIDP,
-            [_VOIDP, _VOIDP, _VOIDP, ctypes.c_size_t, _VOIDP],
-        )
+        # No argtypes: `caller` passes ctypes objects of the right types, which ctypes takes
+        # as they are, without a from_param conversion per argument (0.15 µs a call).
+        self.call = self._function("wasmtime_func_call_unchecked", _VOIDP, None)
         self.set_deadline = self._function(
             "wasmtime_context_set_epoch_deadline", None, [_VOIDP, ctypes.c_uint64]
         )

@@ -235,6 +235,9 @@ class Guest(CheckedImports):
         out_bufs = [self._buffers(i, "output") for i in range(len(self._models))]
         invokers = [m.invoke for m in self._models]
         written, out_keys, out_sizes = self.written, self._out_keys, self._out_sizes
+        #: The byte size of each utf8 output tensor by key (its (ptr, len) pairs), else -1.
+        utf8_sizes = [t.nbytes if t.element_type == "utf8" else -1
+                      for spec in self.manifest.outputs for t in spec.inputs]  # fmt: skip
         checked = self._checked
         # The status each import reports when it fails: the ABI's table says (as for wasm3).
         failure = {imp.name: imp.failure for imp in IMPORTS}
@@ -322,10 +325,29 @@ class Guest(CheckedImports):
                     written[key] = mem[ptr:end].toreadonly() if views else mem[ptr:end].tobytes()
                     a[0] = 0
                     return 0
-            except Exception:
+                if end - ptr == utf8_sizes[key] and end <= mem_len:
+                    strings = utf8_strings(ptr, end)
+                    if strings is not None:
+                        written[key] = strings
+                        a[0] = 0
+                        return 0
+            except Exception:  # invalid UTF-8 among them
                 pass
             a[0] = checked(self._output_write, failure["output_write"], a[0], a[4], a[8], a[12])
             return 0
+
+        def utf8_strings(ptr: int, end: int) -> list[str] | None:
+            """The strings a utf8 tensor's (ptr, len) pairs at [ptr, end) name, or None if
+            one lies outside memory; raises on invalid UTF-8."""
+            pairs = mem[ptr:end].cast("I")  # little-endian u32 words, as the host's
+            strings = []
+            for i in range(0, len(pairs), 2):
+                start = pairs[i]
+                stop = start + pairs[i + 1]
+                if stop > mem_len:
+                    return None
+                strings.append(str(mem[start:stop], "utf-8"))
+            return strings
 
         def log(env: Any, caller: Any, address: int, n: int) -> int:
             a = log_args[address]

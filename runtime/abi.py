@@ -320,12 +320,12 @@ class RuneHost:
     def _prepare(self, inputs: Mapping[str, InputValue]) -> None:
         """Feed every capability before entering the guest, so input errors come first."""
         names = self._names
-        if not names.keys() >= inputs.keys():
-            name = next(name for name in inputs if name not in names)
-            known = ", ".join(names) or "none"
-            raise CapabilityError(
-                f'the rune has no capability stage named "{name}" (capability stages: {known})'
-            )
+        for name in inputs:
+            if name not in names:
+                known = ", ".join(names) or "none"
+                raise CapabilityError(
+                    f'the rune has no capability stage named "{name}" (capability stages: {known})'
+                )
         fed, in_place, given = self._guest.inputs, self._in_place, inputs.get
         for index, name, feed, size, spec in self._feed_plan:
             if in_place and index in in_place and name not in inputs:

@@ -44,6 +44,7 @@ _DISCOVERED = 0x7FFF
 PROBES_KEY = "probe"
 MAX_PROBES = 1 << 16  # a hostile rune's probe ids cannot make the host allocate more
 _START_REFUSAL = "the rune called an import from its start function"
+_clock = time.perf_counter
 
 
 def _valtypes(types: Sequence[Any]) -> tuple[str, ...]:
@@ -166,7 +167,8 @@ class Guest(CheckedImports):
     def run(self) -> None:
         """Enter `rune_run` once with `inputs` set; afterwards `written` holds every output
         tensor. Raises the first recorded import error, a trap, or a non-zero status."""
-        self._begin_run()
+        self.error = None  # what `_begin_run` does, without its call on the hot path
+        self.written[:] = self._nones
         watchdog = self._watchdog
         if watchdog is None:
             try:
@@ -179,7 +181,7 @@ class Guest(CheckedImports):
                 status = self._call()
             except (wasmtime.Trap, wasmtime.WasmtimeError) as exc:
                 raise self._run_error(exc) from None
-            if time.perf_counter() - started > self._deadline:
+            if _clock() - started > self._deadline:
                 # a host call (a model's invoke, say) ran past the deadline and the rune then
                 # returned before wasm code could be interrupted: the run still does not count
                 raise LimitError(

@@ -243,11 +243,11 @@ class Guest(CheckedImports):
         checked = self._checked
         # The status each import reports when it fails: the ABI's table says (as for wasm3).
         failure = {imp.name: imp.failure for imp in IMPORTS}
-        views = import_views()
-        cap_args, in_args, invoke_args = (views["capability_read"], views["model_set_input"],
-                                          views["model_invoke"])  # fmt: skip
-        out_args, write_args, log_args = (views["model_get_output"], views["output_write"],
-                                          views["log"])  # fmt: skip
+        args = import_views()
+        cap_args, in_args, invoke_args = (args["capability_read"], args["model_set_input"],
+                                          args["model_invoke"])  # fmt: skip
+        out_args, write_args, log_args = (args["model_get_output"], args["output_write"],
+                                          args["log"])  # fmt: skip
 
         def bind(memory: memoryview, length: int) -> None:
             nonlocal mem, mem_len

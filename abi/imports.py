@@ -138,7 +138,8 @@ IMPORTS: tuple[Import, ...] = (
         "probe", (Param("id", "`2k` before and `2k + 1` after kernel `k`"),), False,
         Status.INTERNAL,
         "only in runes compiled with `runec --profile` (pass `insert-stage-probes`): called with "
-        "`2k` before and `2k + 1` after kernel `k`, whose stage name is `probes[k]` in the "
+        "`2k` before and `2k + 1` after kernel `k` (a proc block's kernel, or the operators of a "
+        "model compiled into the rune, together), whose stage name is `probes[k]` in the "
         "manifest. `rune bench --kernels` records a monotonic clock at each call; otherwise, and "
         "on wasm3, it does nothing",
         native_hook=False,

@@ -45,6 +45,7 @@ from .results import OutputLayout, Outputs
 logger = logging.getLogger("rune.guest")
 
 LOG_LEVELS = {0: logging.ERROR, 1: logging.WARNING, 2: logging.INFO, 3: logging.DEBUG}
+_NO_INPUTS: Mapping[str, InputValue] = {}
 
 
 def abi_import(module: str, name: str) -> str:
@@ -286,6 +287,11 @@ class RuneHost:
             for spec in self._manifest.capabilities
         ]
         self._names = {c.name: i for i, c in enumerate(self._manifest.capabilities)}
+        #: `_feeds` as `_prepare` walks them: (index, name, feeder, byte size, spec).
+        self._feed_plan = tuple(
+            (index, spec.name, feed, size, spec)
+            for index, (spec, feed, size) in enumerate(self._feeds)
+        )
         handler_registry = handlers if handlers is not None else _handlers.default_registry
         self._models: list[ModelHandler] = [
             handler_registry.create(spec, container.blob(spec.blob.offset, spec.blob.length))
@@ -320,25 +326,26 @@ class RuneHost:
                 raise CapabilityError(
                     f'the rune has no capability stage named "{name}" (capability stages: {known})'
                 )
-        guest = self._guest
-        for index, (spec, feed, size) in enumerate(self._feeds):
-            if index in self._in_place and spec.name not in inputs:
-                guest.inputs[index] = self._in_place[index]  # type: ignore[assignment]
+        fed, in_place, given = self._guest.inputs, self._in_place, inputs.get
+        for index, name, feed, size, spec in self._feed_plan:
+            if in_place and index in in_place and name not in inputs:
+                fed[index] = in_place[index]  # type: ignore[assignment]
                 continue
-            data = feed(inputs.get(spec.name))
+            data = feed(given(name))
             if type(data) is bytes:
                 if len(data) != size:
                     check_length(spec, len(data))
-                guest.inputs[index] = data
+                fed[index] = data
             else:
                 array = as_u8(data)
                 check_length(spec, array.size)
-                guest.inputs[index] = memoryview(array)
+                fed[index] = memoryview(array)
 
     def run(self, inputs: Mapping[str, InputValue] | None = None) -> Outputs:
         """Run the pipeline once. `inputs` maps capability stage names to a path, bytes or an
         array (see rune.runtime.capabilities); returns one Output per output stage, in manifest
         order, also indexable by name."""
-        self._prepare(inputs or {})
-        self._guest.run()
-        return Outputs.lazy(self._layout, self._guest.collect())
+        self._prepare(_NO_INPUTS if inputs is None else inputs)
+        guest = self._guest
+        guest.run()
+        return Outputs.lazy(self._layout, guest.collect())

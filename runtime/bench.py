@@ -6,19 +6,28 @@ tensors, as an application that already holds its data would do.
 Two passes over the same inputs, each after its own warm-up:
 1. plain: `Rune.run` timed as a whole, as an application sees it (`total`);
 2. instrumented: a second instance whose imports are wrapped with timers, giving each stage:
-   `inputs` (feeding the capabilities), `capability_read`, `model:<name>` (the model's
-   set-input, invoke and get-output imports: copying tensors in and out and running it),
-   `output_write`, `log`, `guest` (the rest of `rune_run`: the pipeline's own wasm code and the
-   boundary crossings) and `outputs` (collecting the results).
+   `inputs` (feeding the capabilities), `capability_read`, `model:<name>`, `output_write`,
+   `log`, `guest` (the rest of `rune_run`: the pipeline's own wasm code and the boundary
+   crossings) and `outputs` (collecting the results).
 
 A rune compiled with `runec --profile` also calls the `probe` import around every kernel (a proc
-block or a fused group): `kernels` then holds each kernel's guest time, a breakdown of `guest`
-(which also pays the probes' own boundary crossings, about two per kernel).
+block or a fused group) and around the operators of every model compiled into it (`runec
+--models=compiled`): `kernels` then holds each one's guest time, in call order.
+
+The definitions, per run:
+- `model:<name>` of a model run by a host handler: its set-input, invoke and get-output imports
+  (copying tensors in and out of the handler, and running it);
+- `model:<name>` of a compiled model: the guest time between the probes around its operators
+  (its row in `kernels`); it is not part of `guest`. Without `--profile` nothing times it: the
+  report then has no `model` and no `host overhead` (None, `null` in JSON) and names the
+  untimed models, rather than count their time as overhead;
+- `model`: the sum of the `model:<name>` stages of the instrumented pass;
+- `host overhead` at percentile p: `total` at p minus the median `model`: everything a run costs
+  beyond the models (feeding inputs, crossing the boundary, the proc blocks' wasm code, copying
+  outputs out; in a profiled rune also its probe calls, about 0.4 µs each, two per kernel).
 
 Each timed interval has the cost of reading the clock once subtracted (measured at the start);
-the wrappers' own remaining cost lands in `guest`. `model` is the sum of the model stages of the
-instrumented pass, and `host overhead` at percentile p is `total` at p minus the median model
-time: everything a run costs beyond the models, including the proc blocks' wasm code.
+the wrappers' own remaining cost lands in `guest`.
 """
 
 from __future__ import annotations
@@ -71,10 +80,13 @@ class BenchReport:
     call_path: str
     module_source: str
     total: Stats
-    model: Stats
-    overhead: Stats
+    #: None when a compiled model is not timed (no probes): see the module docstring.
+    model: Stats | None
+    overhead: Stats | None
     stages: dict[str, Stats] = field(default_factory=dict)
     kernels: dict[str, Stats] = field(default_factory=dict)
+    #: Models compiled into the rune that no probe times (compiled without `--profile`).
+    untimed_models: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -85,10 +97,11 @@ class BenchReport:
             "module": self.module_source,
             "unit": "us",
             "total": vars(self.total),
-            "model": vars(self.model),
-            "host_overhead": vars(self.overhead),
+            "model": None if self.model is None else vars(self.model),
+            "host_overhead": None if self.overhead is None else vars(self.overhead),
             "stages": {name: vars(stats) for name, stats in self.stages.items()},
             "kernels": {name: vars(stats) for name, stats in self.kernels.items()},
+            "untimed_models": list(self.untimed_models),
         }
 
     def to_text(self) -> str:
@@ -103,9 +116,12 @@ class BenchReport:
                 ("model", self.model), ("host overhead", self.overhead)]  # fmt: skip
         for name, s in rows:
             if s is None:
-                lines.append("")
+                lines.append(f"{name:<24}{'n/a':>10}" if name else "")
                 continue
             lines.append(f"{name:<24}{s.p50:>10.2f}{s.p90:>10.2f}{s.p99:>10.2f}{s.max:>11.1f}")
+        if self.untimed_models:
+            lines.append(f"(compiled model {', '.join(self.untimed_models)} runs inside the guest "
+                         "untimed: compile with `runec --profile` to time it)")
         return "\n".join(lines)
 
 
@@ -149,7 +165,8 @@ def bench(
 
     timed = StagedRune(container, seed=seed, limits=limits, fast_path=fast_path,
                        probes=probes)
-    models = [m.name for m in timed.rune.manifest.models]
+    untimed = tuple(m.name for m in timed.rune.manifest.compiled_models or ()
+                    if m.name not in timed.models)  # fmt: skip
     samples: dict[str, list[int]] = {}
     for i in range(warmup + runs):
         stage = timed.run(decoded)[1]
@@ -161,9 +178,9 @@ def bench(
     kernel_stats = {name: Stats.of(samples[f"kernel:{name}"]) for name in probes
                     if f"kernel:{name}" in samples}
     model_ns = np.zeros(runs)
-    for name in models:
+    for name in timed.models:
         model_ns += np.asarray(samples.get(f"model:{name}", [0] * runs), dtype=np.float64)
-    model = Stats.of(model_ns)
+    model = None if untimed else Stats.of(model_ns)
     total = Stats.of(totals)
     return BenchReport(
         name=plain.manifest.name,
@@ -173,9 +190,10 @@ def bench(
         module_source=plain.module_source,
         total=total,
         model=model,
-        overhead=total.minus(model.p50),
+        overhead=None if model is None else total.minus(model.p50),
         stages=stages,
         kernels=kernel_stats,
+        untimed_models=untimed,
     )
 
 

@@ -27,7 +27,7 @@ from rune.abi.imports import IMPORT_MODULE, IMPORTS, IMPORTS_BY_NAME
 from . import compiled
 from .abi import CheckedImports, abi_import
 from .errors import LimitError, RuneError, RuneLoadError, RuneRunError
-from .fastcall import NO_DEADLINE, CallPath, ImportBody, Watchdog
+from .fastcall import NO_DEADLINE, ArgViews, CallPath, ImportBody, Watchdog, arg_words
 from .handlers import DirectBuffers, ModelHandler
 from .limits import Limits
 from .manifest import Manifest
@@ -44,6 +44,7 @@ _DISCOVERED = 0x7FFF
 PROBES_KEY = "probe"
 MAX_PROBES = 1 << 16  # a hostile rune's probe ids cannot make the host allocate more
 _START_REFUSAL = "the rune called an import from its start function"
+_clock = time.perf_counter
 
 
 def _valtypes(types: Sequence[Any]) -> tuple[str, ...]:
@@ -115,6 +116,7 @@ class Guest(CheckedImports):
         if limits.memory_bytes is not None:
             store.set_limits(memory_size=limits.memory_bytes)
         ticks = limits.deadline_ticks
+        self._deadline = limits.deadline_s
         if limits.deadline_s is None or ticks is None:
             store.set_epoch_deadline(NO_DEADLINE)
             self._watchdog: Watchdog | None = None
@@ -165,30 +167,40 @@ class Guest(CheckedImports):
     def run(self) -> None:
         """Enter `rune_run` once with `inputs` set; afterwards `written` holds every output
         tensor. Raises the first recorded import error, a trap, or a non-zero status."""
-        self._begin_run()
+        self.error = None  # what `_begin_run` does, without its call on the hot path
+        self.written[:] = self._nones
         watchdog = self._watchdog
-        if watchdog is not None:
-            watchdog.arm()
-        started = time.perf_counter()
-        try:
-            status = self._call()
-        except (wasmtime.Trap, wasmtime.WasmtimeError) as exc:
-            if self.error is not None:  # the rune trapped after an import failed
-                raise self.error from None
-            if watchdog is not None and watchdog.expired(exc):
+        if watchdog is None:
+            try:
+                status = self._call()
+            except (wasmtime.Trap, wasmtime.WasmtimeError) as exc:
+                raise self._run_error(exc) from None
+        else:
+            started = watchdog.arm()
+            try:
+                status = self._call()
+            except (wasmtime.Trap, wasmtime.WasmtimeError) as exc:
+                raise self._run_error(exc) from None
+            if _clock() - started > self._deadline:
+                # a host call (a model's invoke, say) ran past the deadline and the rune then
+                # returned before wasm code could be interrupted: the run still does not count
                 raise LimitError(
-                    f"the rune ran past its deadline of {self._limits.deadline_s:g} s and was "
-                    "stopped (limit deadline_s / --timeout)"
-                ) from None
-            raise RuneRunError(f"the rune trapped: {trap_message(exc)}") from None
-        deadline = self._limits.deadline_s
-        if deadline is not None and time.perf_counter() - started > deadline:
-            # a host call (a model's invoke, say) ran past the deadline and the rune then
-            # returned before wasm code could be interrupted: the run still does not count
-            raise LimitError(
-                f"the rune ran past its deadline of {deadline:g} s, in a host call "
-                "(limit deadline_s / --timeout)")
-        self._finish_run(status)
+                    f"the rune ran past its deadline of {self._deadline:g} s, in a host call "
+                    "(limit deadline_s / --timeout)")
+        if status or self.error is not None:
+            self._finish_run(status)
+
+    def _run_error(self, exc: Exception) -> RuneError:
+        """What a trapped run raises: the import failure that caused it, the deadline, or the
+        trap itself."""
+        if self.error is not None:  # the rune trapped after an import failed
+            return self.error
+        if self._watchdog is not None and self._watchdog.expired(exc):
+            return LimitError(
+                f"the rune ran past its deadline of {self._deadline:g} s and was "
+                "stopped (limit deadline_s / --timeout)"
+            )
+        return RuneRunError(f"the rune trapped: {trap_message(exc)}")
 
     def input_slots(self) -> dict[int, tuple[int, int]]:
         """Where each capability read before the pipeline's first other stage keeps its tensor:
@@ -225,9 +237,17 @@ class Guest(CheckedImports):
         out_bufs = [self._buffers(i, "output") for i in range(len(self._models))]
         invokers = [m.invoke for m in self._models]
         written, out_keys, out_sizes = self.written, self._out_keys, self._out_sizes
+        #: The byte size of each utf8 output tensor by key (its (ptr, len) pairs), else -1.
+        utf8_sizes = [t.nbytes if t.element_type == "utf8" else -1
+                      for spec in self.manifest.outputs for t in spec.inputs]  # fmt: skip
         checked = self._checked
         # The status each import reports when it fails: the ABI's table says (as for wasm3).
         failure = {imp.name: imp.failure for imp in IMPORTS}
+        args = import_views()
+        cap_args, in_args, invoke_args = (args["capability_read"], args["model_set_input"],
+                                          args["model_invoke"])  # fmt: skip
+        out_args, write_args, log_args = (args["model_get_output"], args["output_write"],
+                                          args["log"])  # fmt: skip
 
         def bind(memory: memoryview, length: int) -> None:
             nonlocal mem, mem_len
@@ -236,7 +256,8 @@ class Guest(CheckedImports):
         views = self._output_views
 
         # Parameter i of an import is a[4 * i] (fastcall.ARG_STRIDE); literals keep it cheap.
-        def capability_read(env: Any, caller: Any, a: Any, n: int) -> int:
+        def capability_read(env: Any, caller: Any, address: int, n: int) -> int:
+            a = cap_args[address]
             try:
                 cap, ptr = a[0], a[4]
                 end = ptr + a[8]
@@ -255,7 +276,8 @@ class Guest(CheckedImports):
             a[0] = checked(self._capability_read, failure["capability_read"], a[0], a[4], a[8])
             return 0
 
-        def model_set_input(env: Any, caller: Any, a: Any, n: int) -> int:
+        def model_set_input(env: Any, caller: Any, address: int, n: int) -> int:
+            a = in_args[address]
             try:
                 buffer = in_bufs[a[0]][a[4]]
                 ptr = a[8]
@@ -270,7 +292,8 @@ class Guest(CheckedImports):
                            a[0], a[4], a[8], a[12])
             return 0
 
-        def model_invoke(env: Any, caller: Any, a: Any, n: int) -> int:
+        def model_invoke(env: Any, caller: Any, address: int, n: int) -> int:
+            a = invoke_args[address]
             try:
                 invokers[a[0]]()
                 a[0] = 0
@@ -278,7 +301,8 @@ class Guest(CheckedImports):
                 a[0] = checked(self._invoke_failed, failure["model_invoke"], a[0], exc)
             return 0
 
-        def model_get_output(env: Any, caller: Any, a: Any, n: int) -> int:
+        def model_get_output(env: Any, caller: Any, address: int, n: int) -> int:
+            a = out_args[address]
             try:
                 buffer = out_bufs[a[0]][a[4]]
                 ptr = a[8]
@@ -293,7 +317,8 @@ class Guest(CheckedImports):
                            a[0], a[4], a[8], a[12])
             return 0
 
-        def output_write(env: Any, caller: Any, a: Any, n: int) -> int:
+        def output_write(env: Any, caller: Any, address: int, n: int) -> int:
+            a = write_args[address]
             try:
                 key = out_keys[a[0]][a[4]]
                 ptr = a[8]
@@ -302,16 +327,36 @@ class Guest(CheckedImports):
                     written[key] = mem[ptr:end].toreadonly() if views else mem[ptr:end].tobytes()
                     a[0] = 0
                     return 0
-            except Exception:
+                if end - ptr == utf8_sizes[key] and end <= mem_len:
+                    strings = utf8_strings(ptr, end)
+                    if strings is not None:
+                        written[key] = strings
+                        a[0] = 0
+                        return 0
+            except Exception:  # invalid UTF-8 among them
                 pass
             a[0] = checked(self._output_write, failure["output_write"], a[0], a[4], a[8], a[12])
             return 0
 
-        def log(env: Any, caller: Any, a: Any, n: int) -> int:
+        def utf8_strings(ptr: int, end: int) -> list[str] | None:
+            """The strings a utf8 tensor's (ptr, len) pairs at [ptr, end) name, or None if
+            one lies outside memory; raises on invalid UTF-8."""
+            pairs = mem[ptr:end].cast("I")  # little-endian u32 words, as the host's
+            strings = []
+            for i in range(0, len(pairs), 2):
+                start = pairs[i]
+                stop = start + pairs[i + 1]
+                if stop > mem_len:
+                    return None
+                strings.append(str(mem[start:stop], "utf-8"))
+            return strings
+
+        def log(env: Any, caller: Any, address: int, n: int) -> int:
+            a = log_args[address]
             checked(self._log, failure["log"], a[0], a[4], a[8])
             return 0
 
-        def probe(env: Any, caller: Any, a: Any, n: int) -> int:
+        def probe(env: Any, caller: Any, address: int, n: int) -> int:
             return 0  # `_timed` records the clock; untimed, a probe does nothing
 
         bodies: dict[str, ImportBody] = {
@@ -347,18 +392,26 @@ class Guest(CheckedImports):
         raise RuneRunError(f'internal error in model "{spec.name}": {exc!r}') from exc
 
 
+def import_views() -> dict[str, ArgViews]:
+    """A fresh `ArgViews` for each import, sized by its type in the ABI's table."""
+    return {imp.name: ArgViews(arg_words(len(imp.wasm_params), len(imp.wasm_results)))
+            for imp in IMPORTS}  # fmt: skip
+
+
 def _timed(bodies: dict[str, ImportBody], timings: Timings) -> dict[str, ImportBody]:
     """Wrap each body to add its time and a call to `timings` under the import's name, or
     `model:<index>` for the three model imports; `probe(id)` stores the clock at index id of
     the list `timings[PROBES_KEY]`."""
     clock = time.perf_counter_ns
+    views = import_views()
+    probe_args = views["probe"]
 
-    def probe(env: Any, caller: Any, a: Any, n: int) -> int:
+    def probe(env: Any, caller: Any, address: int, n: int) -> int:
         now = clock()
         stamps = timings.get(PROBES_KEY)
         if stamps is None:
             stamps = timings[PROBES_KEY] = []
-        probe_id = a[0]
+        probe_id = probe_args[address][0]
         if not 0 <= probe_id < MAX_PROBES:
             return 0
         if probe_id >= len(stamps):
@@ -368,11 +421,12 @@ def _timed(bodies: dict[str, ImportBody], timings: Timings) -> dict[str, ImportB
 
     def wrap(name: str, body: ImportBody) -> ImportBody:
         per_model = name.startswith("model_")
+        args = views[name]
 
-        def call(env: Any, caller: Any, a: Any, n: int) -> int:
-            key = f"model:{a[0]}" if per_model else name
+        def call(env: Any, caller: Any, address: int, n: int) -> int:
+            key = f"model:{args[address][0]}" if per_model else name
             start = clock()
-            body(env, caller, a, n)
+            body(env, caller, address, n)
             elapsed = clock() - start
             entry = timings.get(key)
             if entry is None:

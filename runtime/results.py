@@ -85,30 +85,36 @@ class Outputs(Sequence[Output]):
     """A run's outputs in manifest order; also looked up by stage name: `outputs["serial"]`.
 
     The wasmtime host makes them with `Outputs.lazy`: each Output is built on first access from
-    the bytes the run copied out. `Outputs(outputs)` and `append` build them eagerly.
+    the bytes the run copied out (and the list of built ones on the first access of any: a run
+    that nobody looks at costs one object). `Outputs(outputs)` and `append` build them eagerly.
     """
 
     __slots__ = ("_built", "_layout", "_values")
 
     def __init__(self, outputs: Iterable[Output] = ()) -> None:
-        self._built: list[Output | None] = list(outputs)
+        self._built: list[Output | None] | None = list(outputs)
         self._layout: Sequence[OutputLayout] | None = None
         self._values: Sequence[bytes | list[str]] = ()
 
     @classmethod
     def lazy(cls, layout: Sequence[OutputLayout], values: Sequence[bytes | list[str]]) -> Outputs:
         outputs = cls.__new__(cls)
-        outputs._built, outputs._layout, outputs._values = [None] * len(layout), layout, values
+        outputs._built = None
+        outputs._layout = layout
+        outputs._values = values
         return outputs
 
     def __len__(self) -> int:
-        return len(self._built)
+        built = self._built
+        return len(self._layout) if built is None else len(built)  # type: ignore[arg-type]
 
     def append(self, output: Output) -> None:
-        self._built = [self._output(i) for i in range(len(self._built))] + [output]
+        self._built = [self._output(i) for i in range(len(self))] + [output]
         self._layout = None
 
     def _output(self, index: int) -> Output:
+        if self._built is None:
+            self._built = [None] * len(self._layout)  # type: ignore[arg-type]
         output = self._built[index]
         if output is None:
             name, kind, tensors = self._layout[index]  # type: ignore[index]
@@ -132,7 +138,7 @@ class Outputs(Sequence[Output]):
     def __getitem__(self, key: slice) -> list[Output]: ...
 
     def __getitem__(self, key: int | slice | str) -> Output | list[Output]:
-        indices = range(len(self._built))
+        indices = range(len(self))
         if isinstance(key, str):
             names = self.names
             if key not in names:
@@ -159,4 +165,4 @@ class Outputs(Sequence[Output]):
         """The output stages' names, in manifest order."""
         if self._layout is not None:
             return [name for name, _, _ in self._layout]
-        return [self._output(i).name for i in range(len(self._built))]
+        return [self._output(i).name for i in range(len(self))]

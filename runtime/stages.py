@@ -5,12 +5,13 @@ A `StagedRune` is a `Rune` whose imports are wrapped with timers (guest.py's `Ti
 
 - `inputs`: feeding the capabilities (reading and decoding files, checking sizes);
 - `capability_read`, `output_write`, `log`: the rune's calls of those imports;
-- `model:<name>`: the model's set-input, invoke and get-output imports (copying tensors in and
-  out, and running it);
+- `model:<name>`: a handler model's set-input, invoke and get-output imports (copying tensors
+  in and out, and running it); a model compiled into the rune (`runec --models=compiled`), with
+  `probes`, the guest time between the probes around its operators;
 - `guest`: the rest of `rune_run`, the pipeline's own wasm code and the boundary crossings;
 - `outputs`: collecting the results;
 - `kernel:<stage>`: with `probes` (a rune compiled with `runec --profile`), each kernel's guest
-  time, a breakdown of `guest`.
+  time (a breakdown of `guest`), and each compiled model's (its `model:<name>` again).
 
 Each timed interval has the cost of reading the clock once subtracted (measured when the rune
 is loaded); the wrappers' own remaining cost lands in `guest`.
@@ -69,7 +70,11 @@ class StagedRune:
         self.rune = Rune(
             container, seed=seed, limits=limits, fast_path=fast_path, timings=self._timings
         )
-        self._models = [m.name for m in self.rune.manifest.models]
+        manifest = self.rune.manifest
+        #: Models compiled into the rune whose operators a probe pair brackets.
+        self._compiled = {m.name for m in manifest.compiled_models or ()} & set(self._probes)
+        self._models = [m.name for m in manifest.models] + [
+            m.name for m in manifest.compiled_models or () if m.name in self._compiled]
         self._tick = clock_cost()
         self._memory = self.rune._guest._mem
         self._loaded = self._memory.copy()
@@ -80,6 +85,12 @@ class StagedRune:
         the generator RAND capabilities draw from."""
         self._memory[:] = self._loaded
         self.rune._rng.bit_generator.state = self._rng_state
+
+    @property
+    def models(self) -> list[str]:
+        """The models whose time a run reports as `model:<name>`: every handler model, and
+        every compiled model that the rune's probes time."""
+        return list(self._models)
 
     @property
     def stage_order(self) -> list[str]:
@@ -103,7 +114,10 @@ class StagedRune:
         stamps = timings.pop(PROBES_KEY, None)
         for k, kernel in enumerate(self._probes):
             if stamps is not None and 2 * k + 1 < len(stamps):
-                stage[f"kernel:{kernel}"] = stamps[2 * k + 1] - stamps[2 * k] - tick
+                stage[f"kernel:{kernel}"] = ns = stamps[2 * k + 1] - stamps[2 * k] - tick
+                if kernel in self._compiled:
+                    stage[f"model:{kernel}"] = ns
+                    stage["guest"] -= ns
         for key, (ns, calls) in timings.items():
             name = f"model:{self._models[int(key[6:])]}" if key.startswith("model:") else key
             stage[name] = stage.get(name, 0) + ns - calls * tick

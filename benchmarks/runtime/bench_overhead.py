@@ -48,6 +48,7 @@ def main() -> int:
     fast_overhead = None
     for fast, runs in ((True, args.runs), (False, max(args.runs // 10, 200))):
         report = bench(container, inputs, runs=runs, warmup=max(runs // 10, 100), fast_path=fast)
+        assert report.model is not None and report.overhead is not None  # a handler model
         name = "unchecked" if fast else "public"
         print(f"{name:<12}{runs:>8}{report.total.p50:>10.2f}{report.model.p50:>10.2f}"
               f"{report.overhead.p50:>10.2f}")  # fmt: skip

@@ -97,3 +97,66 @@ def test_bench_json_includes_kernels(runes):
     report = json.loads(cli.stdout)
     assert list(report["kernels"]) == KERNELS
     assert all(report["kernels"][k]["p50"] > 0 for k in ("fft", "noise_filtering"))
+
+
+# -- models compiled into the rune (runec --models=compiled) ------------------------------------
+
+EXAMPLE = REPO / "examples" / "microspeech"
+COMPILED_UNITS = ["fft", "noise_filtering", "model", "most_confident", "label"]
+
+
+@pytest.fixture(scope="module")
+def compiled_runes() -> dict[str, bytes]:
+    """examples/microspeech with its model compiled in, with and without the probes."""
+    runes = {}
+    for name, profile in (("plain", False), ("profiled", True)):
+        options = CompileOptions(profile=profile, models="compiled")
+        runes[name] = compile_runefile(str(EXAMPLE / "Runefile.yml"), "rune", options,
+                                       DiagnosticEngine())
+    return runes
+
+
+def test_a_compiled_model_is_probed_as_a_whole(compiled_runes):
+    profiled = read_rune(compiled_runes["profiled"])
+    assert profiled.manifest["probes"] == COMPILED_UNITS
+    assert [m["name"] for m in profiled.manifest["compiled_models"]] == ["model"]
+    assert profiled.manifest["models"] == []  # no handler: the host never sees the model
+    got = [Rune.load(compiled_runes[n]).run({"audio": _audio()})[0].value
+           for n in ("plain", "profiled")]
+    assert got == [["up"], ["up"]]
+
+
+def test_bench_times_a_compiled_model(compiled_runes):
+    report = bench(read_rune(compiled_runes["profiled"]), {"audio": _audio()}, runs=300,
+                   warmup=20, kernels=True)
+    assert list(report.kernels) == COMPILED_UNITS
+    model = report.model
+    assert model is not None and report.overhead is not None
+    # the model's guest time: its own stage, its kernels row, and all of `model`
+    assert report.stages["model:model"] == report.kernels["model"]
+    assert model.p50 == pytest.approx(report.kernels["model"].p50)
+    # a depthwise convolution and a fully connected layer over 1960 values: tens of µs, more
+    # than label's six-value lookup, far less than the whole run
+    assert 10 * report.kernels["label"].p50 < model.p50 < report.total.p50
+    assert report.overhead.p50 == pytest.approx(report.total.p50 - model.p50)
+    assert report.untimed_models == ()
+    # `guest` no longer holds the model; the proc blocks' kernels still break it down
+    procs = sum(report.kernels[k].p50 for k in COMPILED_UNITS if k != "model")
+    assert procs < report.stages["guest"].p90
+    document = report.to_json()
+    assert document["model"]["p50"] == model.p50 and document["untimed_models"] == []
+    text = report.to_text()
+    assert "model:model" in text and "\n  model " in text
+
+
+def test_bench_refuses_to_guess_an_untimed_compiled_model(compiled_runes):
+    report = bench(read_rune(compiled_runes["plain"]), {"audio": _audio()}, runs=20, warmup=2)
+    assert report.model is None and report.overhead is None
+    assert report.untimed_models == ("model",)
+    assert "model:model" not in report.stages
+    document = report.to_json()
+    assert document["model"] is None and document["host_overhead"] is None
+    assert document["untimed_models"] == ["model"]
+    text = report.to_text()
+    assert "host overhead                  n/a" in text
+    assert "compiled model model runs inside the guest untimed" in text

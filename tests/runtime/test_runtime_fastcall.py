@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import importlib.metadata
 
 import numpy as np
@@ -98,3 +99,15 @@ def test_outputs_are_bit_identical_run_after_run_and_instance_after_instance(fas
     rand = [Rune.load(rand_rune("f64", [64], 512), seed=7).run()[0].value.tobytes()
             for _ in range(2)]  # fmt: skip
     assert rand[0] == rand[1]
+
+
+def test_arg_views_read_and_write_in_place_and_cache_a_bounded_number() -> None:
+    words = (ctypes.c_uint32 * 8)(*range(8))
+    views = fastcall.ArgViews(8)
+    view = views[ctypes.addressof(words)]
+    assert view.tolist() == list(range(8)) and views[ctypes.addressof(words)] is view
+    view[0] = 0xFFFFFFFF
+    assert words[0] == 0xFFFFFFFF
+    arrays = [(ctypes.c_uint32 * 8)(i) for i in range(fastcall.ArgViews.MAX_VIEWS + 10)]
+    assert [views[ctypes.addressof(a)][0] for a in arrays] == list(range(len(arrays)))
+    assert len(views) == fastcall.ArgViews.MAX_VIEWS  # past that, made afresh, not kept

@@ -18,7 +18,8 @@ hit never hides a warning. The cache is best-effort: an unwritable directory onl
 Directory: `$RUNE_COMPILE_CACHE` if set (empty or `off` disables it), else
 `$XDG_CACHE_HOME/rune/compile`, else `~/.cache/rune/compile`. Its `kernels/` folder holds the
 per-kernel cache (kernel_cache.py), which serves Runefiles this cache has never seen; both use
-the entry envelope below (`read_verified`, `write_verified`).
+the entry envelope below (`read_verified`, `write_verified`). Both stay under one size cap,
+least recently used entries going first (cache_eviction.py).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from rune.abi.errors import RuneLoadError
 from rune.abi.manifest import Manifest, decode, to_json_value
 from rune.frontend import confine
 from rune.frontend.ast import Runefile, StageKind
+from rune.tools import cache_eviction
 
 MAGIC = b"RUNECMP1"
 _DIGEST = 32
@@ -189,6 +191,7 @@ def read_verified(path: Path) -> bytes | None:
     payload = data[head:]
     if data[: len(MAGIC)] != MAGIC or hashlib.sha256(payload).digest() != data[len(MAGIC):head]:
         return None
+    cache_eviction.touch(path)  # last use, for the eviction order
     return payload
 
 

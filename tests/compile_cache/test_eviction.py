@@ -79,7 +79,7 @@ def test_runec_keeps_the_cache_under_its_cap(tmp_path: Path):
     kernel unit the -O1 compile reused stays, though it was written first, and the cache is back
     under its cap."""
     cache = tmp_path / "cache"
-    _runec(tmp_path / "o2.rune", cache, None)
+    _runec(tmp_path / "o2.rune", cache, None, "-O2")
     (o2_entry,) = cache.glob("*.bin")
     (unit,) = (cache / "kernels").glob("*.bin")
     cap = _sizes(cache) + o2_entry.stat().st_size // 2

@@ -1,9 +1,9 @@
 """A content-addressed on-disk cache of compiled runes, so a cold `runec` skips the compiler.
 
 The key is the SHA-256 of everything the output depends on: the compiler itself (every source
-file of the `rune` packages, and the name and version of every installed library), the request
-(emit kind, target, optimisation level, pass pipeline, profiling, precision, how models
-run), the Runefile's bytes and folder, and the bytes of every file or folder the Runefile names
+file of the `rune` packages, the name and version of every installed library, and the wasm-ld it
+links with), the request (emit kind, target, optimisation level, pass pipeline, profiling,
+precision, how models run), the Runefile's bytes and folder, and the bytes of every file or folder the Runefile names
 (models, resources, representative data). Nothing else is read by the compiler, so equal
 keys give equal output; a Runefile naming a custom proc block (a Python module, which may import
 anything) is never cached. A hit needs only the frontend's checks (YAML, no xDSL, LLVM or NumPy)
@@ -35,6 +35,7 @@ from pathlib import Path
 
 from rune.abi.errors import RuneLoadError
 from rune.abi.manifest import Manifest, decode, to_json_value
+from rune.backend_wasm.link import linker_identity
 from rune.frontend import confine
 from rune.frontend.ast import Runefile, StageKind
 from rune.tools import cache_eviction
@@ -82,8 +83,8 @@ def default_cache_dir() -> Path | None:
 
 @cache
 def compiler_fingerprint() -> bytes:
-    """A digest of the compiler: every .py file of every `rune` package, and the name and version
-    of every installed distribution."""
+    """A digest of the compiler: every .py file of every `rune` package, the name and version
+    of every installed distribution, and the wasm-ld that links (link.linker_identity)."""
     digest = hashlib.sha256(sys.version.encode())
     root = Path(__file__).resolve().parents[1]  # the folder holding rune's packages
     for package in sorted(p for p in root.iterdir() if (p / "__init__.py").is_file()):
@@ -94,6 +95,7 @@ def compiler_fingerprint() -> bytes:
             digest.update(source.read_bytes() + b"\0")
     for name in installed_distributions():
         digest.update(name.encode() + b"\0")
+    digest.update(linker_identity())
     return digest.digest()
 
 

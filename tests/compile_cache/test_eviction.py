@@ -50,6 +50,22 @@ def test_stale_temporary_files_go_and_fresh_ones_stay(tmp_path: Path):
     assert fresh.exists() and kept.exists()
 
 
+def test_only_entry_files_count_and_go(tmp_path: Path):
+    """Symbolic links, folders and other files in the cache are neither counted nor removed,
+    nor is anything a link points to."""
+    outside = tmp_path / "outside.bin"
+    outside.write_bytes(bytes(5000))
+    cache = tmp_path / "cache"
+    entry = _entry(cache / "entry.bin", 10, 50)
+    (cache / "link.bin").symlink_to(outside)
+    (cache / "folder.bin").mkdir()
+    (cache / "notes.txt").write_bytes(bytes(5000))
+    assert cache_eviction.evict(cache, limit=entry.stat().st_size) == []
+    assert cache_eviction.evict(cache, limit=0) == [entry]
+    assert outside.stat().st_size == 5000 and (cache / "link.bin").is_symlink()
+    assert (cache / "folder.bin").is_dir() and (cache / "notes.txt").exists()
+
+
 def test_a_missing_cache_directory_is_nothing_to_do(tmp_path: Path):
     assert cache_eviction.evict(tmp_path / "absent", limit=0) == []
     assert cache_eviction.evict(None, limit=0) == []

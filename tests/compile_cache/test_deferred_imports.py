@@ -51,6 +51,17 @@ def test_a_deferred_module_loads_on_first_use_and_then_is_the_module():
                                         "(0.0, 1.0, 1) True module"]
 
 
+def test_importing_a_submodule_first_loads_the_package_once():
+    done = _python(
+        "import sys\n"
+        "from rune.tools import deferred_imports as d\n"
+        "d.defer('xml')\n"
+        "import xml.dom.minidom\n"  # needs the package's __path__: a use
+        "print(d.loaded('xml'), xml.dom.minidom is sys.modules['xml.dom.minidom'],\n"
+        "      xml.dom.minidom.parseString('<a>1</a>').documentElement.tagName)\n")
+    assert done.stdout.splitlines() == ["True True a"]
+
+
 def test_deferring_a_missing_or_loaded_module_changes_nothing():
     done = _python(
         "import sys, json\n"

@@ -1,13 +1,13 @@
 """A content-addressed on-disk cache of compiled runes, so a cold `runec` skips the compiler.
 
-The key is the SHA-256 of everything the output depends on: the compiler itself (every source
-file of the `rune` packages, the name and version of every installed library, and the wasm-ld it
-links with), the request (emit kind, target, optimisation level, pass pipeline, profiling,
-precision, how models run), the Runefile's bytes and folder, and the bytes of every file or folder the Runefile names
-(models, resources, representative data). Nothing else is read by the compiler, so equal
-keys give equal output; a Runefile naming a custom proc block (a Python module, which may import
-anything) is never cached. A hit needs only the frontend's checks (YAML, no xDSL, LLVM or NumPy)
-and hashing.
+The key is the SHA-256 of everything the output depends on: the compiler itself (every source file
+of the `rune` packages, the name and version of every installed library, and the wasm-ld it links
+with), the request (emit kind, target, optimisation level, pass pipeline, profiling, precision, how
+models run), the Runefile's bytes and folder, and the bytes of every file or folder the Runefile
+names (models, resources, representative data). Nothing else is read by the compiler, so equal keys
+give equal output; a Runefile naming a custom proc block (a Python module, which may import
+anything) is never cached. A hit needs only the frontend's checks (YAML, no xDSL, LLVM or NumPy) and
+hashing.
 
 An entry is `MAGIC`, the SHA-256 of its payload, then the payload (a length-prefixed JSON header
 with the manifest, then the output bytes). A truncated or corrupted entry fails the digest and is

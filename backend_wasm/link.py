@@ -29,6 +29,18 @@ def _wasm_ld() -> list[str]:
     raise LinkError("no wasm-ld found: install the `ziglang` package or put wasm-ld on PATH")
 
 
+def linker_identity() -> bytes:
+    """Which wasm-ld a link runs: its command and its executable's size and modification time.
+    The compile cache's fingerprint includes it, since a wasm-ld on PATH is no installed
+    distribution whose version the fingerprint would otherwise see change."""
+    try:
+        command = _wasm_ld()
+        info = Path(command[0]).stat()
+    except (LinkError, OSError):
+        return b"no wasm-ld"
+    return "\0".join([*command, str(info.st_size), str(info.st_mtime_ns)]).encode()
+
+
 def link_wasm(obj: bytes, exports: list[str], stack_bytes: int = 16384) -> bytes:
     """A module exporting `exports` and its memory; no entry point, no libc, no growth."""
     with tempfile.TemporaryDirectory(prefix="runec-") as tmp:

@@ -17,9 +17,10 @@ from rune.abi.models import tflite_format as fmt
 
 ModelFormatError = fmt.ModelFormatError
 
-#: TFLite TensorType code -> NumPy dtype, for the types a compiled model can hold.
-_DTYPES = {0: np.float32, 1: np.float16, 2: np.int32, 3: np.uint8, 4: np.int64, 7: np.int16,
-           9: np.int8}
+#: TFLite TensorType code -> NumPy dtype name, for the types a compiled model can hold (names:
+#: reading the graph imports NumPy, importing this module does not; tools/deferred_imports.py).
+_DTYPES = {0: "float32", 1: "float16", 2: "int32", 3: "uint8", 4: "int64", 7: "int16",
+           9: "int8"}
 
 # Operator table slot of builtin_options (the union's value; its type is the slot before).
 _OP_OPTIONS = fmt._OP_OPTIONS_TYPE + 1

@@ -34,10 +34,12 @@ from xdsl.dialects.builtin import (
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 
 FLOAT_TYPES = ("f32", "f64")
+#: NumPy's name for each element type (names, not types: reading `np.uint8` would import NumPy,
+#: which a compile whose kernels are all cached never needs; tools/deferred_imports.py).
 NUMPY_TYPES = {
-    "u8": np.uint8, "i8": np.int8, "u16": np.uint16, "i16": np.int16, "u32": np.uint32,
-    "i32": np.int32, "u64": np.uint64, "i64": np.int64, "f32": np.float32, "f64": np.float64,
-    "utf8": np.uint64,
+    "u8": "uint8", "i8": "int8", "u16": "uint16", "i16": "int16", "u32": "uint32",
+    "i32": "int32", "u64": "uint64", "i64": "int64", "f32": "float32", "f64": "float64",
+    "utf8": "uint64",
 }
 UNSIGNED_TYPES = ("u8", "u16", "u32", "u64")
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 import atexit
 import contextlib
 import hashlib
-import importlib.metadata
 import io
 import os
 import shutil
@@ -188,6 +187,8 @@ def _temp_dir() -> Path:
 
 
 def _tensorflow_version() -> str:
+    import importlib.metadata  # 40 ms of a cold runec, needed only when a model is converted
+
     for dist in ("tensorflow", "tensorflow-cpu", "tf-nightly"):
         try:
             return f"{dist}-{importlib.metadata.version(dist)}"

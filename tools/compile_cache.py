@@ -1,13 +1,13 @@
 """A content-addressed on-disk cache of compiled runes, so a cold `runec` skips the compiler.
 
-The key is the SHA-256 of everything the output depends on: the compiler itself (every source
-file of the `rune` packages, and the name and version of every installed library), the request
-(emit kind, target, optimisation level, pass pipeline, profiling, precision, how models
-run), the Runefile's bytes and folder, and the bytes of every file or folder the Runefile names
-(models, resources, representative data). Nothing else is read by the compiler, so equal
-keys give equal output; a Runefile naming a custom proc block (a Python module, which may import
-anything) is never cached. A hit needs only the frontend's checks (YAML, no xDSL, LLVM or NumPy)
-and hashing.
+The key is the SHA-256 of everything the output depends on: the compiler itself (every source file
+of the `rune` packages, the name and version of every installed library, and the wasm-ld it links
+with), the request (emit kind, target, optimisation level, pass pipeline, profiling, precision, how
+models run), the Runefile's bytes and folder, and the bytes of every file or folder the Runefile
+names (models, resources, representative data). Nothing else is read by the compiler, so equal keys
+give equal output; a Runefile naming a custom proc block (a Python module, which may import
+anything) is never cached. A hit needs only the frontend's checks (YAML, no xDSL, LLVM or NumPy) and
+hashing.
 
 An entry is `MAGIC`, the SHA-256 of its payload, then the payload (a length-prefixed JSON header
 with the manifest, then the output bytes). A truncated or corrupted entry fails the digest and is
@@ -18,7 +18,8 @@ hit never hides a warning. The cache is best-effort: an unwritable directory onl
 Directory: `$RUNE_COMPILE_CACHE` if set (empty or `off` disables it), else
 `$XDG_CACHE_HOME/rune/compile`, else `~/.cache/rune/compile`. Its `kernels/` folder holds the
 per-kernel cache (kernel_cache.py), which serves Runefiles this cache has never seen; both use
-the entry envelope below (`read_verified`, `write_verified`).
+the entry envelope below (`read_verified`, `write_verified`). Both stay under one size cap,
+least recently used entries going first (cache_eviction.py).
 """
 
 from __future__ import annotations
@@ -34,8 +35,10 @@ from pathlib import Path
 
 from rune.abi.errors import RuneLoadError
 from rune.abi.manifest import Manifest, decode, to_json_value
+from rune.backend_wasm.link import linker_identity
 from rune.frontend import confine
 from rune.frontend.ast import Runefile, StageKind
+from rune.tools import cache_eviction
 
 MAGIC = b"RUNECMP1"
 _DIGEST = 32
@@ -80,8 +83,8 @@ def default_cache_dir() -> Path | None:
 
 @cache
 def compiler_fingerprint() -> bytes:
-    """A digest of the compiler: every .py file of every `rune` package, and the name and version
-    of every installed distribution."""
+    """A digest of the compiler: every .py file of every `rune` package, the name and version
+    of every installed distribution, and the wasm-ld that links (link.linker_identity)."""
     digest = hashlib.sha256(sys.version.encode())
     root = Path(__file__).resolve().parents[1]  # the folder holding rune's packages
     for package in sorted(p for p in root.iterdir() if (p / "__init__.py").is_file()):
@@ -92,6 +95,7 @@ def compiler_fingerprint() -> bytes:
             digest.update(source.read_bytes() + b"\0")
     for name in installed_distributions():
         digest.update(name.encode() + b"\0")
+    digest.update(linker_identity())
     return digest.digest()
 
 
@@ -189,6 +193,7 @@ def read_verified(path: Path) -> bytes | None:
     payload = data[head:]
     if data[: len(MAGIC)] != MAGIC or hashlib.sha256(payload).digest() != data[len(MAGIC):head]:
         return None
+    cache_eviction.touch(path)  # last use, for the eviction order
     return payload
 
 

@@ -21,7 +21,7 @@ from rune.backend_wasm.target import TARGETS  # noqa: E402
 from rune.frontend import confine  # noqa: E402
 from rune.frontend.diagnostics import DiagnosticEngine, DiagnosticError  # noqa: E402
 from rune.frontend.semantics import RUN_MODES  # noqa: E402
-from rune.tools import compile_cache  # noqa: E402
+from rune.tools import cache_eviction, compile_cache, deferred_imports  # noqa: E402
 from rune.tools.pass_options import (  # noqa: E402
     EMIT_KINDS,
     add_pass_arguments,
@@ -164,6 +164,7 @@ def _compile_confined(args: argparse.Namespace, engine: DiagnosticEngine,
             return entry.output, entry.manifest
 
     start = time.perf_counter()
+    deferred_imports.defer("numpy")  # imported only if a kernel is built or a model read
     from rune.tools.compiler import CompileOptions, compile_runefile
 
     timings["import (compiler)"] = time.perf_counter() - start
@@ -177,6 +178,7 @@ def _compile_confined(args: argparse.Namespace, engine: DiagnosticEngine,
     result = compile_runefile(args.runefile, args.emit, options, engine, runefile)
     if key is not None and not engine.diagnostics and isinstance(result, bytes):
         compile_cache.store(cache_dir, key, compile_cache.Entry(result, options.manifest))
+    cache_eviction.evict(options.kernel_cache)  # this compile may have added entries
     return result, options.manifest
 
 

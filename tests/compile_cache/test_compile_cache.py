@@ -114,3 +114,19 @@ def test_the_fingerprint_covers_every_installed_library(tmp_path: Path, monkeypa
     monkeypatch.syspath_prepend(str(site))
     assert "llvmlite-99.0.dist-info" in compile_cache.installed_distributions()
     assert compile_cache.compiler_fingerprint.__wrapped__() != before
+
+
+def test_the_fingerprint_covers_a_wasm_ld_on_path(tmp_path: Path, monkeypatch):
+    """Without ziglang, runec links with the wasm-ld on PATH, which no .dist-info names:
+    replacing that executable changes every key."""
+    monkeypatch.setitem(sys.modules, "ziglang", None)  # `import ziglang` fails: PATH is used
+    linker = tmp_path / "wasm-ld"
+    linker.write_text("#!/bin/sh\nexit 1\n")
+    linker.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    before = compile_cache.compiler_fingerprint.__wrapped__()
+    assert compile_cache.compiler_fingerprint.__wrapped__() == before
+    linker.write_text("#!/bin/sh\n# another version\nexit 1\n")
+    assert compile_cache.compiler_fingerprint.__wrapped__() != before
+    linker.unlink()
+    assert compile_cache.compiler_fingerprint.__wrapped__() != before

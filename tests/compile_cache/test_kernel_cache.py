@@ -126,3 +126,31 @@ def test_levels_that_run_the_same_passes_share_units(tmp_path: Path):
     assert units == ["kernel units: 1 cached, 0 compiled"]
     assert o1 == compile_at("1", None)[0] != o2
     assert compile_at("0", cache)[1] == ["kernel units: 0 cached, 1 compiled"]
+
+
+def _units(runefile: Path, cache: Path, **options) -> tuple[bytes, list[str]]:
+    compile_options = CompileOptions(kernel_cache=cache, **options)
+    rune = compile_runefile(runefile, "rune", compile_options)
+    return rune, [k[5:] for k in compile_options.timings if k.startswith("pass kernel units")]
+
+
+def test_the_key_covers_the_target(tmp_path: Path):
+    """wasm32 and wasm32-mcu share a triple but not CPU features (SIMD128): at one -O level
+    they build their own units, and each hit gives that target's bytes."""
+    cache = tmp_path / "cache"
+    wasm, _ = _units(SINE, cache, opt_level="2")
+    mcu, units = _units(SINE, cache, opt_level="2", target="wasm32-mcu")
+    assert units == ["kernel units: 0 cached, 1 compiled"] and mcu != wasm
+    assert _units(SINE, cache, opt_level="2", target="wasm32-mcu") == (
+        mcu, ["kernel units: 1 cached, 0 compiled"])
+
+
+def test_the_key_covers_the_precision(tmp_path: Path):
+    """--precision=relaxed changes fft's and noise_filtering's code, not the other two
+    kernels': a relaxed compile after an exact one rebuilds exactly those two."""
+    runefile = PEER / "microspeech" / "Runefile.yml"
+    cache = tmp_path / "cache"
+    exact, units = _units(runefile, cache)
+    assert units == ["kernel units: 0 cached, 4 compiled"]
+    relaxed, units = _units(runefile, cache, precision="relaxed")
+    assert units == ["kernel units: 2 cached, 2 compiled"] and relaxed != exact

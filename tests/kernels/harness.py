@@ -13,7 +13,7 @@ from rune.tools.compiler import CompileOptions, compile_module, run_passes
 from xdsl.dialects.builtin import DictionaryAttr, ModuleOp
 from xdsl.ir import Block, Region
 
-DTYPES = {name: dtype for name, dtype in NUMPY_TYPES.items() if name != "utf8"}
+DTYPES = {name: getattr(np, dtype) for name, dtype in NUMPY_TYPES.items() if name != "utf8"}
 TensorDecl = tuple[str, Sequence[int]]  # (element type, shape)
 
 

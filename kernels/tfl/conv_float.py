@@ -31,8 +31,10 @@ Add = Callable[[list[Scalar], Callable[[int], Scalar], SSAValue], list[Scalar]]
 
 
 def _fast(op: tfl.TflOp, x: Buffer) -> bool:
-    """Float activations with float32 weights (other forms keep the reference loops)."""
-    return x.element == "f32" and op.constant(1).dtype == np.float32
+    """Float activations with float32 weights, if any (other forms keep the reference
+    loops)."""
+    weights = op.constant(1)
+    return x.element == "f32" and (weights is None or weights.dtype == np.float32)
 
 
 def _channel_blocks(b: KernelBuilder, channels: int, packed: Buffer, bias: Buffer,
@@ -127,6 +129,44 @@ def _fully_connected(b: KernelBuilder, op: tfl.TflOp, ins: list[Buffer],
                         lambda c, value: b.store(value, out, b.add_index(first_out, c)))
 
 
+def _pool(b: KernelBuilder, op: tfl.TflOp, ins: list[Buffer], outs: list[Buffer],
+          average: bool) -> None:
+    """reference_ops::MaxPool / AveragePool (float): per output, over the taps inside the
+    input in order, max = std::max(max, v) from the lowest float (a select on `<`, so a NaN
+    input is skipped as there) or sum += v, then sum / taps; BLOCK channels per pass."""
+    x, out = ins[0], outs[0]
+    batches, in_h, in_w, channels = x.shape
+    _, out_h, out_w, _ = out.shape
+    taps = (op.option("filter_h"), op.option("filter_w"))
+    geometry = dict(sh=op.option("stride_h"), sw=op.option("stride_w"), dh=1, dw=1)
+    geometry["pad_h"] = ops._padding(op, in_h, out_h, geometry["sh"], 1, taps[0])
+    geometry["pad_w"] = ops._padding(op, in_w, out_w, geometry["sw"], 1, taps[1])
+    with b.loop(batches) as n, b.loop(out_h) as oy, b.loop(out_w) as ox:
+        pixel = b.add_index(b.mul_index(b.add_index(b.mul_index(n, out_h), oy), out_w), ox)
+        first_out = b.mul_index(pixel, channels)
+
+        def block(first, count, n=n, oy=oy, ox=ox, first_out=first_out) -> None:
+            def tap(iy, ix, fy, fx, accs):
+                at = b.add_index(b.mul_index(b.add_index(b.mul_index(b.add_index(
+                    b.mul_index(n, in_h), iy), in_w), ix), channels), first)
+                values = [b.load(x, b.add_index(at, j)) for j in range(count)]
+                if average:
+                    return [*(b.add(a, v) for a, v in zip(accs, values, strict=False)),
+                            b.add(accs[-1], b.constant(1.0, "f32"))]
+                return [b.select(b.compare("lt", a, v), v, a)
+                        for a, v in zip(accs, values, strict=True)]
+
+            start = 0.0 if average else float(np.finfo(np.float32).min)
+            init = [b.constant(start, "f32")] * (count + average)
+            results = fold_taps(b, (oy, ox), geometry, x.shape, taps, init, tap)
+            for j in range(count):
+                value = b.div(results[j], results[-1]) if average else results[j]
+                b.store(ops._activation_float(b, value, op.option("activation")), out,
+                        b.add_index(first_out, b.add_index(first, j)))
+
+        in_blocks(b, channels, BLOCK, block)
+
+
 def _float_or_reference(name: str, fast: Callable) -> Callable:
     """The kernel for `name`: `fast` for float activations with f32 weights, else ops'."""
 
@@ -145,4 +185,8 @@ KERNELS = {
     "DEPTHWISE_CONV_2D": _float_or_reference(
         "DEPTHWISE_CONV_2D", lambda b, op, i, o: _convolution(b, op, i, o, depthwise=True)),
     "FULLY_CONNECTED": _float_or_reference("FULLY_CONNECTED", _fully_connected),
+    "MAX_POOL_2D": _float_or_reference(
+        "MAX_POOL_2D", lambda b, op, i, o: _pool(b, op, i, o, average=False)),
+    "AVERAGE_POOL_2D": _float_or_reference(
+        "AVERAGE_POOL_2D", lambda b, op, i, o: _pool(b, op, i, o, average=True)),
 }

@@ -1,6 +1,7 @@
 """Per-operator differential tests: one-op models built by TensorFlow, compiled into a rune, run
 as wasm, compared with LiteRT's reference kernels (int8: bit for bit; float: within 1e-5 of the
-largest output magnitude, and bit for bit for CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED)."""
+largest output magnitude, and exactly for CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED and the
+pools, which sum in the reference's order)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from .harness import assert_same, compile_model, random_input, reference, run_ru
 
 FLOAT_BOUND = 1e-5
 # Float kernels that sum in the reference's order (kernels/tfl/conv_float.py): bit for bit.
-FLOAT_EXACT = {"conv", "depthwise", "fc"}
+FLOAT_EXACT = {"conv", "depthwise", "fc", "maxpool", "avgpool"}
 # Integer forms not compiled yet: compiling them must fail naming the operator.
 FLOAT_ONLY = {"squared_difference": "SQUARED_DIFFERENCE .*: integer SQUARED_DIFFERENCE is not "
               "compiled", "rsqrt": "RSQRT .*: integer RSQRT is not compiled"}

@@ -1,0 +1,48 @@
+// Float CONV_2D, DEPTHWISE_CONV_2D and MAX_POOL_2D (kernels/tfl/conv_float.py): weights
+// re-packed with the output channel innermost, each pass carrying a block of output channels'
+// sums in registers over the taps inside the input (tap ranges, no per-tap test), summed in the
+// reference's order (fy, fx, ic from 0.0, then the bias).
+// RUN: rune-opt %s --passes=lower-tfl-to-loops | filecheck %s
+
+builtin.module {
+  rune.pipeline @conv image "runicos/base" {
+    %0 = rune.capability "x" kind "RAW" args {} : tensor<1x3x3x2xf32>
+    %1 = "tfl.conv_2d"(%0) <{stage = "m#0", constants = [unit, dense<[[[[1.0, 2.0]]], [[[3.0, 4.0]]], [[[5.0, 6.0]]]]> : tensor<3x1x1x2xf32>, dense<[0.5, 1.5, 2.5]> : tensor<3xf32>], quant = [none, none, none, none], padding = "VALID", stride_w = 1 : i64, stride_h = 1 : i64, activation = "NONE", dilation_w = 1 : i64, dilation_h = 1 : i64}> : (tensor<1x3x3x2xf32>) -> tensor<1x3x3x3xf32>
+    %2 = "tfl.depthwise_conv_2d"(%1) <{stage = "m#1", constants = [unit, dense<[[[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], [[7.0, 8.0, 9.0], [1.0, 2.0, 3.0]]]]> : tensor<1x2x2x3xf32>, dense<[1.0, 2.0, 3.0]> : tensor<3xf32>], quant = [none, none, none, none], padding = "SAME", stride_w = 1 : i64, stride_h = 1 : i64, depth_multiplier = 1 : i64, activation = "RELU", dilation_w = 1 : i64, dilation_h = 1 : i64}> : (tensor<1x3x3x3xf32>) -> tensor<1x3x3x3xf32>
+    %3 = "tfl.max_pool_2d"(%2) <{stage = "m#2", constants = [unit], quant = [none, none], padding = "SAME", stride_w = 2 : i64, stride_h = 2 : i64, filter_w = 2 : i64, filter_h = 2 : i64, activation = "NONE"}> : (tensor<1x3x3x3xf32>) -> tensor<1x2x2x3xf32>
+    rune.output "serial" kind "serial" args {}(%3) : (tensor<1x2x2x3xf32>)
+  }
+}
+
+// CONV_2D's [oc][fh][fw][ic] becomes [fh][fw][ic][oc]:
+// CHECK:      "memref.global"() <{sym_name = "tfl.0.conv_2d.packed.0", type = memref<6xf32>, initial_value = dense<[1.000000e+00, 3.000000e+00, 5.000000e+00, 2.000000e+00, 4.000000e+00, 6.000000e+00]>
+// CHECK:      func.func private @tfl.0.conv_2d(%{{.*}}: memref<18xf32>, %{{.*}}: memref<27xf32>) attributes {rune.noinline} {
+// the taps inside the input: [max(0, pad - o*stride), min(taps, pad - o*stride + size))
+// CHECK:        arith.maxsi
+// CHECK:        arith.minsi
+// three output channels' sums over rows, columns and input channels, each from 0.0:
+// CHECK:        scf.for {{.*}} iter_args(%{{.*}} = %[[Z:.*]], %{{.*}} = %[[Z]], %{{.*}} = %[[Z]]) -> (f32, f32, f32)
+// CHECK:          scf.for {{.*}} iter_args({{.*}}) -> (f32, f32, f32)
+// CHECK:            scf.for {{.*}} iter_args({{.*}}) -> (f32, f32, f32)
+// CHECK:              memref.load %{{.*}}[%{{.*}}] : memref<18xf32>
+// CHECK-COUNT-3:      arith.mulf
+// CHECK:              scf.yield %{{.*}}, %{{.*}}, %{{.*}} : f32, f32, f32
+// then the bias, once per output, after the sum:
+// CHECK:        memref.load %{{.*}}[%{{.*}}] : memref<3xf32>
+// CHECK-NEXT:   arith.addf
+
+// DEPTHWISE_CONV_2D [1][fh][fw][c] is already channel-innermost; lane j reads its own channel:
+// CHECK:      "memref.global"() <{sym_name = "tfl.1.depthwise_conv_2d.packed.0", type = memref<12xf32>, initial_value = dense<[1.000000e+00, 2.000000e+00, 3.000000e+00, 4.000000e+00
+// CHECK:      func.func private @tfl.1.depthwise_conv_2d(
+// CHECK:        scf.for {{.*}} iter_args({{.*}}) -> (f32, f32, f32)
+// CHECK:          scf.for {{.*}} iter_args({{.*}}) -> (f32, f32, f32)
+// CHECK-COUNT-3:    memref.load %{{.*}}[%{{.*}}] : memref<27xf32>
+// CHECK:            arith.maximumf
+
+// MAX_POOL_2D: std::max as a select on `<`, from the lowest float:
+// CHECK:      func.func private @tfl.2.max_pool_2d(
+// CHECK:        arith.constant -3.40282347e+38 : f32
+// CHECK:        arith.cmpf olt
+// CHECK-NEXT:   arith.select
+// CHECK:      rune.call "m#0" callee "tfl.0.conv_2d"
+// CHECK-NOT:  "tfl.

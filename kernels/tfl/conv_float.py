@@ -25,6 +25,9 @@ from xdsl.ir import SSAValue
 
 #: Output channels whose accumulators one pass carries (four f32x4 registers).
 BLOCK = 16
+#: Elements up to which a padded convolution's input is copied into a zero-bordered buffer
+#: (64 KiB of state), so every window is whole and its taps have constant trip counts.
+BORDERED_LIMIT = 16384
 
 #: A step of a block's sums: (accumulators, input value of lane j, packed row) -> accumulators.
 Add = Callable[[list[Scalar], Callable[[int], Scalar], SSAValue], list[Scalar]]
@@ -82,30 +85,91 @@ def _convolution(b: KernelBuilder, op: tfl.TflOp, ins: list[Buffer], outs: list[
     packed = b.table("packed", weights if depthwise else np.transpose(weights, (1, 2, 3, 0)),
                      "f32")
     bias = _bias(b, op, out_c)
-    with b.loop(batches) as n, b.loop(out_h) as oy, b.loop(out_w) as ox:
-        pixel = b.add_index(b.mul_index(b.add_index(b.mul_index(n, out_h), oy), out_w), ox)
-        first_out = b.mul_index(pixel, out_c)
+    extent = _bordered_extent(geometry, x.shape, out.shape, (f_h, f_w))
+    inside = extent == (in_h, in_w) and geometry["pad_h"] == geometry["pad_w"] == 0
+    # a zero border adds 0 * w to sums that are never -0.0 (they start at +0.0): exact for
+    # finite weights (0 * inf would be NaN), and taken only when the copy is small
+    bordered = not inside and bool(np.isfinite(weights).all()) \
+        and extent[0] * extent[1] * in_c <= BORDERED_LIMIT
+    whole = inside or bordered
+    with b.loop(batches) as n:
+        if bordered:  # every tap of every window, from a zero-bordered copy of the input
+            source, src_w, image = _zero_bordered(b, x, n, geometry, extent), extent[1], \
+                b.index(0)
+        else:
+            source, src_w, image = x, in_w, b.mul_index(n, in_h)
+        with b.loop(out_h) as oy, b.loop(out_w) as ox:
+            pixel = b.add_index(b.mul_index(b.add_index(b.mul_index(n, out_h), oy), out_w), ox)
+            first_out = b.mul_index(pixel, out_c)
 
-        def walk(first, init, add, n=n, oy=oy, ox=ox):
-            def tap(iy, ix, fy, fx, accs):
-                at = b.mul_index(b.add_index(b.mul_index(b.add_index(b.mul_index(n, in_h), iy),
-                                                         in_w), ix), in_c)
-                row = b.mul_index(b.add_index(b.mul_index(fy, f_w), fx), in_c * out_c
-                                  if not depthwise else out_c)
-                if depthwise:  # lane j reads its own channel first + j
-                    base = b.add_index(at, first)
-                    return add(accs, lambda j: b.load(x, b.add_index(base, j)), row)
+            def walk(first, init, add, oy=oy, ox=ox, source=source, src_w=src_w, image=image):
+                def tap(iy, ix, fy, fx, accs):
+                    at = b.mul_index(b.add_index(b.mul_index(b.add_index(image, iy), src_w), ix),
+                                     in_c)
+                    row = b.mul_index(b.add_index(b.mul_index(fy, f_w), fx), in_c * out_c
+                                      if not depthwise else out_c)
+                    if depthwise:  # lane j reads its own channel first + j
+                        base = b.add_index(at, first)
+                        return add(accs, lambda j: b.load(source, b.add_index(base, j)), row)
 
-                def channel(ic, inner):
-                    value = b.load(x, b.add_index(at, ic))
-                    return add(inner, lambda j: value, b.add_index(row, b.mul_index(ic, out_c)))
+                    def channel(ic, inner):
+                        value = b.load(source, b.add_index(at, ic))
+                        return add(inner, lambda j: value,
+                                   b.add_index(row, b.mul_index(ic, out_c)))
 
-                return b.fold(in_c, accs, channel)
+                    return b.fold(in_c, accs, channel)
 
-            return fold_taps(b, (oy, ox), geometry, x.shape, (f_h, f_w), init, tap)
+                if whole:
+                    return _fold_window(b, (oy, ox), geometry, (f_h, f_w), init, tap)
+                return fold_taps(b, (oy, ox), geometry, x.shape, (f_h, f_w), init, tap)
 
-        _channel_blocks(b, out_c, packed, bias, op.option("activation"), walk,
-                        lambda c, value: b.store(value, out, b.add_index(first_out, c)))
+            _channel_blocks(b, out_c, packed, bias, op.option("activation"), walk,
+                            lambda c, value, first_out=first_out: b.store(
+                                value, out, b.add_index(first_out, c)))
+
+
+def _bordered_extent(geometry: dict, in_shape: tuple, out_shape: tuple,
+                     taps: tuple[int, int]) -> tuple[int, int]:
+    """(rows, columns) of the input with the zero border (pad before, the rest after) that
+    every window needs."""
+    extent = []
+    for axis, (stride, dilation, pad) in enumerate(
+            ((geometry["sh"], geometry["dh"], geometry["pad_h"]),
+             (geometry["sw"], geometry["dw"], geometry["pad_w"]))):
+        needed = (out_shape[1 + axis] - 1) * stride + (taps[axis] - 1) * dilation + 1
+        extent.append(max(in_shape[1 + axis] + pad, needed))
+    return extent[0], extent[1]
+
+
+def _zero_bordered(b: KernelBuilder, x: Buffer, n: SSAValue, geometry: dict,
+                   extent: tuple[int, int]) -> Buffer:
+    """Image n of x copied into a state buffer of `extent` rows and columns at (pad_h, pad_w);
+    the border is never written, so it stays +0.0 from the zero-initialised state."""
+    _, in_h, in_w, in_c = x.shape
+    rows, columns = extent
+    copy = b.state("bordered", rows * columns * in_c, "f32")
+    with b.loop(in_h) as y:
+        source = b.mul_index(b.add_index(b.mul_index(n, in_h), y), in_w * in_c)
+        target = b.mul_index(b.add_index(b.mul_index(b.add_index(y, geometry["pad_h"]),
+                                                     columns), geometry["pad_w"]), in_c)
+        with b.loop(in_w * in_c) as i:
+            b.store(b.load(x, b.add_index(source, i)), copy, b.add_index(target, i))
+    return copy
+
+
+def _fold_window(b: KernelBuilder, out_pos: tuple, geometry: dict, taps: tuple[int, int],
+                 init: list[Scalar], body) -> list[Scalar]:
+    """Carry `init` through body(iy, ix, fy, fx, carried) over every tap of the window, in
+    zero-bordered coordinates (constant trip counts: LLVM unrolls small windows)."""
+    (oy, ox), (f_h, f_w) = out_pos, taps
+
+    def row(fy, carried):
+        iy = b.add_index(b.mul_index(oy, geometry["sh"]), b.mul_index(fy, geometry["dh"]))
+        return b.fold(f_w, carried, lambda fx, inner: body(
+            iy, b.add_index(b.mul_index(ox, geometry["sw"]), b.mul_index(fx, geometry["dw"])),
+            fy, fx, inner))
+
+    return b.fold(f_h, init, row)
 
 
 def _fully_connected(b: KernelBuilder, op: tfl.TflOp, ins: list[Buffer],

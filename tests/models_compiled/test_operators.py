@@ -34,6 +34,10 @@ CONV = [
          act="RELU6"),
     # one input channel, many taps: patch dot products, 6 channels (under one channel block)
     dict(h=12, w=11, cin=1, cout=6, kh=6, kw=6, stride=2, padding="SAME", dilation=1, act="RELU"),
+    # float: an input too large for a zero-bordered copy (conv_float.BORDERED_LIMIT), so the
+    # windows at the border take tap ranges
+    dict(h=60, w=58, cin=5, cout=20, kh=3, kw=3, stride=2, padding="SAME", dilation=1,
+         act="NONE"),
 ]
 DEPTHWISE = [
     dict(h=9, w=8, cin=3, mult=1, kh=3, kw=3, stride=1, padding="SAME", dilation=1, act="RELU6"),
@@ -47,6 +51,8 @@ DEPTHWISE = [
     # microspeech's layer in small: one channel, depth multiplier 8, a 10x8 filter, stride 2
     dict(h=20, w=16, cin=1, mult=8, kh=10, kw=8, stride=2, padding="SAME", dilation=1,
          act="RELU"),
+    dict(h=60, w=58, cin=5, mult=1, kh=3, kw=3, stride=1, padding="SAME", dilation=1,
+         act="RELU6"),
 ]
 FC = [dict(batch=1, depth=40, units=6, act="NONE"), dict(batch=3, depth=17, units=9, act="RELU"),
       dict(batch=2, depth=8, units=4, act="RELU6"), dict(batch=1, depth=300, units=5, act="NONE")]

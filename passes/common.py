@@ -24,11 +24,12 @@ from rune.ir.kernel_builder import FusedStep
 from rune.kernels import lookup
 from rune.kernels.base import ProcBlock, ProcBlockError
 from rune.passes.memory.lifetimes import memory_plan, tensors_of
-from xdsl.dialects.builtin import ArrayAttr, NoneAttr
+from xdsl.dialects.builtin import ArrayAttr, NoneAttr, StringAttr
 from xdsl.ir import Operation
+from xdsl.rewriter import Rewriter
 
 __all__ = ["COMPILED_MODELS_ATTR", "FUSED_ATTR", "MANIFEST_ATTR", "PLAN_ATTR", "StageError",
-           "fused_chains", "fused_steps", "input_sigs", "library_block", "plan_of",
+           "fuse_producer", "fused_chains", "fused_steps", "input_sigs", "library_block", "plan_of",
            "set_fused_chains", "tensors_of", "typed_args"]
 
 PLAN_ATTR = "rune.memory_plan"
@@ -61,6 +62,22 @@ def set_fused_chains(op: Operation, chains: list[list[FusedStepAttr]]) -> None:
         op.fused = value
     else:
         op.attributes[FUSED_ATTR] = value
+
+
+def fuse_producer(consumer: Operation, slot: int) -> None:
+    """Compute the element-wise proc block that makes `consumer`'s input `slot` on that
+    input's loads: its step (after its own chain) joins the front of the slot's chain, the
+    consumer reads its input, and it is erased (its output had no other user)."""
+    producer = consumer.operands[slot].owner
+    assert isinstance(producer, rd.ProcBlockOp)
+    step = FusedStepAttr(producer.stage, producer.kernel, producer.args,
+                         StringAttr(input_sigs(producer)[0][0]),  # after its own chain
+                         StringAttr(rd.tensor_sig(producer.outputs[0].type)[0]))
+    chains = fused_chains(consumer)
+    chains[slot] = [*fused_chains(producer)[0], step, *chains[slot]]
+    consumer.operands[slot] = producer.inputs[0]
+    set_fused_chains(consumer, chains)
+    Rewriter.erase_op(producer)
 
 
 def input_sigs(op: Operation) -> list[tuple[str, tuple[int, ...]]]:

@@ -29,15 +29,13 @@ from dataclasses import dataclass
 
 from rune.ir import dialect as rd
 from rune.ir import tfl
-from rune.ir.attrs import FusedStepAttr
 from rune.kernels import lookup
 from rune.kernels.base import ElementwiseProcBlock
-from rune.passes.common import fused_chains, input_sigs, set_fused_chains
+from rune.passes.common import fuse_producer
 from xdsl.context import Context
-from xdsl.dialects.builtin import ModuleOp, StringAttr
+from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Operation
 from xdsl.passes import ModulePass
-from xdsl.rewriter import Rewriter
 
 
 def _fusable(producer: Operation) -> bool:
@@ -50,19 +48,6 @@ def _fusable(producer: Operation) -> bool:
             and rd.tensor_sig(producer.inputs[0].type)[1]
             == rd.tensor_sig(producer.results[0].type)[1]
             and len(list(producer.results[0].uses)) == 1)
-
-
-def _fuse_into(consumer: tfl.TflOp, slot: int) -> None:
-    producer = consumer.operands[slot].owner
-    assert isinstance(producer, rd.ProcBlockOp)
-    step = FusedStepAttr(producer.stage, producer.kernel, producer.args,
-                         StringAttr(input_sigs(producer)[0][0]),
-                         StringAttr(rd.tensor_sig(producer.outputs[0].type)[0]))
-    chains = fused_chains(consumer)
-    chains[slot] = [*fused_chains(producer)[0], step, *chains[slot]]
-    consumer.operands[slot] = producer.inputs[0]
-    set_fused_chains(consumer, chains)
-    Rewriter.erase_op(producer)
 
 
 @dataclass(frozen=True)
@@ -78,4 +63,4 @@ class FuseElementwiseIntoModelInputsPass(ModulePass):
                     continue
                 for slot in range(len(consumer.operands)):
                     while _fusable(consumer.operands[slot].owner):
-                        _fuse_into(consumer, slot)
+                        fuse_producer(consumer, slot)

@@ -9,7 +9,9 @@ re-packed at compile time with the output channel innermost ([fh][fw][ic][oc], [
 BLOCK output channels' accumulators are carried in registers through the loops over taps and
 input channels: each step adds one input value times BLOCK contiguous weights, which LLVM's
 SLP vectoriser turns into f32x4 multiplies and adds (no accumulator in memory, no per-lane
-index arithmetic). Taps outside the input are skipped by tap ranges, not per-tap tests.
+index arithmetic). Windows are whole (constant trip counts, unrolled by LLVM when small) when
+they lie inside the input or read a small input's zero-bordered copy; otherwise taps outside
+the input are skipped by tap ranges, not per-tap tests.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 // Float CONV_2D, DEPTHWISE_CONV_2D and MAX_POOL_2D (kernels/tfl/conv_float.py): weights
 // re-packed with the output channel innermost, each pass carrying a block of output channels'
-// sums in registers over the taps inside the input (tap ranges, no per-tap test), summed in the
-// reference's order (fy, fx, ic from 0.0, then the bias).
+// sums in registers over each window's taps (whole windows from the input or from a
+// zero-bordered copy, else tap ranges; no per-tap test), summed in the reference's order
+// (fy, fx, ic from 0.0, then the bias).
 // RUN: rune-opt %s --passes=lower-tfl-to-loops | filecheck %s
 
 builtin.module {

@@ -11,7 +11,8 @@ input channels: each step adds one input value times BLOCK contiguous weights, w
 SLP vectoriser turns into f32x4 multiplies and adds (no accumulator in memory, no per-lane
 index arithmetic). Windows are whole (constant trip counts, unrolled by LLVM when small) when
 they lie inside the input or read a small input's zero-bordered copy; otherwise taps outside
-the input are skipped by tap ranges, not per-tap tests.
+the input are skipped by tap ranges, not per-tap tests. 1x1 stride-1 layers are also blocked
+over pixels (PIXEL_BLOCK pixels share each step's weights).
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ from xdsl.ir import SSAValue
 
 #: Output channels whose accumulators one pass carries (four f32x4 registers).
 BLOCK = 16
+#: Output pixels of a 1x1 convolution whose sums one pass carries, and the channels of each.
+PIXEL_BLOCK = 4
+PIXEL_LANES = 8
 #: Elements up to which a padded convolution's input is copied into a zero-bordered buffer
 #: (64 KiB of state), so every window is whole and its taps have constant trip counts.
 BORDERED_LIMIT = 16384
@@ -83,6 +87,10 @@ def _convolution(b: KernelBuilder, op: tfl.TflOp, ins: list[Buffer], outs: list[
                     dh=op.option("dilation_h"), dw=op.option("dilation_w"))
     geometry["pad_h"] = ops._padding(op, in_h, out_h, geometry["sh"], geometry["dh"], f_h)
     geometry["pad_w"] = ops._padding(op, in_w, out_w, geometry["sw"], geometry["dw"], f_w)
+    if not depthwise and (f_h, f_w, geometry["sh"], geometry["sw"]) == (1, 1, 1, 1) \
+            and (in_h, in_w) == (out_h, out_w):
+        _pointwise(b, op, x, out)
+        return
     # depthwise [1][fh][fw][c] is already channel-innermost; CONV_2D [oc][fh][fw][ic] is not
     packed = b.table("packed", weights if depthwise else np.transpose(weights, (1, 2, 3, 0)),
                      "f32")
@@ -128,6 +136,41 @@ def _convolution(b: KernelBuilder, op: tfl.TflOp, ins: list[Buffer], outs: list[
             _channel_blocks(b, out_c, packed, bias, op.option("activation"), walk,
                             lambda c, value, first_out=first_out: b.store(
                                 value, out, b.add_index(first_out, c)))
+
+
+def _pointwise(b: KernelBuilder, op: tfl.TflOp, x: Buffer, out: Buffer) -> None:
+    """A 1x1, stride-1 CONV_2D: a product of the [pixel][ic] input and the [ic][oc] weights.
+    PIXEL_BLOCK pixels share each step's weight vectors (register blocking: four pixels'
+    sums of PIXEL_LANES channels each), the few pixels left over go one by one."""
+    in_c, out_c = x.shape[3], out.shape[3]
+    pixels = x.count // in_c
+    packed = b.table("packed", np.transpose(op.constant(1), (1, 2, 3, 0)), "f32")
+    bias = _bias(b, op, out_c)
+    activation = op.option("activation")
+
+    def block_of(first_pixel: SSAValue, count_pixels: int) -> None:
+        rows = [b.mul_index(b.add_index(first_pixel, p), in_c) for p in range(count_pixels)]
+        outs = [b.mul_index(b.add_index(first_pixel, p), out_c) for p in range(count_pixels)]
+
+        def lanes(first: SSAValue, count: int) -> None:
+            def step(ic, accs):
+                at = b.add_index(b.mul_index(ic, out_c), first)
+                weights = [b.load(packed, b.add_index(at, j)) for j in range(count)]
+                values = [b.load(x, b.add_index(row, ic)) for row in rows]
+                return [b.add(accs[p * count + j], b.mul(values[p], weights[j]))
+                        for p in range(count_pixels) for j in range(count)]
+
+            sums = b.fold(in_c, [b.constant(0.0, "f32")] * (count * count_pixels), step)
+            for p in range(count_pixels):
+                for j in range(count):
+                    channel = b.add_index(first, j)
+                    value = b.add(sums[p * count + j], b.load(bias, channel))
+                    b.store(ops._activation_float(b, value, activation), out,
+                            b.add_index(outs[p], channel))
+
+        in_blocks(b, out_c, PIXEL_LANES, lanes)
+
+    in_blocks(b, pixels, PIXEL_BLOCK, block_of)
 
 
 def _bordered_extent(geometry: dict, in_shape: tuple, out_shape: tuple,

@@ -13,25 +13,21 @@ builtin.module {
     %3 = "tfl.max_pool_2d"(%2) <{stage = "m#2", constants = [unit], quant = [none, none], padding = "SAME", stride_w = 2 : i64, stride_h = 2 : i64, filter_w = 2 : i64, filter_h = 2 : i64, activation = "NONE"}> : (tensor<1x3x3x3xf32>) -> tensor<1x2x2x3xf32>
     %4 = rune.capability "big" kind "RAW" args {} : tensor<1x60x60x5xf32>
     %5 = "tfl.depthwise_conv_2d"(%4) <{stage = "m#3", constants = [unit, dense<1.0> : tensor<1x3x3x5xf32>, dense<0.0> : tensor<5xf32>], quant = [none, none, none, none], padding = "SAME", stride_w = 1 : i64, stride_h = 1 : i64, depth_multiplier = 1 : i64, activation = "NONE", dilation_w = 1 : i64, dilation_h = 1 : i64}> : (tensor<1x60x60x5xf32>) -> tensor<1x60x60x5xf32>
-    rune.output "serial" kind "serial" args {}(%3, %5) : (tensor<1x2x2x3xf32>, tensor<1x60x60x5xf32>)
+    %6 = "tfl.conv_2d"(%0) <{stage = "m#4", constants = [unit, dense<[[[[1.0, 2.0]], [[3.0, 4.0]]], [[[5.0, 6.0]], [[7.0, 8.0]]]]> : tensor<2x2x1x2xf32>, none], quant = [none, none, none, none], padding = "VALID", stride_w = 1 : i64, stride_h = 1 : i64, activation = "NONE", dilation_w = 1 : i64, dilation_h = 1 : i64}> : (tensor<1x3x3x2xf32>) -> tensor<1x2x3x2xf32>
+    rune.output "serial" kind "serial" args {}(%3, %5, %6) : (tensor<1x2x2x3xf32>, tensor<1x60x60x5xf32>, tensor<1x2x3x2xf32>)
   }
 }
 
 // CONV_2D's [oc][fh][fw][ic] becomes [fh][fw][ic][oc]:
 // CHECK:      "memref.global"() <{sym_name = "tfl.0.conv_2d.packed.0", type = memref<6xf32>, initial_value = dense<[1.000000e+00, 3.000000e+00, 5.000000e+00, 2.000000e+00, 4.000000e+00, 6.000000e+00]>
 // CHECK:      func.func private @tfl.0.conv_2d(%[[X0:.*]]: memref<18xf32>, %{{.*}}: memref<27xf32>) attributes {rune.noinline} {
-// VALID: every window is whole, read from the input with constant trip counts (rows, columns,
-// input channels), three output channels' sums carried from 0.0:
+// 1x1, stride 1: a matrix product, register-blocked: four pixels x three channels = twelve sums
+// carried over the input channels from 0.0, each step three weights shared by four pixels:
 // CHECK:        %[[Z:.*]] = arith.constant 0.000000e+00 : f32
-// CHECK-NEXT:   %[[R0:.*]] = arith.constant 0 : index
-// CHECK-NEXT:   %[[R1:.*]] = arith.constant 1 : index
-// CHECK-NEXT:   arith.constant 1 : index
-// CHECK-NEXT:   scf.for %{{.*}} = %[[R0]] to %[[R1]] step %{{.*}} iter_args(%{{.*}} = %[[Z]], %{{.*}} = %[[Z]], %{{.*}} = %[[Z]]) -> (f32, f32, f32)
-// CHECK:          scf.for {{.*}} iter_args({{.*}}) -> (f32, f32, f32)
-// CHECK:            scf.for {{.*}} iter_args({{.*}}) -> (f32, f32, f32)
-// CHECK:              memref.load %[[X0]][%{{.*}}] : memref<18xf32>
-// CHECK-COUNT-3:      arith.mulf
-// CHECK:              scf.yield %{{.*}}, %{{.*}}, %{{.*}} : f32, f32, f32
+// CHECK:        scf.for {{.*}} iter_args(%{{.*}} = %[[Z]], %{{.*}} = %[[Z]], {{.*}}) -> (f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32)
+// CHECK-COUNT-3:  memref.load %{{.*}}[%{{.*}}] : memref<6xf32>
+// CHECK-COUNT-4:  memref.load %[[X0]][%{{.*}}] : memref<18xf32>
+// CHECK-COUNT-12: arith.mulf
 // then the bias, once per output, after the sum:
 // CHECK:        memref.load %{{.*}}[%{{.*}}] : memref<3xf32>
 // CHECK-NEXT:   arith.addf
@@ -65,5 +61,18 @@ builtin.module {
 // CHECK:        arith.maxsi
 // CHECK:        arith.minsi
 // CHECK:        scf.for {{.*}} iter_args({{.*}}) -> (f32, f32, f32, f32, f32)
+// A 2x1 VALID filter: every window is whole, read from the input with constant trip counts
+// (rows, columns, input channels), two output channels' sums carried from 0.0:
+// CHECK:      func.func private @tfl.4.conv_2d(%[[X4:.*]]: memref<18xf32>
+// CHECK:        %[[Z4:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK-NEXT:   %[[R0:.*]] = arith.constant 0 : index
+// CHECK-NEXT:   %[[R2:.*]] = arith.constant 2 : index
+// CHECK-NEXT:   arith.constant 1 : index
+// CHECK-NEXT:   scf.for %{{.*}} = %[[R0]] to %[[R2]] step %{{.*}} iter_args(%{{.*}} = %[[Z4]], %{{.*}} = %[[Z4]]) -> (f32, f32)
+// CHECK:          scf.for {{.*}} iter_args({{.*}}) -> (f32, f32)
+// CHECK:            scf.for {{.*}} iter_args({{.*}}) -> (f32, f32)
+// CHECK:              memref.load %[[X4]][%{{.*}}] : memref<18xf32>
+// CHECK-COUNT-2:      arith.mulf
+// CHECK:              scf.yield %{{.*}}, %{{.*}} : f32, f32
 // CHECK:      rune.call "m#0" callee "tfl.0.conv_2d"
 // CHECK-NOT:  "tfl.{{[a-z_]+}}"(

@@ -17,7 +17,7 @@ from rune.ir import dialect as rd
 from rune.ir import tfl
 from rune.ir.dialect import tensor_sig
 from rune.ir.kernel_builder import kernel_function
-from rune.kernels.tfl import conv_float, elementwise, layout, ops
+from rune.kernels.tfl import conv_float, elementwise, layout, ops, pad
 from rune.kernels.tfl.ops import KernelError
 from rune.passes.common import StageError, fused_chains, fused_steps, input_sigs
 from rune.passes.conversions.func_to_llvm import NOINLINE_ATTR
@@ -26,7 +26,8 @@ from xdsl.dialects.builtin import ModuleOp, UnitAttr
 from xdsl.passes import ModulePass
 
 #: TFLite operator -> kernel builder; the operators that lower (tfl.OPERATORS is what imports).
-KERNELS = {**ops.KERNELS, **conv_float.KERNELS, **layout.KERNELS, **elementwise.KERNELS}
+KERNELS = {**ops.KERNELS, **conv_float.KERNELS, **layout.KERNELS, **pad.KERNELS,
+           **elementwise.KERNELS}
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Float CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED with output channels in SIMD lanes.
+"""Float CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED and pools with output channels in SIMD lanes.
 
 Each output is the sum LiteRT's reference kernels (reference_ops::Conv, DepthwiseConv,
 FullyConnected) compute, in their order: from 0.0, one product per filter tap and input channel

@@ -21,6 +21,8 @@ Legality, i.e. the rune's outputs are bit for bit those of the rune without this
 - T's verifier and kernel see the same shape (P keeps it) and element type (the chain's last
   `makes`, which `input_sigs` gives lower-tfl-to-loops) as before.
 Passes after this one see a `rune.call` reading P's input; plan-memory has one tensor less.
+It runs last of `registry.ACROSS_MODELS`: the other boundary passes rebuild tfl ops from their
+operands and would not carry a `rune.fused` chain.
 """
 
 from __future__ import annotations

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
-from rune.ir.kernel_builder import NUMPY_TYPES, Buffer, KernelBuilder
+from rune.ir.kernel_builder import NUMPY_TYPES, KernelBuilder, Scalar
 from rune.kernels._numeric_checks import (
     INTEGER_TYPES,
     describe,
     expect_arity,
     expect_element,
 )
-from rune.kernels.base import ArgValue, ProcBlock, ProcBlockError, TensorSig
+from rune.kernels.base import ArgValue, ElementwiseProcBlock, ProcBlockError, TensorSig
 
 
 def type_range(element: str) -> tuple[np.float32, np.float32]:
@@ -23,7 +23,10 @@ def type_range(element: str) -> tuple[np.float32, np.float32]:
     return low, np.float32(high - low)
 
 
-class ImageNormalization(ProcBlock):
+class ImageNormalization(ElementwiseProcBlock):
+    """Element-wise (integer pixel -> f32), so fuse-elementwise and
+    fuse-elementwise-into-model-inputs may compute it on its consumer's loads."""
+
     name = "image-normalization"
     summary = "(v - MIN) / (MAX - MIN) in f32, MIN and MAX of the pixel type; 3-channel images"
 
@@ -43,11 +46,8 @@ class ImageNormalization(ProcBlock):
                 f"{self.name}'s output must be {describe(expected)}, not {describe(result)}"
             )
 
-    def build(self, builder: KernelBuilder, inputs: Sequence[Buffer], outputs: Sequence[Buffer],
-              args: Mapping[str, ArgValue]) -> None:
-        (source,), (result,) = inputs, outputs
-        low, span = type_range(source.element)
-        with builder.loop(source.count) as i:
-            value = builder.convert(builder.load(source, i), "f32")
-            offset = builder.sub(value, builder.constant(float(low), "f32"))
-            builder.store(builder.div(offset, builder.constant(float(span), "f32")), result, i)
+    def apply(self, builder: KernelBuilder, value: Scalar, args: Mapping[str, ArgValue],
+              out_element: str) -> Scalar:
+        low, span = type_range(value.element)
+        offset = builder.sub(builder.convert(value, "f32"), builder.constant(float(low), "f32"))
+        return builder.div(offset, builder.constant(float(span), "f32"))

@@ -14,14 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rune.ir import dialect as rd
-from rune.ir.attrs import FusedStepAttr
 from rune.kernels import lookup
 from rune.kernels.base import ElementwiseProcBlock
-from rune.passes.common import fused_chains, input_sigs
+from rune.passes.common import fuse_producer
 from xdsl.context import Context
-from xdsl.dialects.builtin import ArrayAttr, ModuleOp, StringAttr
+from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
-from xdsl.rewriter import Rewriter
 
 
 def _can_fuse(producer, consumer: rd.ProcBlockOp) -> bool:
@@ -38,23 +36,6 @@ def _can_fuse(producer, consumer: rd.ProcBlockOp) -> bool:
     )
 
 
-def _fuse_into(consumer: rd.ProcBlockOp, slot: int) -> None:
-    producer = consumer.inputs[slot].owner
-    assert isinstance(producer, rd.ProcBlockOp)
-    step = FusedStepAttr(
-        producer.stage,
-        producer.kernel,
-        producer.args,
-        StringAttr(input_sigs(producer)[0][0]),  # reads: after the producer's own chain
-        StringAttr(rd.tensor_sig(producer.outputs[0].type)[0]),
-    )
-    chains = fused_chains(consumer)
-    chains[slot] = [*fused_chains(producer)[0], step, *chains[slot]]
-    consumer.operands[slot] = producer.inputs[0]
-    consumer.fused = ArrayAttr([ArrayAttr(chain) for chain in chains])
-    Rewriter.erase_op(producer)
-
-
 @dataclass(frozen=True)
 class FuseElementwisePass(ModulePass):
     """Fuse single-use elementwise proc blocks into the kernels that consume them."""
@@ -68,4 +49,4 @@ class FuseElementwisePass(ModulePass):
                     continue
                 for slot in range(len(consumer.inputs)):
                     while _can_fuse(consumer.inputs[slot].owner, consumer):
-                        _fuse_into(consumer, slot)
+                        fuse_producer(consumer, slot)

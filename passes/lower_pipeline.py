@@ -10,7 +10,6 @@ still be packaged into a rune after being printed and parsed back.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
 from math import prod
 
 from rune.abi.bounded import MAX_TENSOR_BYTES
@@ -28,9 +27,8 @@ from rune.ir.attrs import (
     ints,
 )
 from rune.ir.dialect import tensor_bytes, tensor_sig
-from rune.ir.kernel_builder import FusedStep, buffer_type, kernel_arg_types, kernel_function
-from rune.kernels import lookup
-from rune.kernels.base import ProcBlock, ProcBlockError
+from rune.ir.kernel_builder import buffer_type, kernel_arg_types, kernel_function
+from rune.kernels.base import ProcBlock
 from rune.passes.common import (
     COMPILED_MODELS_ATTR,
     MANIFEST_ATTR,
@@ -40,6 +38,9 @@ from rune.passes.common import (
     plan_of,
     tensors_of,
 )
+from rune.passes.common import fused_steps as _fused_steps
+from rune.passes.common import library_block as _library_block
+from rune.passes.common import typed_args as _typed_args
 from xdsl.context import Context
 from xdsl.dialects import arith, cf, func, memref
 from xdsl.dialects.builtin import (
@@ -272,40 +273,6 @@ def _library_id(block: ProcBlock) -> str | None:
     if not cls.__module__.startswith("rune.kernels."):
         return None
     return f"{block.name}={cls.__module__}.{cls.__qualname__}"
-
-
-def _library_block(stage: str, kernel: str) -> ProcBlock:
-    try:
-        block = lookup(kernel)
-    except ProcBlockError as exc:
-        raise StageError(stage, str(exc)) from None
-    if block is None:
-        raise StageError(stage, f"unknown proc block `{kernel}`")
-    return block
-
-
-def _typed_args(block: ProcBlock, stage: str, raw: dict) -> dict:
-    """Arguments with types and defaults, whoever wrote the IR (the frontend, a test, a user)."""
-    try:
-        return block.parse_args(raw)
-    except ProcBlockError as exc:
-        raise StageError(stage, str(exc)) from None
-
-
-def _fused_steps(chain: list) -> tuple[FusedStep, ...]:
-    """The loads-time functions of a fused chain (see fuse-elementwise)."""
-    steps = []
-    for step in chain:
-        block = _library_block(step.stage.data, step.kernel.data)
-        args = _typed_args(block, step.stage.data, _args(step.args))
-        steps.append(FusedStep(partial(_apply_step, block, args, step.makes.data),
-                               step.reads.data,
-                               block.monotone(args, step.reads.data, step.makes.data)))
-    return tuple(steps)
-
-
-def _apply_step(block, args: dict, out_element: str, builder, value):
-    return block.apply(builder, value, args, out_element)
 
 
 def _sym(name: str) -> str:

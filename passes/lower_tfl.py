@@ -17,16 +17,17 @@ from rune.ir import dialect as rd
 from rune.ir import tfl
 from rune.ir.dialect import tensor_sig
 from rune.ir.kernel_builder import kernel_function
-from rune.kernels.tfl import elementwise, layout, ops
+from rune.kernels.tfl import conv_float, elementwise, layout, ops, pad
 from rune.kernels.tfl.ops import KernelError
-from rune.passes.common import StageError
+from rune.passes.common import StageError, fused_chains, fused_steps, input_sigs
 from rune.passes.conversions.func_to_llvm import NOINLINE_ATTR
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp, UnitAttr
 from xdsl.passes import ModulePass
 
 #: TFLite operator -> kernel builder; the operators that lower (tfl.OPERATORS is what imports).
-KERNELS = {**ops.KERNELS, **layout.KERNELS, **elementwise.KERNELS}
+KERNELS = {**ops.KERNELS, **conv_float.KERNELS, **layout.KERNELS, **pad.KERNELS,
+           **elementwise.KERNELS}
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,9 @@ def _kernel(stage: tfl.TflOp, number: int):
         raise StageError(model, f"model {model!r}: operator {stage.SPEC.tflite} "
                          f"({stage.stage_name}) has no compiled kernel yet; run the model "
                          "with `run: handler`")
-    sigs = [tensor_sig(v.type) for v in (*stage.inputs, *stage.outputs)]
+    # an input with steps fused into its loads (fuse-elementwise-into-model-inputs) is seen as
+    # the chain's result
+    sigs = input_sigs(stage) + [tensor_sig(v.type) for v in stage.outputs]
     n_in = len(stage.inputs)
     name = f"tfl.{number}.{stage.SPEC.tflite.lower()}"
 
@@ -74,6 +77,7 @@ def _kernel(stage: tfl.TflOp, number: int):
             raise StageError(model, f"model {model!r}: operator {stage.SPEC.tflite} "
                              f"({stage.stage_name}): {exc}") from None
 
-    kernel, globals_ = kernel_function(name, sigs, body)
+    kernel, globals_ = kernel_function(name, sigs, body,
+                                       [fused_steps(c) for c in fused_chains(stage)])
     kernel.attributes[NOINLINE_ATTR] = UnitAttr()  # one function per layer for LLVM
     return kernel, globals_

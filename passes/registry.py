@@ -10,6 +10,7 @@ from rune.passes.convert_models import ConvertModelsPass
 from rune.passes.elide_softmax import ElideSoftmaxBeforeArgmaxPass
 from rune.passes.fold_affine import FoldAffinePass
 from rune.passes.fuse_elementwise import FuseElementwisePass
+from rune.passes.fuse_into_model_inputs import FuseElementwiseIntoModelInputsPass
 from rune.passes.import_models import ImportModelsPass
 from rune.passes.infer_quantization import InferQuantizationPass
 from rune.passes.lower_pipeline import LowerPipelinePass
@@ -38,6 +39,7 @@ PASSES: dict[str, type[ModulePass]] = {
         FoldDequantizeQuantizePass,
         QuantizeBeforeDataMovementPass,
         ElideSoftmaxBeforeArgmaxPass,
+        FuseElementwiseIntoModelInputsPass,
         LowerTflToLoopsPass,
         FoldAffinePass,
         FuseElementwisePass,
@@ -68,6 +70,8 @@ DESCRIPTIONS: dict[str, str] = {
     "moves as integers (exact)",
     "elide-softmax-before-argmax": "a top-1 index after a compiled int8 softmax reads the "
     "logits, where a compile-time proof shows the result is bit-identical",
+    "fuse-elementwise-into-model-inputs": "compute single-use element-wise proc blocks on a "
+    "compiled model operator's loads (exact)",
     "lower-tfl-to-loops": "tfl stages -> kernel functions of loops (LiteRT reference "
     "arithmetic) and rune.call stages",
     "fold-affine": "merge consecutive affine/standardize stages into one multiply-add",
@@ -88,7 +92,7 @@ LOWERING = ("lower-pipeline",)
 TO_LOOPS = ("lower-tfl-to-loops",)
 #: Whole-pipeline rewrites across a compiled model's boundary (tfl ops next to proc blocks).
 ACROSS_MODELS = ("fold-dequantize-quantize", "quantize-before-data-movement",
-                 "elide-softmax-before-argmax")
+                 "elide-softmax-before-argmax", "fuse-elementwise-into-model-inputs")
 TO_LLVM = ("convert-scf-to-cf", "convert-to-llvm")
 
 

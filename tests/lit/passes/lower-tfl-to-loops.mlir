@@ -11,10 +11,13 @@ builtin.module {
   }
 }
 
-// CHECK:      "memref.global"() <{sym_name = "tfl.0.fully_connected.weights.0", type = memref<6xf32>, initial_value = dense<[1.000000e+00, 2.000000e+00, 3.000000e+00, 4.000000e+00, 5.000000e+00, 6.000000e+00]> : tensor<6xf32>, sym_visibility = "private", constant
+// Float weights re-packed [depth][unit] (kernels/tfl/conv_float.py):
+// CHECK:      "memref.global"() <{sym_name = "tfl.0.fully_connected.packed.0", type = memref<6xf32>, initial_value = dense<[1.000000e+00, 3.000000e+00, 5.000000e+00, 2.000000e+00, 4.000000e+00, 6.000000e+00]> : tensor<6xf32>, sym_visibility = "private", constant
 // CHECK:      "memref.global"() <{sym_name = "tfl.0.fully_connected.bias.1", type = memref<3xf32>, initial_value = dense<0.000000e+00>
 // CHECK:      func.func private @tfl.0.fully_connected(%{{.*}}: memref<2xf32>, %{{.*}}: memref<3xf32>) attributes {rune.noinline} {
 // CHECK:        scf.for
+// the three units' sums carried in registers through the loop over depth:
+// CHECK:          scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %[[ZERO:.*]], %{{.*}} = %[[ZERO]], %{{.*}} = %[[ZERO]]) -> (f32, f32, f32)
 // CHECK:          arith.mulf
 // CHECK:          arith.maximumf
 // CHECK:          arith.minimumf

@@ -17,7 +17,13 @@ from dataclasses import dataclass
 
 import numpy as np
 from rune.ir.kernel_builder import Buffer, KernelBuilder, Scalar
-from rune.kernels._audio_fft import FftTables, fft_in_place_lanes, fft_tables
+from rune.kernels._audio_fft import (
+    Complex,
+    FftTables,
+    Shortcuts,
+    fft_in_place_lanes,
+    fft_tables,
+)
 from rune.kernels._audio_libm import cosf, sinf
 from rune.kernels._bounds import nonnegative_bounds
 from rune.kernels.base import ArgSpec, ArgValue, ProcBlock, ProcBlockError, TensorSig
@@ -169,8 +175,8 @@ class Fft(ProcBlock):
         real = "f32" if args["precision"] == "relaxed" else "f64"
         filter_weights = b.table("filter_weights", weights, real)
         filter_offsets = b.table("filter_offsets", offsets, "i32")
-        # Four frames at a time, interleaved ([element][lane]): one FFT over all four, |X|^2
-        # of the bins the rows read ([bin][lane]), then the filterbank for all four.
+        # Four frames at a time, interleaved ([element][lane]): one FFT over all four whose last
+        # pass gives |X|^2 of only the bins the rows read ([bin][lane]), then the filterbank.
         re = b.state("re", p.fft_size * LANES, "f32")
         im = b.state("im", p.fft_size * LANES, "f32")
         groups = -(-FRAMES // LANES)
@@ -178,15 +184,18 @@ class Fft(ProcBlock):
         powers = b.state("powers", used_bins * LANES, "f32")
         mels = b.state("mels", groups * LANES * FILTERS, real)
 
+        def power(at: SSAValue, x: Complex) -> None:
+            xr, xi = (b.constant(0.0, "f32") if part is None else part for part in x)
+            b.store(b.add(b.mul(xr, xr), b.mul(xi, xi)), powers, at)
+
+        # Samples are i16 times a window in [0, 1]: finite, so the exact-constant shortcuts
+        # are bit-exact (see Shortcuts).
+        shortcuts = Shortcuts(real_input=True, exact_twiddles=True, bins=used_bins, sink=power)
         with b.loop(groups) as group:
-            with b.loop(LANES) as lane:
-                frame = b.add_index(b.mul_index(group, LANES), lane)
-                _load_frame(b, audio, tables, window, re, im, b.load(starts, frame),
-                            b.load(lengths, frame), lane)
-            fft_in_place_lanes(b, tables, re, im, LANES)
-            with b.loop(used_bins * LANES) as j:
-                xr, xi = b.load(re, j), b.load(im, j)
-                b.store(b.add(b.mul(xr, xr), b.mul(xi, xi)), powers, j)
+            frames = [b.add_index(b.mul_index(group, LANES), lane) for lane in range(LANES)]
+            _load_frames(b, audio, tables, window, re, [b.load(starts, f) for f in frames],
+                         [b.load(lengths, f) for f in frames])
+            fft_in_place_lanes(b, tables, re, im, LANES, shortcuts)
             _filterbank(b, powers, group, filter_bins, filter_weights, filter_offsets, mels, real)
         _normalise(b, mels, result)
 
@@ -214,22 +223,38 @@ def _filterbank(b: KernelBuilder, powers: Buffer, group: SSAValue, filter_bins: 
             b.store(b.sqrt(total), mels, b.add_index(b.mul_index(frame, FILTERS), filter_))
 
 
-def _load_frame(b: KernelBuilder, audio: Buffer, tables: FftTables, window: Buffer, re: Buffer,
-                im: Buffer, start: Scalar, length: Scalar, lane: SSAValue) -> None:
-    """Window the frame (input samples, then zeros) into lane `lane` of re/im, in bit-reversed
-    order: one loop over the samples present, one over the zero padding (0 * window, as the
-    one-loop version computed it), so neither has a branch."""
-    end = b.to_index(length)
+def _load_frames(b: KernelBuilder, audio: Buffer, tables: FftTables, window: Buffer,
+                 re: Buffer, starts: list[Scalar], lengths: list[Scalar]) -> None:
+    """Window the LANES frames (input samples, then zeros) into re in bit-reversed order,
+    element by element with the frames side by side (one contiguous store of the LANES
+    values): up to the shortest frame's length without a branch, then each frame's sample or
+    0 (0 * window, as the original padded). im is not written: the FFT knows it is zero."""
+    shortest = lengths[0]
+    for length in lengths[1:]:
+        shortest = b.minimum(shortest, length)
 
-    def put(i: SSAValue, sample: Scalar) -> None:
-        target = b.add_index(b.mul_index(b.to_index(b.load(tables.reversal, i)), LANES), lane)
-        b.store(b.mul(sample, b.load(window, i)), re, target)
-        b.store(b.constant(0.0, "f32"), im, target)
+    def put(i: SSAValue, samples: list[Scalar]) -> None:
+        target = b.mul_index(b.to_index(b.load(tables.reversal, i)), LANES)
+        weight = b.load(window, i)
+        for lane, sample in enumerate(samples):
+            b.store(b.mul(sample, weight), re, b.add_index(target, lane))
 
-    with b.loop(end) as i:
-        put(i, b.convert(b.load(audio, b.add_index(b.to_index(start), i)), "f32"))
-    with b.loop(tables.size, lower=end) as i:
-        put(i, b.constant(0.0, "f32"))
+    def sample(start: Scalar, i: SSAValue) -> Scalar:
+        return b.convert(b.load(audio, b.add_index(b.to_index(start), i)), "f32")
+
+    with b.loop(b.to_index(shortest)) as i:
+        put(i, [sample(start, i) for start in starts])
+    zero = b.constant(0.0, "f32")
+    with b.loop(tables.size, lower=b.to_index(shortest)) as i:
+        index = b.from_index(i)
+        padded = []
+        for start, length in zip(starts, lengths, strict=True):
+            present = b.compare("lt", index, length)
+            # The frame's first sample where the value is not used: a load inside the input
+            # (every frame starts before its end; plan()).
+            at = b.to_index(b.select(present, index, b.constant(0, "i32")))
+            padded.append(b.select(present, sample(start, at), zero))
+        put(i, padded)
 
 
 def _normalise(b: KernelBuilder, mels: Buffer, result: Buffer) -> None:

@@ -66,7 +66,8 @@ builtin.module {
 // CHECK:        %[[GROUPS:.*]] = arith.constant 128 : index
 // CHECK:        scf.for %[[G:.*]] = %{{.*}} to %[[GROUPS]] step %{{.*}} {
 // CHECK:          scf.for %[[J:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
-// CHECK:            %[[P3:.*]] = arith.addi %{{.*}}, %{{.*}} : index
+// CHECK:            %[[TWELVE:.*]] = arith.constant 12 : index
+// CHECK-NEXT:       %[[P3:.*]] = arith.addi %{{.*}}, %[[TWELVE]] : index
 // CHECK-NEXT:       %[[R0:.*]] = memref.load %[[RE]][%[[P0:.*]]] : memref<2048xf32>
 // CHECK-NEXT:       %[[R1:.*]] = memref.load %[[RE]][%{{.*}}] : memref<2048xf32>
 // CHECK-NEXT:       %[[R2:.*]] = memref.load %[[RE]][%{{.*}}] : memref<2048xf32>
@@ -88,10 +89,8 @@ builtin.module {
 // stored contiguously over [bin][lane]; X[k + 256] is not computed.
 // CHECK:      %[[BINS:.*]] = arith.constant 1020 : index
 // CHECK:      scf.for %[[B:.*]] = %{{.*}} to %[[BINS]] step %{{.*}} {
-// CHECK:        %[[XR:.*]] = arith.addf %{{.*}}, %{{.*}} : f32
-// CHECK-NEXT:   %[[XI:.*]] = arith.addf %{{.*}}, %{{.*}} : f32
-// CHECK-NEXT:   %[[RR:.*]] = arith.mulf %[[XR]], %[[XR]] : f32
-// CHECK-NEXT:   %[[II:.*]] = arith.mulf %[[XI]], %[[XI]] : f32
+// CHECK:        %[[RR:.*]] = arith.mulf %[[XR:[0-9]+]], %[[XR]] : f32
+// CHECK-NEXT:   %[[II:.*]] = arith.mulf %[[XI:[0-9]+]], %[[XI]] : f32
 // CHECK-NEXT:   %[[SUM:.*]] = arith.addf %[[RR]], %[[II]] : f32
 // CHECK-NEXT:   memref.store %[[SUM]], %[[POWERS:.*]][%{{.*}}] : memref<1020xf32>
 // CHECK-NEXT: }

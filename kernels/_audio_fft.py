@@ -5,7 +5,10 @@ runs the butterflies stage by stage in the textbook iterative order (segment len
 size; inside a segment, m from its start), X[m], X[m+h] = X[m] + w*X[m+h], X[m] - w*X[m+h] with
 w*x computed as (c*xr - s*xi, c*xi + s*xr). The twiddle factors come from a table laid out
 [stage][butterfly], so a kernel can reproduce another library's exact factors (`fft` copies the
-original's f32 ones) or use accurate ones (`mel_spectrogram`).
+original's f32 ones) or use accurate ones (`mel_spectrogram`). A caller whose data is finite may
+pass `Shortcuts` to fft_in_place_lanes: real input (im never stored by the caller), multiplies by
+exact 0/+-1 twiddle parts folded away, and only the bins it needs computed in the last stage,
+handed to a sink instead of stored; all bit-exact (see Shortcuts).
 """
 
 from __future__ import annotations
@@ -127,7 +130,7 @@ class Shortcuts:
     and can differ from the table multiply only in the sign of a zero, so every intermediate
     equals (==) the full transform's, and |X|^2 = xr^2 + xi^2 (squares are never -0, and
     +0 + +0 = +0) is the same bits. Needs finite data (0 x inf is NaN): only for callers whose
-    inputs cannot overflow (fft: i16 samples times a window <= 1, |X| < 2^25)."""
+    inputs cannot overflow (fft: i16 samples times a window <= 1, |X| <= 2^24)."""
 
     real_input: bool = False
     exact_twiddles: bool = False

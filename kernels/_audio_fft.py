@@ -123,7 +123,7 @@ class Shortcuts:
     every butterfly of a slot are dropped (x*1 = x, x*(-1) = -x, x*0 = 0) and additions of a
     known zero too (x + 0 = x, 0 - x = -x). bins: only X[0 .. bins-1] are needed; the last
     pass computes only the butterflies they depend on and gives each to `sink` instead of
-    storing it.
+    storing it (indices up to sink_extent(size, bins) bins: size the sink's buffer by it).
 
     Why this is bit-exact: with finite operands, IEEE +, - and x round the exact real result,
     which depends only on the operands' real values; each identity above holds as real values
@@ -148,10 +148,25 @@ def fft_in_place_lanes(b: KernelBuilder, tables: FftTables, re: Buffer, im: Buff
     are loaded once, go through every stage's butterflies in registers and are stored once.
     Each lane's arithmetic is exactly the single transform's: every butterfly is the same
     operations on the same values, only independent butterflies are reordered."""
-    count = len(butterfly_indices(tables.size))
-    for first in range(0, count, STAGES_PER_PASS):
-        stages = min(STAGES_PER_PASS, count - first)
-        _pass(b, tables, re, im, lanes, first, stages, shortcuts, last=first + stages == count)
+    for first, stages in _passes(tables.size):
+        _pass(b, tables, re, im, lanes, first, stages, shortcuts,
+              last=first + stages == len(butterfly_indices(tables.size)))
+
+
+def _passes(size: int) -> list[tuple[int, int]]:
+    """(first stage, stage count) of each pass."""
+    count = len(butterfly_indices(size))
+    return [(first, min(STAGES_PER_PASS, count - first))
+            for first in range(0, count, STAGES_PER_PASS)]
+
+
+def sink_extent(size: int, bins: int) -> int:
+    """How many bins the last pass hands to a Shortcuts sink when `bins` are needed: whole
+    offset ranges of every point that holds a needed bin, so up to bins rounded up to a
+    multiple of the last pass's first segment half (the sink's buffer must cover them)."""
+    first, _ = _passes(size)[-1]
+    half = 1 << first
+    return (bins - 1) // half * half + min(half, bins)
 
 
 def _pass(b: KernelBuilder, tables: FftTables, re: Buffer, im: Buffer, lanes: int, first: int,
@@ -165,7 +180,7 @@ def _pass(b: KernelBuilder, tables: FftTables, re: Buffer, im: Buffer, lanes: in
     points = 1 << stages
     sink = shortcuts.sink if last and shortcuts.bins is not None else None
     needed = _needed_points(points, stages, half, shortcuts.bins if sink else None)
-    offsets = min(half, shortcuts.bins) if sink and shortcuts.bins else half
+    offsets = min(half, shortcuts.bins) if sink and shortcuts.bins else half  # see sink_extent
     with b.loop(size // group) as g:
         start = b.mul_index(b.mul_index(g, group), lanes)
         twiddle_base = b.mul_index(g, group // 2)

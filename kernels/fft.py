@@ -23,6 +23,7 @@ from rune.kernels._audio_fft import (
     Shortcuts,
     fft_in_place_lanes,
     fft_tables,
+    sink_extent,
 )
 from rune.kernels._audio_libm import cosf, sinf
 from rune.kernels._bounds import nonnegative_bounds
@@ -181,7 +182,7 @@ class Fft(ProcBlock):
         im = b.state("im", p.fft_size * LANES, "f32")
         groups = -(-FRAMES // LANES)
         used_bins = int(p.row_bins[rows].max()) + 1
-        powers = b.state("powers", used_bins * LANES, "f32")
+        powers = b.state("powers", sink_extent(p.fft_size, used_bins) * LANES, "f32")
         mels = b.state("mels", groups * LANES * FILTERS, real)
 
         def power(at: SSAValue, x: Complex) -> None:

@@ -148,23 +148,31 @@ def fft_in_place_lanes(b: KernelBuilder, tables: FftTables, re: Buffer, im: Buff
     are loaded once, go through every stage's butterflies in registers and are stored once.
     Each lane's arithmetic is exactly the single transform's: every butterfly is the same
     operations on the same values, only independent butterflies are reordered."""
-    for first, stages in _passes(tables.size):
+    sinking = shortcuts.sink is not None and shortcuts.bins is not None
+    for first, stages in _passes(tables.size, sinking):
         _pass(b, tables, re, im, lanes, first, stages, shortcuts,
               last=first + stages == len(butterfly_indices(tables.size)))
 
 
-def _passes(size: int) -> list[tuple[int, int]]:
-    """(first stage, stage count) of each pass."""
+def _passes(size: int, sinking: bool) -> list[tuple[int, int]]:
+    """(first stage, stage count) of each pass: STAGES_PER_PASS at a time; when the last pass
+    only computes the bins a sink needs, a lone last stage joins the pass before it (its
+    pruned butterflies leave fewer values live: 102.7 -> 100.0 µs for microspeech's fft,
+    where a full three-stage pass spills)."""
     count = len(butterfly_indices(size))
-    return [(first, min(STAGES_PER_PASS, count - first))
-            for first in range(0, count, STAGES_PER_PASS)]
+    passes = [(first, min(STAGES_PER_PASS, count - first))
+              for first in range(0, count, STAGES_PER_PASS)]
+    if sinking and len(passes) >= 2 and passes[-1][1] == 1:
+        first, stages = passes[-2]
+        passes[-2:] = [(first, stages + 1)]
+    return passes
 
 
 def sink_extent(size: int, bins: int) -> int:
     """How many bins the last pass hands to a Shortcuts sink when `bins` are needed: whole
     offset ranges of every point that holds a needed bin, so up to bins rounded up to a
     multiple of the last pass's first segment half (the sink's buffer must cover them)."""
-    first, _ = _passes(size)[-1]
+    first, _ = _passes(size, sinking=True)[-1]
     half = 1 << first
     return (bins - 1) // half * half + min(half, bins)
 

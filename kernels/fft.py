@@ -193,9 +193,7 @@ class Fft(ProcBlock):
         # are bit-exact (see Shortcuts).
         shortcuts = Shortcuts(real_input=True, exact_twiddles=True, bins=used_bins, sink=power)
         with b.loop(groups) as group:
-            frames = [b.add_index(b.mul_index(group, LANES), lane) for lane in range(LANES)]
-            _load_frames(b, audio, tables, window, re, [b.load(starts, f) for f in frames],
-                         [b.load(lengths, f) for f in frames])
+            _load_frames(b, audio, tables, window, re, starts, lengths, group)
             fft_in_place_lanes(b, tables, re, im, LANES, shortcuts)
             _filterbank(b, powers, group, filter_bins, filter_weights, filter_offsets, mels, real)
         _normalise(b, mels, result)
@@ -225,37 +223,35 @@ def _filterbank(b: KernelBuilder, powers: Buffer, group: SSAValue, filter_bins: 
 
 
 def _load_frames(b: KernelBuilder, audio: Buffer, tables: FftTables, window: Buffer,
-                 re: Buffer, starts: list[Scalar], lengths: list[Scalar]) -> None:
-    """Window the LANES frames (input samples, then zeros) into re in bit-reversed order,
-    element by element with the frames side by side (one contiguous store of the LANES
-    values): up to the shortest frame's length without a branch, then each frame's sample or
-    0 (0 * window, as the original padded). im is not written: the FFT knows it is zero."""
-    shortest = lengths[0]
-    for length in lengths[1:]:
-        shortest = b.minimum(shortest, length)
+                 re: Buffer, starts: Buffer, lengths: Buffer, group: SSAValue) -> None:
+    """Window the group's LANES frames (input samples, then zeros) into re in bit-reversed
+    order. Up to the shortest frame's length, element by element with the frames side by side
+    (one contiguous store of the LANES values); the rest, usually just the zero padding, frame
+    by frame: its remaining samples, then 0 * window as the original padded. No branch in any
+    loop. im is not written: the FFT knows it is zero."""
+    frames = [b.add_index(b.mul_index(group, LANES), lane) for lane in range(LANES)]
+    first_samples = [b.to_index(b.load(starts, frame)) for frame in frames]
+    shortest = b.load(lengths, frames[0])
+    for frame in frames[1:]:
+        shortest = b.minimum(shortest, b.load(lengths, frame))
 
-    def put(i: SSAValue, samples: list[Scalar]) -> None:
+    def put(i: SSAValue, lane: SSAValue | int, value: Scalar) -> None:
         target = b.mul_index(b.to_index(b.load(tables.reversal, i)), LANES)
-        weight = b.load(window, i)
-        for lane, sample in enumerate(samples):
-            b.store(b.mul(sample, weight), re, b.add_index(target, lane))
+        b.store(b.mul(value, b.load(window, i)), re, b.add_index(target, lane))
 
-    def sample(start: Scalar, i: SSAValue) -> Scalar:
-        return b.convert(b.load(audio, b.add_index(b.to_index(start), i)), "f32")
+    def sample(start: SSAValue, i: SSAValue) -> Scalar:
+        return b.convert(b.load(audio, b.add_index(start, i)), "f32")
 
     with b.loop(b.to_index(shortest)) as i:
-        put(i, [sample(start, i) for start in starts])
-    zero = b.constant(0.0, "f32")
-    with b.loop(tables.size, lower=b.to_index(shortest)) as i:
-        index = b.from_index(i)
-        padded = []
-        for start, length in zip(starts, lengths, strict=True):
-            present = b.compare("lt", index, length)
-            # The frame's first sample where the value is not used: a load inside the input
-            # (every frame starts before its end; plan()).
-            at = b.to_index(b.select(present, index, b.constant(0, "i32")))
-            padded.append(b.select(present, sample(start, at), zero))
-        put(i, padded)
+        for lane, start in enumerate(first_samples):
+            put(i, lane, sample(start, i))
+    with b.loop(LANES) as lane:
+        frame = b.add_index(b.mul_index(group, LANES), lane)
+        start, end = b.to_index(b.load(starts, frame)), b.to_index(b.load(lengths, frame))
+        with b.loop(end, lower=b.to_index(shortest)) as i:
+            put(i, lane, sample(start, i))
+        with b.loop(tables.size, lower=end) as i:
+            put(i, lane, b.constant(0.0, "f32"))
 
 
 def _normalise(b: KernelBuilder, mels: Buffer, result: Buffer) -> None:

@@ -29,20 +29,19 @@ builtin.module {
 // CHECK: "memref.global"() <{sym_name = "kernel.0.fft.powers.{{[0-9]+}}", type = memref<1024xf32>
 // CHECK: "memref.global"() <{sym_name = "kernel.0.fft.mels.{{[0-9]+}}", type = memref<2080xf64>
 
-// 13 groups; the four frames' starts and lengths; up to the shortest length, sample * window of
-// each frame into re[4 * reversal[i] + lane] (no branch); then the padding, each frame's sample
-// or 0 by a select (its load clamped to the frame's first sample), times the window.
-// Nothing is stored into im here (the LLVM-level check is runefile/fft-exact-shortcuts.yml).
+// 13 groups; the four frames' starts and the shortest of their lengths; up to it, sample *
+// window of each frame into re[4 * reversal[i] + lane] (four stores, no branch); then frame by
+// frame its remaining samples and the padding (0 * window). Nothing is stored into im here (the
+// LLVM-level check is runefile/fft-exact-shortcuts.yml).
 // CHECK:      %[[GROUPS:.*]] = arith.constant 13 : index
 // CHECK:      scf.for %[[GROUP:.*]] = %{{.*}} to %[[GROUPS]] step %{{.*}} {
-// CHECK:        memref.load %{{.*}}[%{{.*}}] : memref<52xi32>
-// CHECK:        %[[SHORT:.*]] = arith.minsi %[[LEN:[0-9]+]], %{{.*}} : i32
-// CHECK-NEXT:   %[[SHORT2:.*]] = arith.minsi %[[SHORT]], %{{.*}} : i32
-// CHECK-NEXT:   %[[SHORT3:.*]] = arith.minsi %[[SHORT2]], %{{.*}} : i32
+// CHECK:        %[[SHORT:.*]] = arith.minsi %{{.*}}, %{{.*}} : i32
+// CHECK:        %[[SHORT2:.*]] = arith.minsi %[[SHORT]], %{{.*}} : i32
+// CHECK:        %[[SHORT3:.*]] = arith.minsi %[[SHORT2]], %{{.*}} : i32
 // CHECK-NEXT:   %[[END:.*]] = arith.index_cast %[[SHORT3]] : i32 to index
 // CHECK:        scf.for %[[I:.*]] = %{{.*}} to %[[END]] step %{{.*}} {
 // CHECK:          %[[S0:.*]] = arith.sitofp %{{.*}} : i16 to f32
-// CHECK:          %[[R:.*]] = memref.load %{{.*}}[%[[I]]] : memref<512xi32>
+// CHECK-NEXT:     %[[R:.*]] = memref.load %{{.*}}[%[[I]]] : memref<512xi32>
 // CHECK-NEXT:     %[[REV:.*]] = arith.index_cast %[[R]] : i32 to index
 // CHECK-NEXT:     %[[FOUR:.*]] = arith.constant 4 : index
 // CHECK-NEXT:     %[[AT:.*]] = arith.muli %[[REV]], %[[FOUR]] : index
@@ -51,13 +50,20 @@ builtin.module {
 // CHECK-NEXT:     %[[L0:.*]] = arith.constant 0 : index
 // CHECK-NEXT:     %[[SLOT0:.*]] = arith.addi %[[AT]], %[[L0]] : index
 // CHECK-NEXT:     memref.store %[[V0]], %[[RE:.*]][%[[SLOT0]]] : memref<2048xf32>
-// CHECK:          memref.store %{{.*}}, %[[RE]][%{{.*}}] : memref<2048xf32>
-// CHECK:        %[[SIZE:.*]] = arith.constant 512 : index
-// CHECK:        scf.for %[[P:.*]] = %{{.*}} to %[[SIZE]] step %{{.*}} {
-// CHECK:          %[[IN:.*]] = arith.cmpi slt, %{{.*}}, %[[LEN]] : i32
-// CHECK:          arith.select %[[IN]], %{{.*}}, %{{.*}} : i32
-// CHECK:          arith.select %[[IN]], %{{.*}}, %{{.*}} : f32
-// CHECK:          memref.store %{{.*}}, %[[RE]][%{{.*}}] : memref<2048xf32>
+// CHECK-COUNT-3:  memref.store %{{.*}}, %[[RE]][%{{.*}}] : memref<2048xf32>
+// CHECK-NEXT:   }
+// CHECK:        scf.for %[[LANE:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
+// CHECK:          memref.load %{{.*}}[%[[FRAME:.*]]] : memref<52xi32>
+// CHECK-NEXT:     arith.index_cast %{{.*}} : i32 to index
+// CHECK-NEXT:     %[[LENV:.*]] = memref.load %{{.*}}[%[[FRAME]]] : memref<52xi32>
+// CHECK-NEXT:     %[[LEN:.*]] = arith.index_cast %[[LENV]] : i32 to index
+// CHECK:          scf.for %{{.*}} = %{{.*}} to %[[LEN]] step %{{.*}} {
+// CHECK:            memref.store %{{.*}}, %[[RE]][%{{.*}}] : memref<2048xf32>
+// CHECK:          %[[SIZE:.*]] = arith.constant 512 : index
+// CHECK:          scf.for %{{.*}} = %[[LEN]] to %[[SIZE]] step %{{.*}} {
+// CHECK-NEXT:       %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK:            arith.mulf %[[ZERO]], %{{.*}} : f32
+// CHECK:            memref.store %{{.*}}, %[[RE]][%{{.*}}] : memref<2048xf32>
 
 // Stages 1 and 2 in one pass: 128 groups of 4 points x 4 lanes; j over 1 butterfly x 4 lanes;
 // the points o, o + 1, o + 2, o + 3 (x 4 lanes: +0, +4, +8, +12) are loaded once from re (im

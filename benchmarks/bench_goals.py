@@ -69,7 +69,8 @@ def main() -> int:
     for name, value, goal, met in rows:
         status = "" if met is None else ("met" if met else "NOT met")
         print(f"{name:<{width}}  {value:9.2f}  {goal:>9}  {status}")
-    print(f"\nmicrospeech µs per inference (median of {runs}): "
+    print(f"\nmicrospeech µs per inference (median of {runs} runs in each of "
+          f"{speech['processes']} processes): "
           + ", ".join(f"{r['recording']} {r['rune_us']:.0f} vs {r['numpy_us']:.0f}"
                       for r in speech["rows"]))
     for chain in chains:

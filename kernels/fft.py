@@ -17,7 +17,14 @@ from dataclasses import dataclass
 
 import numpy as np
 from rune.ir.kernel_builder import Buffer, KernelBuilder, Scalar
-from rune.kernels._audio_fft import FftTables, fft_in_place_lanes, fft_tables
+from rune.kernels._audio_fft import (
+    Complex,
+    FftTables,
+    Shortcuts,
+    fft_in_place_lanes,
+    fft_tables,
+    sink_extent,
+)
 from rune.kernels._audio_libm import cosf, sinf
 from rune.kernels._bounds import nonnegative_bounds
 from rune.kernels.base import ArgSpec, ArgValue, ProcBlock, ProcBlockError, TensorSig
@@ -169,24 +176,25 @@ class Fft(ProcBlock):
         real = "f32" if args["precision"] == "relaxed" else "f64"
         filter_weights = b.table("filter_weights", weights, real)
         filter_offsets = b.table("filter_offsets", offsets, "i32")
-        # Four frames at a time, interleaved ([element][lane]): one FFT over all four, |X|^2
-        # of the bins the rows read ([bin][lane]), then the filterbank for all four.
+        # Four frames at a time, interleaved ([element][lane]): one FFT over all four whose last
+        # pass gives |X|^2 of only the bins the rows read ([bin][lane]), then the filterbank.
         re = b.state("re", p.fft_size * LANES, "f32")
         im = b.state("im", p.fft_size * LANES, "f32")
         groups = -(-FRAMES // LANES)
         used_bins = int(p.row_bins[rows].max()) + 1
-        powers = b.state("powers", used_bins * LANES, "f32")
+        powers = b.state("powers", sink_extent(p.fft_size, used_bins) * LANES, "f32")
         mels = b.state("mels", groups * LANES * FILTERS, real)
 
+        def power(at: SSAValue, x: Complex) -> None:
+            xr, xi = (b.constant(0.0, "f32") if part is None else part for part in x)
+            b.store(b.add(b.mul(xr, xr), b.mul(xi, xi)), powers, at)
+
+        # Samples are i16 times a window in [0, 1]: finite, so the exact-constant shortcuts
+        # are bit-exact (see Shortcuts).
+        shortcuts = Shortcuts(real_input=True, exact_twiddles=True, bins=used_bins, sink=power)
         with b.loop(groups) as group:
-            with b.loop(LANES) as lane:
-                frame = b.add_index(b.mul_index(group, LANES), lane)
-                _load_frame(b, audio, tables, window, re, im, b.load(starts, frame),
-                            b.load(lengths, frame), lane)
-            fft_in_place_lanes(b, tables, re, im, LANES)
-            with b.loop(used_bins * LANES) as j:
-                xr, xi = b.load(re, j), b.load(im, j)
-                b.store(b.add(b.mul(xr, xr), b.mul(xi, xi)), powers, j)
+            _load_frames(b, audio, tables, window, re, starts, lengths, group)
+            fft_in_place_lanes(b, tables, re, im, LANES, shortcuts)
             _filterbank(b, powers, group, filter_bins, filter_weights, filter_offsets, mels, real)
         _normalise(b, mels, result)
 
@@ -214,22 +222,36 @@ def _filterbank(b: KernelBuilder, powers: Buffer, group: SSAValue, filter_bins: 
             b.store(b.sqrt(total), mels, b.add_index(b.mul_index(frame, FILTERS), filter_))
 
 
-def _load_frame(b: KernelBuilder, audio: Buffer, tables: FftTables, window: Buffer, re: Buffer,
-                im: Buffer, start: Scalar, length: Scalar, lane: SSAValue) -> None:
-    """Window the frame (input samples, then zeros) into lane `lane` of re/im, in bit-reversed
-    order: one loop over the samples present, one over the zero padding (0 * window, as the
-    one-loop version computed it), so neither has a branch."""
-    end = b.to_index(length)
+def _load_frames(b: KernelBuilder, audio: Buffer, tables: FftTables, window: Buffer,
+                 re: Buffer, starts: Buffer, lengths: Buffer, group: SSAValue) -> None:
+    """Window the group's LANES frames (input samples, then zeros) into re in bit-reversed
+    order. Up to the shortest frame's length, element by element with the frames side by side
+    (one contiguous store of the LANES values); the rest, usually just the zero padding, frame
+    by frame: its remaining samples, then 0 * window as the original padded. No branch in any
+    loop. im is not written: the FFT knows it is zero."""
+    frames = [b.add_index(b.mul_index(group, LANES), lane) for lane in range(LANES)]
+    first_samples = [b.to_index(b.load(starts, frame)) for frame in frames]
+    shortest = b.load(lengths, frames[0])
+    for frame in frames[1:]:
+        shortest = b.minimum(shortest, b.load(lengths, frame))
 
-    def put(i: SSAValue, sample: Scalar) -> None:
-        target = b.add_index(b.mul_index(b.to_index(b.load(tables.reversal, i)), LANES), lane)
-        b.store(b.mul(sample, b.load(window, i)), re, target)
-        b.store(b.constant(0.0, "f32"), im, target)
+    def put(i: SSAValue, lane: SSAValue | int, value: Scalar) -> None:
+        target = b.mul_index(b.to_index(b.load(tables.reversal, i)), LANES)
+        b.store(b.mul(value, b.load(window, i)), re, b.add_index(target, lane))
 
-    with b.loop(end) as i:
-        put(i, b.convert(b.load(audio, b.add_index(b.to_index(start), i)), "f32"))
-    with b.loop(tables.size, lower=end) as i:
-        put(i, b.constant(0.0, "f32"))
+    def sample(start: SSAValue, i: SSAValue) -> Scalar:
+        return b.convert(b.load(audio, b.add_index(start, i)), "f32")
+
+    with b.loop(b.to_index(shortest)) as i:
+        for lane, start in enumerate(first_samples):
+            put(i, lane, sample(start, i))
+    with b.loop(LANES) as lane:
+        frame = b.add_index(b.mul_index(group, LANES), lane)
+        start, end = b.to_index(b.load(starts, frame)), b.to_index(b.load(lengths, frame))
+        with b.loop(end, lower=b.to_index(shortest)) as i:
+            put(i, lane, sample(start, i))
+        with b.loop(tables.size, lower=end) as i:
+            put(i, lane, b.constant(0.0, "f32"))
 
 
 def _normalise(b: KernelBuilder, mels: Buffer, result: Buffer) -> None:

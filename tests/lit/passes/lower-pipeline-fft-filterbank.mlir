@@ -1,13 +1,15 @@
 // fft works on four frames at once, interleaved ([element][lane]: element i of lane l at
-// 4i + l; 49 frames padded to 52, the spare lanes repeating frame 48): each frame is windowed
-// into its lane, then one FFT runs over all four, each butterfly loop running over
-// j = offset * 4 + lane so that every data access is contiguous in j (the twiddle is butterfly
-// j >> 2's) and LLVM vectorises it across frames, two stages per pass over the data (the
-// ninth alone); |X|^2 of the 255 bins the rows read is
-// one contiguous [bin][lane] loop; then for each of the 40 filters one loop carries the four
-// frames' f64 sums, each adding weight * f64(power) in the filter's row order exactly as a single
-// frame did. Every lane's arithmetic is the single frame's, so the golden vectors still match
-// bit for bit.
+// 4i + l; 49 frames padded to 52, the spare lanes repeating frame 48): the four frames are
+// windowed side by side into re (im is known zero and never written before the FFT), then one
+// FFT runs over all four, each butterfly loop running over j = offset * 4 + lane so that every
+// data access is contiguous in j (the twiddle is butterfly j >> 2's) and LLVM vectorises it
+// across frames, two stages per pass over the data (the ninth alone), with the exact-constant
+// shortcuts (multiplies by twiddle parts exactly +-1 and by the zero imaginary input dropped);
+// the last pass (stages 7-9) computes only the bins the rows read and stores their |X|^2
+// ([bin][lane]);
+// then for each of the 40 filters one loop carries the four frames' f64 sums, each adding
+// weight * f64(power) in the filter's row order exactly as a single frame did. Every lane's
+// arithmetic equals the single frame's, so the golden vectors still match bit for bit.
 // RUN: rune-opt %s --passes=lower-pipeline | filecheck %s
 
 builtin.module {
@@ -24,105 +26,94 @@ builtin.module {
 // CHECK-SAME: 15264, 15264, 15264, 15264]>
 // CHECK: "memref.global"() <{sym_name = "kernel.0.fft.re.{{[0-9]+}}", type = memref<2048xf32>
 // CHECK: "memref.global"() <{sym_name = "kernel.0.fft.im.{{[0-9]+}}", type = memref<2048xf32>
-// CHECK: "memref.global"() <{sym_name = "kernel.0.fft.powers.{{[0-9]+}}", type = memref<1020xf32>
+// CHECK: "memref.global"() <{sym_name = "kernel.0.fft.powers.{{[0-9]+}}", type = memref<1024xf32>
 // CHECK: "memref.global"() <{sym_name = "kernel.0.fft.mels.{{[0-9]+}}", type = memref<2080xf64>
 
-// 13 groups; each lane's frame goes to re[4 * reversal[i] + lane]: one loop over the frame's
-// samples (up to its length), one over the zero padding (0 * window), no branch in either.
+// 13 groups; the four frames' starts and the shortest of their lengths; up to it, sample *
+// window of each frame into re[4 * reversal[i] + lane] (four stores, no branch); then frame by
+// frame its remaining samples and the padding (0 * window). Nothing is stored into im here (the
+// LLVM-level check is runefile/fft-exact-shortcuts.yml).
 // CHECK:      %[[GROUPS:.*]] = arith.constant 13 : index
 // CHECK:      scf.for %[[GROUP:.*]] = %{{.*}} to %[[GROUPS]] step %{{.*}} {
+// CHECK:        %[[SHORT:.*]] = arith.minsi %{{.*}}, %{{.*}} : i32
+// CHECK:        %[[SHORT2:.*]] = arith.minsi %[[SHORT]], %{{.*}} : i32
+// CHECK:        %[[SHORT3:.*]] = arith.minsi %[[SHORT2]], %{{.*}} : i32
+// CHECK-NEXT:   %[[END:.*]] = arith.index_cast %[[SHORT3]] : i32 to index
+// CHECK:        scf.for %[[I:.*]] = %{{.*}} to %[[END]] step %{{.*}} {
+// CHECK:          %[[S0:.*]] = arith.sitofp %{{.*}} : i16 to f32
+// CHECK-NEXT:     %[[R:.*]] = memref.load %{{.*}}[%[[I]]] : memref<512xi32>
+// CHECK-NEXT:     %[[REV:.*]] = arith.index_cast %[[R]] : i32 to index
+// CHECK-NEXT:     %[[FOUR:.*]] = arith.constant 4 : index
+// CHECK-NEXT:     %[[AT:.*]] = arith.muli %[[REV]], %[[FOUR]] : index
+// CHECK-NEXT:     %[[W:.*]] = memref.load %{{.*}}[%[[I]]] : memref<512xf32>
+// CHECK-NEXT:     %[[V0:.*]] = arith.mulf %[[S0]], %[[W]] : f32
+// CHECK-NEXT:     %[[L0:.*]] = arith.constant 0 : index
+// CHECK-NEXT:     %[[SLOT0:.*]] = arith.addi %[[AT]], %[[L0]] : index
+// CHECK-NEXT:     memref.store %[[V0]], %[[RE:.*]][%[[SLOT0]]] : memref<2048xf32>
+// CHECK-COUNT-3:  memref.store %{{.*}}, %[[RE]][%{{.*}}] : memref<2048xf32>
+// CHECK-NEXT:   }
 // CHECK:        scf.for %[[LANE:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
-// CHECK:          %[[START:.*]] = memref.load %{{.*}}[%{{.*}}] : memref<52xi32>
-// CHECK-NEXT:     %[[LEN:.*]] = memref.load %{{.*}}[%{{.*}}] : memref<52xi32>
-// CHECK-NEXT:     %[[END:.*]] = arith.index_cast %[[LEN]] : i32 to index
-// CHECK:          scf.for %[[I:.*]] = %{{.*}} to %[[END]] step %{{.*}} {
-// CHECK:            %[[SAMPLE:.*]] = arith.sitofp %{{.*}} : i16 to f32
-// CHECK-NEXT:       %[[R:.*]] = memref.load %{{.*}}[%[[I]]] : memref<512xi32>
-// CHECK-NEXT:       %[[REV:.*]] = arith.index_cast %[[R]] : i32 to index
-// CHECK-NEXT:       %[[FOUR:.*]] = arith.constant 4 : index
-// CHECK-NEXT:       %[[AT:.*]] = arith.muli %[[REV]], %[[FOUR]] : index
-// CHECK-NEXT:       %[[SLOT:.*]] = arith.addi %[[AT]], %[[LANE]] : index
-// CHECK:            memref.store %{{.*}}, %[[RE:.*]][%[[SLOT]]] : memref<2048xf32>
+// CHECK:          memref.load %{{.*}}[%[[FRAME:.*]]] : memref<52xi32>
+// CHECK-NEXT:     arith.index_cast %{{.*}} : i32 to index
+// CHECK-NEXT:     %[[LENV:.*]] = memref.load %{{.*}}[%[[FRAME]]] : memref<52xi32>
+// CHECK-NEXT:     %[[LEN:.*]] = arith.index_cast %[[LENV]] : i32 to index
+// CHECK:          scf.for %{{.*}} = %{{.*}} to %[[LEN]] step %{{.*}} {
+// CHECK:            memref.store %{{.*}}, %[[RE]][%{{.*}}] : memref<2048xf32>
 // CHECK:          %[[SIZE:.*]] = arith.constant 512 : index
-// CHECK:          scf.for %[[P:.*]] = %[[END]] to %[[SIZE]] step %{{.*}} {
+// CHECK:          scf.for %{{.*}} = %[[LEN]] to %[[SIZE]] step %{{.*}} {
 // CHECK-NEXT:       %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
 // CHECK:            arith.mulf %[[ZERO]], %{{.*}} : f32
+// CHECK:            memref.store %{{.*}}, %[[RE]][%{{.*}}] : memref<2048xf32>
 
 // Stages 1 and 2 in one pass: 128 groups of 4 points x 4 lanes; j over 1 butterfly x 4 lanes;
-// the points o, o + 1, o + 2, o + 3 (x 4 lanes: +0, +4, +8, +12) are loaded once, go through
-// stage 1's two butterflies (twiddles 2g + o and 2g + o + 1) and stage 2's two (on the results
-// of the first, twiddles 256 further on), and are stored once.
+// the points o, o + 1, o + 2, o + 3 (x 4 lanes: +0, +4, +8, +12) are loaded once from re (im
+// is zero), go through stage 1's two butterflies and stage 2's two, and are stored once.
+// Stage 1's cosines are all exactly 1 and its input imaginary parts 0: X0 +- X1 and s * X1.
+// Stage 2's even cosines are exactly 1, its odd sines exactly -1: no multiplies by them.
 // CHECK:        %[[GROUPS:.*]] = arith.constant 128 : index
 // CHECK:        scf.for %[[G:.*]] = %{{.*}} to %[[GROUPS]] step %{{.*}} {
 // CHECK:          scf.for %[[J:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
-// CHECK:            %[[ZERO:.*]] = arith.constant 0 : index
-// CHECK-NEXT:       %[[P0:.*]] = arith.addi %{{.*}}, %[[ZERO]] : index
-// CHECK:            %[[FOUR:.*]] = arith.constant 4 : index
-// CHECK-NEXT:       %[[P1:.*]] = arith.addi %{{.*}}, %[[FOUR]] : index
-// CHECK:            %[[EIGHT:.*]] = arith.constant 8 : index
-// CHECK-NEXT:       %[[P2:.*]] = arith.addi %{{.*}}, %[[EIGHT]] : index
 // CHECK:            %[[TWELVE:.*]] = arith.constant 12 : index
 // CHECK-NEXT:       %[[P3:.*]] = arith.addi %{{.*}}, %[[TWELVE]] : index
-// CHECK-NEXT:       %[[R0:.*]] = memref.load %[[RE]][%[[P0]]] : memref<2048xf32>
-// CHECK-NEXT:       %[[I0:.*]] = memref.load %[[IM:.*]][%[[P0]]] : memref<2048xf32>
-// CHECK-NEXT:       %[[R1:.*]] = memref.load %[[RE]][%[[P1]]] : memref<2048xf32>
-// CHECK-NEXT:       %[[I1:.*]] = memref.load %[[IM]][%[[P1]]] : memref<2048xf32>
-// CHECK-NEXT:       %[[R2:.*]] = memref.load %[[RE]][%[[P2]]] : memref<2048xf32>
-// CHECK-NEXT:       %[[I2:.*]] = memref.load %[[IM]][%[[P2]]] : memref<2048xf32>
+// CHECK-NEXT:       %[[R0:.*]] = memref.load %[[RE]][%[[P0:.*]]] : memref<2048xf32>
+// CHECK-NEXT:       %[[R1:.*]] = memref.load %[[RE]][%{{.*}}] : memref<2048xf32>
+// CHECK-NEXT:       %[[R2:.*]] = memref.load %[[RE]][%{{.*}}] : memref<2048xf32>
 // CHECK-NEXT:       %[[R3:.*]] = memref.load %[[RE]][%[[P3]]] : memref<2048xf32>
-// CHECK-NEXT:       %[[I3:.*]] = memref.load %[[IM]][%[[P3]]] : memref<2048xf32>
-// CHECK-NEXT:       %[[JI:.*]] = arith.index_cast %[[J]] : index to i32
-// CHECK-NEXT:       %[[TWO:.*]] = arith.constant 2 : i32
-// CHECK-NEXT:       %[[BF:.*]] = arith.shrsi %[[JI]], %[[TWO]] : i32
-// CHECK-NEXT:       %[[BFI:.*]] = arith.index_cast %[[BF]] : i32 to index
-// CHECK-NEXT:       %[[OFF:.*]] = arith.addi %{{.*}}, %[[BFI]] : index
-// CHECK-NEXT:       %[[Z:.*]] = arith.constant 0 : index
-// CHECK-NEXT:       %[[TW1:.*]] = arith.addi %[[OFF]], %[[Z]] : index
-// CHECK-NEXT:       %[[C:.*]] = memref.load %{{.*}}[%[[TW1]]] : memref<2304xf32>
-// CHECK-NEXT:       %[[S:.*]] = memref.load %{{.*}}[%[[TW1]]] : memref<2304xf32>
-// CHECK-NEXT:       %[[CXR:.*]] = arith.mulf %[[C]], %[[R1]] : f32
-// CHECK-NEXT:       %[[SXI:.*]] = arith.mulf %[[S]], %[[I1]] : f32
-// CHECK-NEXT:       %[[TR:.*]] = arith.subf %[[CXR]], %[[SXI]] : f32
-// CHECK-NEXT:       %[[CXI:.*]] = arith.mulf %[[C]], %[[I1]] : f32
-// CHECK-NEXT:       %[[SXR:.*]] = arith.mulf %[[S]], %[[R1]] : f32
-// CHECK-NEXT:       %[[TI:.*]] = arith.addf %[[CXI]], %[[SXR]] : f32
-// CHECK-NEXT:       %[[U0R:.*]] = arith.addf %[[R0]], %[[TR]] : f32
-// CHECK-NEXT:       %[[U0I:.*]] = arith.addf %[[I0]], %[[TI]] : f32
-// CHECK-NEXT:       %[[U1R:.*]] = arith.subf %[[R0]], %[[TR]] : f32
-// CHECK-NEXT:       %[[U1I:.*]] = arith.subf %[[I0]], %[[TI]] : f32
-// CHECK-NEXT:       %[[ONE:.*]] = arith.constant 1 : index
-// CHECK-NEXT:       %[[TW1B:.*]] = arith.addi %[[OFF]], %[[ONE]] : index
-// CHECK:            %[[U2R:.*]] = arith.addf %[[R2]], %{{.*}} : f32
+// CHECK:            %[[S:.*]] = memref.load %[[SIN:.*]][%{{.*}}] : memref<2304xf32>
+// CHECK-NEXT:       %[[I1:.*]] = arith.mulf %[[S]], %[[R1]] : f32
+// CHECK-NEXT:       %[[U0R:.*]] = arith.addf %[[R0]], %[[R1]] : f32
+// CHECK-NEXT:       %[[U1R:.*]] = arith.subf %[[R0]], %[[R1]] : f32
+// CHECK-NEXT:       %[[U1I:.*]] = arith.negf %[[I1]] : f32
 // CHECK:            %[[SECOND:.*]] = arith.constant 256 : index
-// CHECK-NEXT:       %[[TW2:.*]] = arith.addi %[[OFF]], %[[SECOND]] : index
-// CHECK-NEXT:       %[[C2:.*]] = memref.load %{{.*}}[%[[TW2]]] : memref<2304xf32>
-// CHECK-NEXT:       %[[S2:.*]] = memref.load %{{.*}}[%[[TW2]]] : memref<2304xf32>
-// CHECK-NEXT:       %[[C2XR:.*]] = arith.mulf %[[C2]], %[[U2R]] : f32
+// CHECK-NEXT:       %[[TW2:.*]] = arith.addi %{{.*}}, %[[SECOND]] : index
+// CHECK-NEXT:       %[[S2:.*]] = memref.load %[[SIN]][%[[TW2]]] : memref<2304xf32>
 // CHECK:            %[[V0R:.*]] = arith.addf %[[U0R]], %{{.*}} : f32
 // CHECK:            memref.store %[[V0R]], %[[RE]][%[[P0]]] : memref<2048xf32>
+// CHECK-NEXT:       memref.store %{{.*}}, %[[IM:.*]][%[[P0]]] : memref<2048xf32>
 // CHECK:            memref.store %{{.*}}, %[[IM]][%[[P3]]] : memref<2048xf32>
 
-// |X|^2, contiguous over [bin][lane].
-// CHECK:      %[[BINS:.*]] = arith.constant 1020 : index
-// CHECK:      scf.for %[[B:.*]] = %{{.*}} to %[[BINS]] step %{{.*}} {
-// CHECK-NEXT:   %[[PR:.*]] = memref.load %[[RE]][%[[B]]] : memref<2048xf32>
-// CHECK-NEXT:   %[[PI:.*]] = memref.load %[[IM]][%[[B]]] : memref<2048xf32>
-// CHECK-NEXT:   %[[RR:.*]] = arith.mulf %[[PR]], %[[PR]] : f32
-// CHECK-NEXT:   %[[II:.*]] = arith.mulf %[[PI]], %[[PI]] : f32
+// Stages 7 to 9 in the last pass (the ninth would be alone; here it joins the pass before, as
+// only the bins used are computed): 8 points at o + 64 m; the ninth stage computes only the
+// outputs holding X[0..255] (m = 0..3 of the 8), and their |X|^2 go to powers ([bin][lane],
+// 256 x 4: powers is sized by sink_extent), nothing back into re/im.
+// CHECK:        %[[RR:.*]] = arith.mulf %[[XR:[0-9]+]], %[[XR]] : f32
+// CHECK-NEXT:   %[[II:.*]] = arith.mulf %[[XI:[0-9]+]], %[[XI]] : f32
 // CHECK-NEXT:   %[[SUM:.*]] = arith.addf %[[RR]], %[[II]] : f32
-// CHECK-NEXT:   memref.store %[[SUM]], %[[POWERS:.*]][%[[B]]] : memref<1020xf32>
+// CHECK-NEXT:   memref.store %[[SUM]], %[[POWERS:.*]][%{{.*}}] : memref<1024xf32>
+// CHECK-COUNT-3: memref.store %{{.*}}, %[[POWERS]][%{{.*}}] : memref<1024xf32>
+// CHECK-NEXT: }
 
 // The filterbank: four sums carried by one loop over the filter's rows.
 // CHECK:        scf.for %[[FILTER:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
 // CHECK:          %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} = scf.for %[[K:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[A0:.*]] = %[[Z:.*]], %[[A1:.*]] = %[[Z]], %[[A2:.*]] = %[[Z]], %[[A3:.*]] = %[[Z]]) -> (f64, f64, f64, f64) {
 // CHECK:            %[[W:.*]] = memref.load %{{.*}}[%[[K]]] : memref<463xf64>
-// CHECK:            %[[L0:.*]] = memref.load %[[POWERS]][%{{.*}}] : memref<1020xf32>
+// CHECK:            %[[L0:.*]] = memref.load %[[POWERS]][%{{.*}}] : memref<1024xf32>
 // CHECK-NEXT:       %[[V0:.*]] = arith.extf %[[L0]] : f32 to f64
-// CHECK:            %[[L1:.*]] = memref.load %[[POWERS]][%{{.*}}] : memref<1020xf32>
+// CHECK:            %[[L1:.*]] = memref.load %[[POWERS]][%{{.*}}] : memref<1024xf32>
 // CHECK-NEXT:       %[[V1:.*]] = arith.extf %[[L1]] : f32 to f64
-// CHECK:            %[[L2:.*]] = memref.load %[[POWERS]][%{{.*}}] : memref<1020xf32>
+// CHECK:            %[[L2:.*]] = memref.load %[[POWERS]][%{{.*}}] : memref<1024xf32>
 // CHECK-NEXT:       %[[V2:.*]] = arith.extf %[[L2]] : f32 to f64
-// CHECK:            %[[L3:.*]] = memref.load %[[POWERS]][%{{.*}}] : memref<1020xf32>
+// CHECK:            %[[L3:.*]] = memref.load %[[POWERS]][%{{.*}}] : memref<1024xf32>
 // CHECK-NEXT:       %[[V3:.*]] = arith.extf %[[L3]] : f32 to f64
 // CHECK-NEXT:       %[[M0:.*]] = arith.mulf %[[W]], %[[V0]] : f64
 // CHECK-NEXT:       %[[S0:.*]] = arith.addf %[[A0]], %[[M0]] : f64

@@ -1,0 +1,109 @@
+"""Integer 1x1 convolution (stride 1) as a register-blocked GEMM on wasm SIMD128.
+
+out[p][n] = requant(bias[n] + sum_k (x[p][k] - input_zero) * w'[n][k]) over pixels p, with
+w' = w - filter_zero. Blocks of PIXELS pixels x CHANNELS output channels keep all their sums
+in vector registers through the whole depth, like XNNPACK's wasm SIMD `c2` GEMM kernels:
+
+- each block's input rows are widened once to i16 minus the input zero point (depth padded
+  to even with 0) into a scratch row per pixel;
+- the weights are re-packed at compile time as i16, per block of 4 output channels and pair
+  of depth indices k, k+1: [w'(n,k), w'(n,k+1)] for n = 4 channels (8 lanes);
+- a pixel's pair (x[k], x[k+1]) splatted over 8 lanes, `i32x4.dot_i16x8_s` with that
+  weight vector adds both products to 4 channels' sums at once: no horizontal sums.
+
+Integer sums wrap modulo 2**32 in any order, so the result is the reference's bit for bit
+(|x - zero|, |w'| <= 255: a pair's sum fits i32 as in the reference). Output channels are
+padded to the block (zero weights and bias), and requantisation runs over the real ones.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from rune.ir.kernel_builder import Buffer, KernelBuilder, Scalar
+from xdsl.ir import SSAValue
+
+#: Pixels per block (each holds CHANNELS // 4 accumulator vectors).
+PIXELS = 4
+#: Output channels per block (4 per i32x4 accumulator).
+CHANNELS = 8
+_LANES = 4  # i32 lanes of a vector
+
+
+def applies(b: KernelBuilder, depthwise: bool, taps: tuple[int, int], geometry: dict) -> bool:
+    """A layer this kernel computes: a 1x1 convolution with stride 1 on a SIMD128 target."""
+    return b.simd and not depthwise and taps == (1, 1) \
+        and geometry["sh"] == geometry["sw"] == 1
+
+
+def pack_weights(weights: np.ndarray) -> np.ndarray:
+    """[out][in] offset-corrected weights -> i16 in the kernel's order: channel block, depth
+    pair, 4-channel group, channel, k parity (output channels and depth padded with 0)."""
+    out_c, depth = weights.shape
+    padded = np.zeros((-(-out_c // CHANNELS) * CHANNELS, depth + depth % 2), np.int64)
+    padded[:out_c, :depth] = weights
+    blocks = padded.reshape(-1, CHANNELS // _LANES, _LANES, padded.shape[1] // 2, 2)
+    return np.transpose(blocks, (0, 3, 1, 2, 4)).reshape(-1)
+
+
+def pointwise(b: KernelBuilder, x: Buffer, out: Buffer, weights: np.ndarray,
+              bias: np.ndarray, requant, input_zero: int) -> None:
+    """The layer, `weights` [out][in] minus the filter zero point, bias [out]."""
+    out_c, depth = weights.shape
+    pixels = x.count // depth
+    even = depth + depth % 2
+    padded_c = -(-out_c // CHANNELS) * CHANNELS
+    packed = b.table("packed", pack_weights(weights), "i16")
+    bias_table = b.table("bias", np.concatenate([bias, np.zeros(padded_c - out_c)]), "i32")
+    rows = b.state("rows", PIXELS * even, "i16")
+    acc = b.state("acc", PIXELS * padded_c, "i32")
+    zero = b.constant(input_zero, "i32")
+    columns = requant.columns(b)
+
+    def block(first: SSAValue, count: int) -> None:
+        for m in range(count):  # widen the block's input rows once
+            source = b.mul_index(b.add_index(first, m), depth)
+            with b.loop(depth) as k:
+                value = b.sub(b.convert(b.load(x, b.add_index(source, k)), "i32"), zero)
+                b.store(b.convert(value, "i16"), rows, b.add_index(k, m * even))
+            if depth % 2:
+                b.store(b.constant(0, "i16"), rows, b.index(m * even + depth))
+        with b.loop(padded_c, step=CHANNELS) as n:
+            _channel_block(b, n, count, even, packed, bias_table, rows, acc, padded_c)
+        for m in range(count):
+            pixel = b.mul_index(b.add_index(first, m), out_c)
+            with b.loop(out_c) as c:
+                total = b.load(acc, b.add_index(c, m * padded_c))
+                b.store(requant.apply(b, total, c, columns, out.element), out,
+                        b.add_index(pixel, c))
+
+    whole = pixels - pixels % PIXELS
+    if whole:
+        with b.loop(whole, step=PIXELS) as first:
+            block(first, PIXELS)
+    if pixels % PIXELS:
+        block(b.index(whole), pixels % PIXELS)
+
+
+def _channel_block(b: KernelBuilder, n: SSAValue, count: int, even: int, packed: Buffer,
+                   bias: Buffer, rows: Buffer, acc: Buffer, padded_c: int) -> None:
+    """acc[m][n : n + CHANNELS] for the block's `count` pixels, sums held in registers."""
+    groups = CHANNELS // _LANES
+    init = [b.load_vector(bias, b.add_index(n, g * _LANES), _LANES)
+            for _ in range(count) for g in range(groups)]
+    base = b.mul_index(n, even)  # the channel block's packed weights start at n * even
+
+    def step(pair: SSAValue, sums: list[Scalar]) -> list[Scalar]:
+        at = b.add_index(base, b.mul_index(pair, 2 * CHANNELS))
+        weights = [b.load_vector(packed, b.add_index(at, g * 2 * _LANES), 2 * _LANES)
+                   for g in range(groups)]
+        k = b.mul_index(pair, 2)
+        out = []
+        for m in range(count):
+            xs = b.shuffle(b.load_vector(rows, b.add_index(k, m * even), 2), [0, 1] * _LANES)
+            out += [b.add(sums[m * groups + g], b.dot_i16x8(xs, weights[g]))
+                    for g in range(groups)]
+        return out
+
+    for i, total in enumerate(b.fold(even // 2, init, step)):
+        m, g = divmod(i, groups)
+        b.store_vector(total, acc, b.add_index(n, m * padded_c + g * _LANES))

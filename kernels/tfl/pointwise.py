@@ -23,9 +23,9 @@ from rune.ir.kernel_builder import Buffer, KernelBuilder, Scalar
 from xdsl.ir import SSAValue
 
 #: Pixels per block (each holds CHANNELS // 4 accumulator vectors).
-PIXELS = 4
+PIXELS = 2
 #: Output channels per block (4 per i32x4 accumulator).
-CHANNELS = 8
+CHANNELS = 16
 _LANES = 4  # i32 lanes of a vector
 
 

@@ -93,7 +93,8 @@ class Buffer:
 
 @dataclass(frozen=True)
 class Scalar:
-    """An SSA scalar with the Runefile element type that decides its arithmetic."""
+    """An SSA scalar (or vector of them, lane by lane) with the Runefile element type that
+    decides its arithmetic."""
 
     value: SSAValue
     element: str
@@ -217,6 +218,12 @@ class KernelBuilder:
         load = self.emit(vector.LoadOp(buffer.value, [index], typ))
         return Scalar(load.results[0], buffer.stored_element)
 
+    def splat(self, value: int, element: str, lanes: int) -> Scalar:
+        """An integer constant in every lane."""
+        typ = VectorType(scalar_type(element), [lanes])
+        attr = DenseIntOrFPElementsAttr.from_list(typ, [value] * lanes)
+        return Scalar(self.emit(arith.ConstantOp(attr)).results[0], element)
+
     def store_vector(self, value: Scalar, buffer: Buffer, index: SSAValue) -> None:
         self.emit(vector.StoreOp(value.value, buffer.value, [index]))
 
@@ -333,6 +340,8 @@ class KernelBuilder:
         int→int wraps or extends by the source's signedness, as Rust's `as` does."""
         src, dst = value.element, element
         target = scalar_type(dst)
+        if isinstance(value.value.type, VectorType):  # lane by lane
+            target = VectorType(target, value.value.type.get_shape())
         if src == dst:
             return value
         if value.is_float and dst in FLOAT_TYPES:

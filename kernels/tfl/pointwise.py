@@ -18,9 +18,15 @@ padded to the block (zero weights and bias), and requantisation runs over the re
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 import numpy as np
 from rune.ir.kernel_builder import Buffer, KernelBuilder, Scalar
 from xdsl.ir import SSAValue
+
+if TYPE_CHECKING:  # conv_int imports this module
+    from rune.kernels.tfl.conv_int import Requant
 
 #: Pixels per block (each holds CHANNELS // 4 accumulator vectors).
 PIXELS = 2
@@ -46,7 +52,7 @@ def pack_weights(weights: np.ndarray) -> np.ndarray:
 
 
 def pointwise(b: KernelBuilder, x: Buffer, out: Buffer, weights: np.ndarray,
-              bias: np.ndarray, requant, input_zero: int) -> None:
+              bias: np.ndarray, requant: Requant, input_zero: int) -> None:
     """The layer, `weights` [out][in] minus the filter zero point, bias [out]."""
     out_c, depth = weights.shape
     pixels = x.count // depth
@@ -55,9 +61,10 @@ def pointwise(b: KernelBuilder, x: Buffer, out: Buffer, weights: np.ndarray,
     packed = b.table("packed", pack_weights(weights), "i16")
     bias_table = b.table("bias", np.concatenate([bias, np.zeros(padded_c - out_c)]), "i32")
     rows = b.state("rows", PIXELS * even, "i16")
-    acc = b.state("acc", PIXELS * padded_c, "i32")
     zero = b.constant(input_zero, "i32")
-    columns = requant.columns(b)
+    direct = VectorRequant.of(b, requant, out) if out_c == padded_c else None
+    acc = b.state("acc", PIXELS * padded_c, "i32") if direct is None else None
+    columns = requant.columns(b) if direct is None else None
 
     def block(first: SSAValue, count: int) -> None:
         for m in range(count):  # widen the block's input rows once
@@ -68,8 +75,19 @@ def pointwise(b: KernelBuilder, x: Buffer, out: Buffer, weights: np.ndarray,
             if depth % 2:
                 b.store(b.constant(0, "i16"), rows, b.index(m * even + depth))
         with b.loop(padded_c, step=CHANNELS) as n:
-            _channel_block(b, n, count, even, packed, bias_table, rows, acc, padded_c)
-        for m in range(count):
+            sums = _channel_block(b, n, count, even, packed, bias_table, rows)
+            for i, total in enumerate(sums):
+                m, g = divmod(i, CHANNELS // _LANES)
+                channel = b.add_index(n, g * _LANES)
+                if direct is None:
+                    b.store_vector(total, acc, b.add_index(channel, m * padded_c))
+                else:
+                    pixel = b.mul_index(b.add_index(first, m), out_c)
+                    b.store_vector(direct.apply(b, total, channel), out,
+                                   b.add_index(pixel, channel))
+        if direct is not None:
+            return
+        for m in range(count):  # requantise the real channels of the stored sums
             pixel = b.mul_index(b.add_index(first, m), out_c)
             with b.loop(out_c) as c:
                 total = b.load(acc, b.add_index(c, m * padded_c))
@@ -85,8 +103,9 @@ def pointwise(b: KernelBuilder, x: Buffer, out: Buffer, weights: np.ndarray,
 
 
 def _channel_block(b: KernelBuilder, n: SSAValue, count: int, even: int, packed: Buffer,
-                   bias: Buffer, rows: Buffer, acc: Buffer, padded_c: int) -> None:
-    """acc[m][n : n + CHANNELS] for the block's `count` pixels, sums held in registers."""
+                   bias: Buffer, rows: Buffer) -> list[Scalar]:
+    """The sums of channels n .. n + CHANNELS for the block's `count` pixels (pixel-major, 4
+    channels a vector), held in registers through the depth."""
     groups = CHANNELS // _LANES
     init = [b.load_vector(bias, b.add_index(n, g * _LANES), _LANES)
             for _ in range(count) for g in range(groups)]
@@ -104,6 +123,49 @@ def _channel_block(b: KernelBuilder, n: SSAValue, count: int, even: int, packed:
                     for g in range(groups)]
         return out
 
-    for i, total in enumerate(b.fold(even // 2, init, step)):
-        m, g = divmod(i, groups)
-        b.store_vector(total, acc, b.add_index(n, m * padded_c + g * _LANES))
+    return b.fold(even // 2, init, step)
+
+
+@dataclass(frozen=True)
+class VectorRequant:
+    """Requant on 4 channels' sums in a vector, for layers whose shifts are uniform (wasm's
+    vector shifts take one count): the same arithmetic as Requant.apply, lane by lane."""
+
+    multipliers: Buffer
+    left: int
+    right: int
+    zero: int
+    limits: tuple[int, int]
+    element: str
+
+    @classmethod
+    def of(cls, b: KernelBuilder, requant: Requant, out: Buffer) -> VectorRequant | None:
+        if len(set(requant.lefts)) != 1 or len(set(requant.rights)) != 1:
+            return None
+        # A table even when uniform, with one more element (never read) so that LLVM cannot
+        # fold it to a constant: then the i32 x i32 -> i64 products stay sign-extended
+        # operands, i64x2.extmul_*_i32x4_s, and not a full i64x2.mul (many x86 instructions).
+        table = b.table("multiplier", np.array([*requant.multipliers, 0]), "i32")
+        return cls(table, requant.lefts[0], requant.rights[0], requant.zero, requant.limits,
+                   out.element)
+
+    def apply(self, b: KernelBuilder, value: Scalar, channel: SSAValue) -> Scalar:
+        """The output elements of channels channel .. channel + 4 for the i32x4 `value`."""
+        splat = lambda v, element="i32": b.splat(v, element, _LANES)  # noqa: E731
+        if self.left:
+            value = b.shift_left(value, splat(self.left))
+        multiplier = b.load_vector(self.multipliers, channel, _LANES)
+        wide = b.mul(b.convert(value, "i64"), b.convert(multiplier, "i64"))
+        wide = b.add(wide, splat(1 << 30, "i64"))
+        value = b.convert(b.shift_right(wide, splat(31, "i64")), "i32")
+        if self.right:  # RoundingDivideByPOT, compare-free: both sides lie in [0, 2**31)
+            mask = (1 << self.right) - 1
+            remainder = b.bit_and(value, splat(mask))
+            sign = b.shift_right(Scalar(value.value, "u32"), splat(31, "u32"))
+            threshold = b.add(splat(mask >> 1), Scalar(sign.value, "i32"))
+            up = b.shift_right(Scalar(b.sub(threshold, remainder).value, "u32"),
+                               splat(31, "u32"))
+            value = b.add(b.shift_right(value, splat(self.right)), Scalar(up.value, "i32"))
+        value = b.add(value, splat(self.zero))
+        value = b.minimum(b.maximum(value, splat(self.limits[0])), splat(self.limits[1]))
+        return b.convert(value, self.element)

@@ -29,6 +29,10 @@ CONV = [
     # a MobileNet pointwise layer: patch dot products, no window reaching outside the input
     dict(h=5, w=4, cin=24, cout=12, kh=1, kw=1, stride=1, padding="VALID", dilation=1,
          act="RELU6"),
+    # 1x1 on wasm32 (SIMD128): the pointwise GEMM, 7 input channels (padded to a pair), 25
+    # pixels (a last block of 1), 32 output channels (whole blocks: requantised in registers)
+    dict(h=5, w=5, cin=7, cout=32, kh=1, kw=1, stride=1, padding="SAME", dilation=1,
+         act="RELU6"),
     # one input channel, many taps: patch dot products, 6 channels (under one channel block)
     dict(h=12, w=11, cin=1, cout=6, kh=6, kw=6, stride=2, padding="SAME", dilation=1, act="RELU"),
 ]

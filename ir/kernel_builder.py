@@ -227,11 +227,13 @@ class KernelBuilder:
     def store_vector(self, value: Scalar, buffer: Buffer, index: SSAValue) -> None:
         self.emit(vector.StoreOp(value.value, buffer.value, [index]))
 
-    def shuffle(self, value: Scalar, lanes: Sequence[int]) -> Scalar:
-        """A vector of value's lanes in the order `lanes` (repeats allowed: a splat)."""
+    def shuffle(self, value: Scalar, lanes: Sequence[int], other: Scalar | None = None) -> Scalar:
+        """A vector of lanes `lanes` of value (then other's, numbered after value's); repeats
+        allowed: a splat."""
         typ = VectorType(value.value.type.element_type, [len(lanes)])  # type: ignore[attr-defined]
         mask = DenseArrayBase.from_list(i64, list(lanes))
-        op = vector.ShuffleOp(value.value, value.value, mask, result_type=typ)
+        second = value if other is None else other
+        op = vector.ShuffleOp(value.value, second.value, mask, result_type=typ)
         return Scalar(self.emit(op).results[0], value.element)
 
     def dot_i16x8(self, a: Scalar, b: Scalar) -> Scalar:

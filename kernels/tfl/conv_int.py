@@ -29,7 +29,7 @@ import numpy as np
 from rune.ir import tfl
 from rune.ir import tfl_fixed_point as fp
 from rune.ir.kernel_builder import Buffer, KernelBuilder, Scalar
-from rune.kernels.tfl import pointwise
+from rune.kernels.tfl import depthwise_simd, pointwise
 from xdsl.ir import SSAValue
 
 #: Input channels whose products are summed before the accumulator row is stored again.
@@ -177,6 +177,9 @@ def convolution(b: KernelBuilder, op: tfl.TflOp, x: Buffer, out: Buffer, depthwi
             return
         _channel_blocks(b, x, base, zero, in_c, out_c, packed, row, acc)
 
+    vector_taps = depthwise_simd.VectorTaps(b, packed, bias_table, requant, x, out,
+                                            input_zero) \
+        if depthwise and depthwise_simd.applies(b, out_c, multiplier, requant) else None
     packed = packed_weights(b, packed)
     interior = _interior(geometry, x.shape, out.shape, (f_h, f_w)) \
         if depthwise and multiplier == 1 and f_h * f_w <= UNROLLED_TAPS else None
@@ -199,7 +202,8 @@ def convolution(b: KernelBuilder, op: tfl.TflOp, x: Buffer, out: Buffer, depthwi
             inside = b.bool_and(_between(b, oy, interior[0]), _between(b, ox, interior[1]))
             b.when(inside, lambda n=n, oy=oy, ox=ox: _unrolled_taps(
                 b, x, out, packed, bias_table, requant, zero, (n, oy, ox), geometry,
-                (f_h, f_w)))
+                (f_h, f_w)) if vector_taps is None else vector_taps.pixel(
+                b, (n, oy, ox), geometry, (f_h, f_w)))
             b.when(b.negate_bool(inside), general)
 
 

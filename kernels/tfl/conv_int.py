@@ -3,10 +3,11 @@
 The same sums as LiteRT's reference kernels (reference_integer_ops and the uint8 reference),
 in orders that vectorise; integer sums wrap modulo 2**32 in any order, so the results are the
 reference's bit for bit. Weights are re-packed at compile time minus their zero point, in the
-layout each loop reads. Four forms of convolution:
+layout each loop reads. The forms of convolution:
 
-- 1x1 layers with stride 1 on a SIMD128 target: a register-blocked GEMM (kernels/tfl/pointwise);
-
+- on a SIMD128 target, 1x1 layers with stride 1 and windows of under PATCH_SIZE elements
+  (gathered by kernels/tfl/im2col): a register-blocked GEMM (kernels/tfl/pointwise); interior
+  depthwise pixels with channels in vector lanes (kernels/tfl/depthwise_simd);
 - patch dot products (windows of PATCH_SIZE+ elements and dilation 1: 1x1 layers, one-channel
   filters such as microspeech's): each output pixel's window, minus the input zero point and 0
   outside the input, is copied into an i16 patch; CHANNEL_BLOCK output channels' dot products
@@ -29,7 +30,7 @@ import numpy as np
 from rune.ir import tfl
 from rune.ir import tfl_fixed_point as fp
 from rune.ir.kernel_builder import Buffer, KernelBuilder, Scalar
-from rune.kernels.tfl import depthwise_simd, pointwise
+from rune.kernels.tfl import depthwise_simd, im2col, pointwise
 from xdsl.ir import SSAValue
 
 #: Input channels whose products are summed before the accumulator row is stored again.
@@ -140,10 +141,16 @@ def convolution(b: KernelBuilder, op: tfl.TflOp, x: Buffer, out: Buffer, depthwi
     else:  # [out][fh][fw][in] -> [fh][fw][in][out]
         _, f_h, f_w, _ = weights.shape
         packed = np.transpose(weights - filter_zero, (1, 2, 3, 0))
+    plain_bias = bias if bias is not None else np.zeros(out_c, np.int64)
     if pointwise.applies(b, depthwise, (f_h, f_w), geometry):
         pointwise.pointwise(b, x, out, (weights - filter_zero).reshape(out_c, in_c),
-                            bias if bias is not None else np.zeros(out_c, np.int64), requant,
-                            input_zero)
+                            plain_bias, requant, input_zero)
+        return
+    if b.simd and (in_c == 1 or not depthwise) and f_h * f_w * in_c < PATCH_SIZE:
+        by_channel = np.transpose(weights - filter_zero, (3, 1, 2, 0) if depthwise
+                                  else (0, 1, 2, 3)).reshape(out_c, f_h * f_w * in_c)
+        im2col.convolution(b, x, out, by_channel, plain_bias, requant, input_zero, geometry,
+                           (f_h, f_w))
         return
     bias_table = b.table("bias", bias if bias is not None else np.zeros(out_c), "i32")
     acc = b.state("acc", out_c, "i32")

@@ -18,6 +18,7 @@ padded to the block (zero weights and bias), and requantisation runs over the re
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -33,6 +34,7 @@ PIXELS = 2
 #: Output channels per block (4 per i32x4 accumulator).
 CHANNELS = 16
 _LANES = 4  # i32 lanes of a vector
+_WIDEN = 8  # input elements widened to i16 at once
 
 
 def applies(b: KernelBuilder, depthwise: bool, taps: tuple[int, int], geometry: dict) -> bool:
@@ -41,43 +43,71 @@ def applies(b: KernelBuilder, depthwise: bool, taps: tuple[int, int], geometry: 
         and geometry["sh"] == geometry["sw"] == 1
 
 
-def pack_weights(weights: np.ndarray) -> np.ndarray:
+def blocking(out_c: int) -> tuple[int, int]:
+    """(pixels, channels) per block: 2 x 16 (8 sums), or 4 x 8 where 16 channels would be
+    half padding (8-channel layers)."""
+    return (PIXELS, CHANNELS) if out_c % CHANNELS == 0 or out_c > CHANNELS else (4, 8)
+
+
+def pack_weights(weights: np.ndarray, channels: int) -> np.ndarray:
     """[out][in] offset-corrected weights -> i16 in the kernel's order: channel block, depth
     pair, 4-channel group, channel, k parity (output channels and depth padded with 0)."""
     out_c, depth = weights.shape
-    padded = np.zeros((-(-out_c // CHANNELS) * CHANNELS, depth + depth % 2), np.int64)
+    padded = np.zeros((-(-out_c // channels) * channels, depth + depth % 2), np.int64)
     padded[:out_c, :depth] = weights
-    blocks = padded.reshape(-1, CHANNELS // _LANES, _LANES, padded.shape[1] // 2, 2)
+    blocks = padded.reshape(-1, channels // _LANES, _LANES, padded.shape[1] // 2, 2)
     return np.transpose(blocks, (0, 3, 1, 2, 4)).reshape(-1)
 
 
 def pointwise(b: KernelBuilder, x: Buffer, out: Buffer, weights: np.ndarray,
               bias: np.ndarray, requant: Requant, input_zero: int) -> None:
-    """The layer, `weights` [out][in] minus the filter zero point, bias [out]."""
-    out_c, depth = weights.shape
-    pixels = x.count // depth
-    even = depth + depth % 2
-    padded_c = -(-out_c // CHANNELS) * CHANNELS
-    packed = b.table("packed", pack_weights(weights), "i16")
-    bias_table = b.table("bias", np.concatenate([bias, np.zeros(padded_c - out_c)]), "i32")
-    rows = b.state("rows", PIXELS * even, "i16")
+    """The layer, `weights` [out][in] minus the filter zero point, bias [out]: each pixel's
+    input row widened to i16 minus the input zero point."""
+    depth = weights.shape[1]
     zero = b.constant(input_zero, "i32")
+    wide_zero = b.splat(input_zero, "i16", _WIDEN)
+
+    def widen(pixel: SSAValue, rows: Buffer, at: int) -> None:
+        source = b.mul_index(pixel, depth)
+        whole = depth - depth % _WIDEN
+        if whole:
+            with b.loop(whole, step=_WIDEN) as k:
+                value = b.load_vector(x, b.add_index(source, k), _WIDEN)
+                b.store_vector(b.sub(b.convert(value, "i16"), wide_zero), rows,
+                               b.add_index(k, at))
+        if depth % _WIDEN:
+            with b.loop(depth, whole) as k:
+                value = b.sub(b.convert(b.load(x, b.add_index(source, k)), "i32"), zero)
+                b.store(b.convert(value, "i16"), rows, b.add_index(k, at))
+
+    gemm(b, out, weights, bias, requant, widen)
+
+
+def gemm(b: KernelBuilder, out: Buffer, weights: np.ndarray, bias: np.ndarray,
+         requant: Requant, fill: Callable[[SSAValue, Buffer, int], None]) -> None:
+    """out[p] = requant(bias + weights . row(p)) for every output pixel p, where
+    fill(p, rows, at) writes row(p) (depth i16 values) to rows[at:]."""
+    out_c, depth = weights.shape
+    pixels = out.count // out_c
+    per_block, channels = blocking(out_c)
+    even = depth + depth % 2
+    padded_c = -(-out_c // channels) * channels
+    packed = b.table("packed", pack_weights(weights, channels), "i16")
+    bias_table = b.table("bias", np.concatenate([bias, np.zeros(padded_c - out_c)]), "i32")
+    rows = b.state("rows", per_block * even, "i16")
     direct = VectorRequant.of(b, requant, out) if out_c == padded_c else None
-    acc = b.state("acc", PIXELS * padded_c, "i32") if direct is None else None
+    acc = b.state("acc", per_block * padded_c, "i32") if direct is None else None
     columns = requant.columns(b) if direct is None else None
 
     def block(first: SSAValue, count: int) -> None:
-        for m in range(count):  # widen the block's input rows once
-            source = b.mul_index(b.add_index(first, m), depth)
-            with b.loop(depth) as k:
-                value = b.sub(b.convert(b.load(x, b.add_index(source, k)), "i32"), zero)
-                b.store(b.convert(value, "i16"), rows, b.add_index(k, m * even))
+        for m in range(count):  # the block's rows, once
+            fill(b.add_index(first, m), rows, m * even)
             if depth % 2:
                 b.store(b.constant(0, "i16"), rows, b.index(m * even + depth))
-        with b.loop(padded_c, step=CHANNELS) as n:
-            sums = _channel_block(b, n, count, even, packed, bias_table, rows)
+        with b.loop(padded_c, step=channels) as n:
+            sums = _channel_block(b, n, count, even, packed, bias_table, rows, channels)
             for i, total in enumerate(sums):
-                m, g = divmod(i, CHANNELS // _LANES)
+                m, g = divmod(i, channels // _LANES)
                 channel = b.add_index(n, g * _LANES)
                 if direct is None:
                     b.store_vector(total, acc, b.add_index(channel, m * padded_c))
@@ -94,25 +124,25 @@ def pointwise(b: KernelBuilder, x: Buffer, out: Buffer, weights: np.ndarray,
                 b.store(requant.apply(b, total, c, columns, out.element), out,
                         b.add_index(pixel, c))
 
-    whole = pixels - pixels % PIXELS
+    whole = pixels - pixels % per_block
     if whole:
-        with b.loop(whole, step=PIXELS) as first:
-            block(first, PIXELS)
-    if pixels % PIXELS:
-        block(b.index(whole), pixels % PIXELS)
+        with b.loop(whole, step=per_block) as first:
+            block(first, per_block)
+    if pixels % per_block:
+        block(b.index(whole), pixels % per_block)
 
 
 def _channel_block(b: KernelBuilder, n: SSAValue, count: int, even: int, packed: Buffer,
-                   bias: Buffer, rows: Buffer) -> list[Scalar]:
-    """The sums of channels n .. n + CHANNELS for the block's `count` pixels (pixel-major, 4
+                   bias: Buffer, rows: Buffer, channels: int) -> list[Scalar]:
+    """The sums of channels n .. n + channels for the block's `count` pixels (pixel-major, 4
     channels a vector), held in registers through the depth."""
-    groups = CHANNELS // _LANES
+    groups = channels // _LANES
     init = [b.load_vector(bias, b.add_index(n, g * _LANES), _LANES)
             for _ in range(count) for g in range(groups)]
     base = b.mul_index(n, even)  # the channel block's packed weights start at n * even
 
     def step(pair: SSAValue, sums: list[Scalar]) -> list[Scalar]:
-        at = b.add_index(base, b.mul_index(pair, 2 * CHANNELS))
+        at = b.add_index(base, b.mul_index(pair, 2 * channels))
         weights = [b.load_vector(packed, b.add_index(at, g * 2 * _LANES), 2 * _LANES)
                    for g in range(groups)]
         k = b.mul_index(pair, 2)

@@ -51,6 +51,10 @@ DEPTHWISE = [
          act="RELU6", uniform=True),
     dict(h=9, w=9, cin=24, mult=1, kh=3, kw=3, stride=2, padding="SAME", dilation=1,
          act="NONE", uniform=True),
+    # person_detection's first layer in small: one channel, multiplier 8, 9 taps (windows
+    # gathered for the GEMM on wasm32)
+    dict(h=10, w=9, cin=1, mult=8, kh=3, kw=3, stride=2, padding="SAME", dilation=1,
+         act="RELU6"),
     # microspeech's layer in small: one channel, depth multiplier 8, a 10x8 filter, stride 2
     dict(h=20, w=16, cin=1, mult=8, kh=10, kw=8, stride=2, padding="SAME", dilation=1,
          act="RELU"),

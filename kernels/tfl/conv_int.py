@@ -184,8 +184,8 @@ def convolution(b: KernelBuilder, op: tfl.TflOp, x: Buffer, out: Buffer, depthwi
             return
         _channel_blocks(b, x, base, zero, in_c, out_c, packed, row, acc)
 
-    vector_taps = depthwise_simd.VectorTaps(b, packed, bias_table, requant, x, out,
-                                            input_zero) \
+    vector_taps = depthwise_simd.VectorTaps(b, packed, bias_table, plain_bias, requant, x,
+                                            out, input_zero) \
         if depthwise and depthwise_simd.applies(b, out_c, multiplier, requant) else None
     packed = packed_weights(b, packed)
     interior = _interior(geometry, x.shape, out.shape, (f_h, f_w)) \

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from rune.ir.kernel_builder import Buffer, KernelBuilder
-from rune.kernels.tfl.pointwise import VectorRequant
+from rune.kernels.tfl.pointwise import VectorRequant, largest_sum
 
 if TYPE_CHECKING:  # conv_int imports this module
     from rune.kernels.tfl.conv_int import Requant
@@ -45,11 +45,13 @@ def pack_pairs(weights: np.ndarray) -> np.ndarray:
 class VectorTaps:
     """The tables of one layer, built once, and the code of one interior output pixel."""
 
-    def __init__(self, b: KernelBuilder, packed: np.ndarray, bias: Buffer, requant: Requant,
-                 x: Buffer, out: Buffer, zero: int) -> None:
+    def __init__(self, b: KernelBuilder, packed: np.ndarray, bias: Buffer,
+                 bias_values: np.ndarray, requant: Requant, x: Buffer, out: Buffer,
+                 zero: int) -> None:
         channels = x.shape[3]
         self.weights = b.table("pairs", pack_pairs(packed.reshape(-1, channels)), "i16")
-        self.requant = VectorRequant.of(b, requant, out)
+        by_channel = packed.reshape(-1, channels).T
+        self.requant = VectorRequant.of(b, requant, out, largest_sum(by_channel, bias_values))
         self.bias, self.x, self.out = bias, x, out
         self.zero = b.splat(zero, "i16", LANES)
 

@@ -95,7 +95,8 @@ def gemm(b: KernelBuilder, out: Buffer, weights: np.ndarray, bias: np.ndarray,
     packed = b.table("packed", pack_weights(weights, channels), "i16")
     bias_table = b.table("bias", np.concatenate([bias, np.zeros(padded_c - out_c)]), "i32")
     rows = b.state("rows", per_block * even, "i16")
-    direct = VectorRequant.of(b, requant, out) if out_c == padded_c else None
+    direct = VectorRequant.of(b, requant, out, largest_sum(weights, bias)) \
+        if out_c == padded_c else None
     acc = b.state("acc", per_block * padded_c, "i32") if direct is None else None
     columns = requant.columns(b) if direct is None else None
 
@@ -159,7 +160,13 @@ def _channel_block(b: KernelBuilder, n: SSAValue, count: int, even: int, packed:
 @dataclass(frozen=True)
 class VectorRequant:
     """Requant on 4 channels' sums in a vector, for layers whose shifts are uniform (wasm's
-    vector shifts take one count): the same arithmetic as Requant.apply, lane by lane."""
+    vector shifts take one count): the same results as Requant.apply, lane by lane.
+
+    With `folded`, RoundingDivideByPOT(y, r) of y = SRDHM(x, m) costs an add and a shift:
+    nested floors compose, so it is floor((x*m + 2**30 + 2**(30+r)) / 2**31) - [y < 0],
+    shifted right by r; and [y < 0] = [x < 0] for every multiplier but 2**30 (x = -1). That
+    needs the sum y + 2**(r-1) to fit i32, which `of` proves from the layer's largest possible
+    accumulator; else the compare-free form of the reference's remainder test."""
 
     multipliers: Buffer
     left: int
@@ -167,35 +174,51 @@ class VectorRequant:
     zero: int
     limits: tuple[int, int]
     element: str
+    folded: bool
 
     @classmethod
-    def of(cls, b: KernelBuilder, requant: Requant, out: Buffer) -> VectorRequant | None:
+    def of(cls, b: KernelBuilder, requant: Requant, out: Buffer,
+           bound: int) -> VectorRequant | None:
+        """None unless the shifts are uniform; `bound`: the largest |accumulator|."""
         if len(set(requant.lefts)) != 1 or len(set(requant.rights)) != 1:
             return None
+        left, right = requant.lefts[0], requant.rights[0]
+        folded = right > 0 and (1 << 30) not in requant.multipliers \
+            and (bound << left) + (1 << right) + 2 < 1 << 31
         # A table even when uniform, with one more element (never read) so that LLVM cannot
         # fold it to a constant: then the i32 x i32 -> i64 products stay sign-extended
         # operands, i64x2.extmul_*_i32x4_s, and not a full i64x2.mul (many x86 instructions).
         table = b.table("multiplier", np.array([*requant.multipliers, 0]), "i32")
-        return cls(table, requant.lefts[0], requant.rights[0], requant.zero, requant.limits,
-                   out.element)
+        return cls(table, left, right, requant.zero, requant.limits, out.element, folded)
 
     def apply(self, b: KernelBuilder, value: Scalar, channel: SSAValue) -> Scalar:
         """The output elements of channels channel .. channel + 4 for the i32x4 `value`."""
         splat = lambda v, element="i32": b.splat(v, element, _LANES)  # noqa: E731
         if self.left:
             value = b.shift_left(value, splat(self.left))
+        sign = b.shift_right(value, splat(31)) if self.folded else None
         multiplier = b.load_vector(self.multipliers, channel, _LANES)
         wide = b.mul(b.convert(value, "i64"), b.convert(multiplier, "i64"))
-        wide = b.add(wide, splat(1 << 30, "i64"))
+        nudge = (1 << 30) + ((1 << (30 + self.right)) if self.folded else 0)
+        wide = b.add(wide, splat(nudge, "i64"))
         value = b.convert(b.shift_right(wide, splat(31, "i64")), "i32")
-        if self.right:  # RoundingDivideByPOT, compare-free: both sides lie in [0, 2**31)
+        if sign is not None:
+            value = b.shift_right(b.add(value, sign), splat(self.right))
+        elif self.right:  # RoundingDivideByPOT, compare-free: both sides lie in [0, 2**31)
             mask = (1 << self.right) - 1
             remainder = b.bit_and(value, splat(mask))
-            sign = b.shift_right(Scalar(value.value, "u32"), splat(31, "u32"))
-            threshold = b.add(splat(mask >> 1), Scalar(sign.value, "i32"))
+            negative = b.shift_right(Scalar(value.value, "u32"), splat(31, "u32"))
+            threshold = b.add(splat(mask >> 1), Scalar(negative.value, "i32"))
             up = b.shift_right(Scalar(b.sub(threshold, remainder).value, "u32"),
                                splat(31, "u32"))
             value = b.add(b.shift_right(value, splat(self.right)), Scalar(up.value, "i32"))
         value = b.add(value, splat(self.zero))
         value = b.minimum(b.maximum(value, splat(self.limits[0])), splat(self.limits[1]))
         return b.convert(value, self.element)
+
+
+def largest_sum(weights: np.ndarray, bias: np.ndarray) -> int:
+    """The largest |accumulator| of [out][...] weights (minus their zero point) and bias over
+    inputs minus their zero point (|x - zero| <= 255 for 8-bit inputs)."""
+    per_channel = np.abs(weights.reshape(len(bias), -1)).sum(axis=1) * 255 + np.abs(bias)
+    return int(per_channel.max())

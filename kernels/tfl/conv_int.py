@@ -6,8 +6,8 @@ reference's bit for bit. Weights are re-packed at compile time minus their zero 
 layout each loop reads. The forms of convolution:
 
 - on a SIMD128 target, 1x1 layers with stride 1 and windows of under PATCH_SIZE elements
-  (gathered by kernels/tfl/im2col): a register-blocked GEMM (kernels/tfl/pointwise); interior
-  depthwise pixels with channels in vector lanes (kernels/tfl/depthwise_simd);
+  (gathered by kernels/tfl/im2col): a register-blocked GEMM (kernels/tfl/pointwise); depthwise
+  layers with channels in vector lanes (kernels/tfl/depthwise_simd);
 - patch dot products (windows of PATCH_SIZE+ elements and dilation 1: 1x1 layers, one-channel
   filters such as microspeech's): each output pixel's window, minus the input zero point and 0
   outside the input, is copied into an i16 patch; CHANNEL_BLOCK output channels' dot products
@@ -152,6 +152,11 @@ def convolution(b: KernelBuilder, op: tfl.TflOp, x: Buffer, out: Buffer, depthwi
         im2col.convolution(b, x, out, by_channel, plain_bias, requant, input_zero, geometry,
                            (f_h, f_w))
         return
+    if depthwise and f_h * f_w <= UNROLLED_TAPS \
+            and depthwise_simd.applies(b, out_c, out_c // in_c, requant):
+        depthwise_simd.convolution(b, x, out, packed, plain_bias, requant, input_zero,
+                                   geometry, _interior(geometry, x.shape, out.shape, (f_h, f_w)))
+        return
     bias_table = b.table("bias", bias if bias is not None else np.zeros(out_c), "i32")
     acc = b.state("acc", out_c, "i32")
     zero = b.constant(input_zero, "i32")
@@ -184,9 +189,6 @@ def convolution(b: KernelBuilder, op: tfl.TflOp, x: Buffer, out: Buffer, depthwi
             return
         _channel_blocks(b, x, base, zero, in_c, out_c, packed, row, acc)
 
-    vector_taps = depthwise_simd.VectorTaps(b, packed, bias_table, plain_bias, requant, x,
-                                            out, input_zero) \
-        if depthwise and depthwise_simd.applies(b, out_c, multiplier, requant) else None
     packed = packed_weights(b, packed)
     interior = _interior(geometry, x.shape, out.shape, (f_h, f_w)) \
         if depthwise and multiplier == 1 and f_h * f_w <= UNROLLED_TAPS else None
@@ -206,11 +208,10 @@ def convolution(b: KernelBuilder, op: tfl.TflOp, x: Buffer, out: Buffer, depthwi
         if interior is None:
             general()
         else:
-            inside = b.bool_and(_between(b, oy, interior[0]), _between(b, ox, interior[1]))
+            inside = b.bool_and(between(b, oy, interior[0]), between(b, ox, interior[1]))
             b.when(inside, lambda n=n, oy=oy, ox=ox: _unrolled_taps(
                 b, x, out, packed, bias_table, requant, zero, (n, oy, ox), geometry,
-                (f_h, f_w)) if vector_taps is None else vector_taps.pixel(
-                b, (n, oy, ox), geometry, (f_h, f_w)))
+                (f_h, f_w)))
             b.when(b.negate_bool(inside), general)
 
 
@@ -230,7 +231,8 @@ def _interior(geometry: dict, in_shape: tuple, out_shape: tuple,
     return ranges[0], ranges[1]
 
 
-def _between(b: KernelBuilder, coord: SSAValue, bounds: tuple[int, int]) -> SSAValue:
+def between(b: KernelBuilder, coord: SSAValue, bounds: tuple[int, int]) -> SSAValue:
+    """bounds[0] <= coord < bounds[1] for an index."""
     value = b.from_index(coord)
     return b.bool_and(b.compare("ge", value, b.constant(bounds[0], "i32")),
                       b.compare("lt", value, b.constant(bounds[1], "i32")))
@@ -422,7 +424,7 @@ def _patch_convolution(b: KernelBuilder, x: Buffer, out: Buffer, by_channel: Buf
         elif interior == ((0, out_h), (0, out_w)):  # no window reaches outside the input
             fill(n, oy, ox, everywhere)
         else:  # inside the input: every tap, with constant trip counts (vector copies)
-            inside = b.bool_and(_between(b, oy, interior[0]), _between(b, ox, interior[1]))
+            inside = b.bool_and(between(b, oy, interior[0]), between(b, ox, interior[1]))
             b.when(inside, lambda n=n, oy=oy, ox=ox: fill(n, oy, ox, everywhere))
             b.when(b.negate_bool(inside), lambda n=n, oy=oy, ox=ox: border(n, oy, ox))
         def dots(first: SSAValue, count: int) -> None:

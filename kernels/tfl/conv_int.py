@@ -150,7 +150,7 @@ def convolution(b: KernelBuilder, op: tfl.TflOp, x: Buffer, out: Buffer, depthwi
         by_channel = np.transpose(weights - filter_zero, (3, 1, 2, 0) if depthwise
                                   else (0, 1, 2, 3)).reshape(out_c, f_h * f_w * in_c)
         im2col.convolution(b, x, out, by_channel, plain_bias, requant, input_zero, geometry,
-                           (f_h, f_w))
+                           (f_h, f_w), _interior(geometry, x.shape, out.shape, (f_h, f_w)))
         return
     if depthwise and f_h * f_w <= UNROLLED_TAPS \
             and depthwise_simd.applies(b, out_c, out_c // in_c, requant):

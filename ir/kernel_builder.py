@@ -221,6 +221,8 @@ class KernelBuilder:
     def splat(self, value: int, element: str, lanes: int) -> Scalar:
         """An integer constant in every lane."""
         typ = VectorType(scalar_type(element), [lanes])
+        width = typ.element_type.width.data  # type: ignore[attr-defined]
+        value = (value + (1 << (width - 1))) % (1 << width) - (1 << (width - 1))  # signless
         attr = DenseIntOrFPElementsAttr.from_list(typ, [value] * lanes)
         return Scalar(self.emit(arith.ConstantOp(attr)).results[0], element)
 
@@ -239,6 +241,11 @@ class KernelBuilder:
     def dot_i16x8(self, a: Scalar, b: Scalar) -> Scalar:
         """i32x4 lanes a[2i]*b[2i] + a[2i+1]*b[2i+1] of two i16x8 (`i32x4.dot_i16x8_s`)."""
         return Scalar(self.emit(simd.DotI16x8Op(a.value, b.value)).results[0], "i32")
+
+    def narrow(self, a: Scalar, b: Scalar, element: str) -> Scalar:
+        """a's then b's lanes in half-width `element` lanes, saturating (`simd.narrow`)."""
+        op = simd.NarrowOp(a.value, b.value, unsigned=element in UNSIGNED_TYPES)
+        return Scalar(self.emit(op).results[0], element)
 
     # --- loops -----------------------------------------------------------------------------
     @contextmanager
@@ -342,8 +349,15 @@ class KernelBuilder:
         int→int wraps or extends by the source's signedness, as Rust's `as` does."""
         src, dst = value.element, element
         target = scalar_type(dst)
-        if isinstance(value.value.type, VectorType):  # lane by lane
+        if isinstance(value.value.type, VectorType):  # integer lanes (simd's casts)
             target = VectorType(target, value.value.type.get_shape())
+            if element_bytes(dst) > element_bytes(src):
+                cast: Operation = simd.ExtendOp(value.value, target, value.is_unsigned)
+            elif element_bytes(dst) < element_bytes(src):
+                cast = simd.TruncateOp(value.value, target)
+            else:
+                return Scalar(value.value, dst)
+            return Scalar(self.emit(cast).results[0], dst)
         if src == dst:
             return value
         if value.is_float and dst in FLOAT_TYPES:

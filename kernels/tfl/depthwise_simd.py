@@ -100,10 +100,7 @@ class _Taps:
                     weight = b.load_vector(self.weights, b.add_index(at, half * LANES), LANES)
                     both = b.shuffle(first, lanes, second)
                     sums[half] = b.add(sums[half], b.dot_i16x8(both, weight))
-            at = b.add_index(b.mul_index(pixel, channels), c)
-            for half, total in enumerate(sums):
-                b.store_vector(self.requant.apply(b, total, b.add_index(c, half * 4)),
-                               out, b.add_index(at, half * 4))
+            self.requant.store(b, sums, c, out, b.add_index(b.mul_index(pixel, channels), c))
 
 
 def _windows(b: KernelBuilder, x: Buffer, pos: tuple, geometry: dict, taps: tuple[int, int],

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-from rune.ir.kernel_builder import Buffer, KernelBuilder, Scalar
+from rune.ir.kernel_builder import NUMPY_TYPES, Buffer, KernelBuilder, Scalar
 from xdsl.ir import SSAValue
 
 if TYPE_CHECKING:  # conv_int imports this module
@@ -107,15 +107,15 @@ def gemm(b: KernelBuilder, out: Buffer, weights: np.ndarray, bias: np.ndarray,
                 b.store(b.constant(0, "i16"), rows, b.index(m * even + depth))
         with b.loop(padded_c, step=channels) as n:
             sums = _channel_block(b, n, count, even, packed, bias_table, rows, channels)
-            for i, total in enumerate(sums):
-                m, g = divmod(i, channels // _LANES)
-                channel = b.add_index(n, g * _LANES)
-                if direct is None:
-                    b.store_vector(total, acc, b.add_index(channel, m * padded_c))
-                else:
+            groups = channels // _LANES
+            for m in range(count):
+                mine = sums[m * groups:(m + 1) * groups]
+                if direct is not None:
                     pixel = b.mul_index(b.add_index(first, m), out_c)
-                    b.store_vector(direct.apply(b, total, channel), out,
-                                   b.add_index(pixel, channel))
+                    direct.store(b, mine, n, out, b.add_index(pixel, n))
+                    continue
+                for g, total in enumerate(mine):
+                    b.store_vector(total, acc, b.add_index(n, m * padded_c + g * _LANES))
         if direct is not None:
             return
         for m in range(count):  # requantise the real channels of the stored sums
@@ -191,8 +191,9 @@ class VectorRequant:
         table = b.table("multiplier", np.array([*requant.multipliers, 0]), "i32")
         return cls(table, left, right, requant.zero, requant.limits, out.element, folded)
 
-    def apply(self, b: KernelBuilder, value: Scalar, channel: SSAValue) -> Scalar:
-        """The output elements of channels channel .. channel + 4 for the i32x4 `value`."""
+    def scaled(self, b: KernelBuilder, value: Scalar, channel: SSAValue) -> Scalar:
+        """Channels channel .. channel + 4 of the i32x4 `value` requantised, with the output
+        zero point added, not yet clamped."""
         splat = lambda v, element="i32": b.splat(v, element, _LANES)  # noqa: E731
         if self.left:
             value = b.shift_left(value, splat(self.left))
@@ -212,9 +213,27 @@ class VectorRequant:
             up = b.shift_right(Scalar(b.sub(threshold, remainder).value, "u32"),
                                splat(31, "u32"))
             value = b.add(b.shift_right(value, splat(self.right)), Scalar(up.value, "i32"))
-        value = b.add(value, splat(self.zero))
-        value = b.minimum(b.maximum(value, splat(self.limits[0])), splat(self.limits[1]))
-        return b.convert(value, self.element)
+        return b.add(value, splat(self.zero))
+
+    def store(self, b: KernelBuilder, sums: list[Scalar], channel: SSAValue, out: Buffer,
+              index: SSAValue) -> None:
+        """out[index : index + 4 * len(sums)] = the requantised i32x4 sums of channels
+        channel, channel + 4, ... (2 or 4 vectors): narrowed with saturation (the element's
+        range, a clamp for free), then clamped to the activation's range where narrower."""
+        values = [self.scaled(b, total, b.add_index(channel, i * _LANES))
+                  for i, total in enumerate(sums)]
+        halves = [b.narrow(values[i], values[i + 1], "i16") for i in range(0, len(values), 2)]
+        lanes = 4 * len(sums)
+        value = b.narrow(halves[0], halves[-1], self.element)
+        low, high = (np.iinfo(NUMPY_TYPES[self.element]).min,
+                     np.iinfo(NUMPY_TYPES[self.element]).max)
+        if self.limits[0] > low:
+            value = b.maximum(value, b.splat(self.limits[0], self.element, 16))
+        if self.limits[1] < high:
+            value = b.minimum(value, b.splat(self.limits[1], self.element, 16))
+        if lanes < 16:
+            value = b.shuffle(value, list(range(lanes)))
+        b.store_vector(value, out, index)
 
 
 def largest_sum(weights: np.ndarray, bias: np.ndarray) -> int:

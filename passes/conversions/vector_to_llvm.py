@@ -2,7 +2,9 @@
 
 `vector.load`/`vector.store` of a 1-D memref become a GEP to the first element and a vector
 load/store aligned to one element (kernels read vectors at any element offset); `vector.shuffle`
-becomes `shufflevector`; `simd.dot_i16x8` becomes the `llvm.wasm.dot` intrinsic. Arithmetic
+becomes `shufflevector`; `simd.dot_i16x8` becomes the `llvm.wasm.dot` intrinsic and
+`simd.narrow` `llvm.wasm.narrow.{signed,unsigned}`, `simd.extend`/`simd.truncate` sext, zext
+and trunc. Arithmetic
 on vectors goes through arith → llvm like scalars.
 """
 
@@ -10,10 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rune.ir.simd import DotI16x8Op
+from rune.ir.simd import DotI16x8Op, ExtendOp, NarrowOp, TruncateOp
 from rune.passes.conversions.memref_to_llvm import MemRefAccessToLLVM
 from xdsl.dialects import llvm, vector
-from xdsl.dialects.builtin import DenseArrayBase, IntegerType, MemRefType, i32
+from xdsl.dialects.builtin import DenseArrayBase, IntegerType, MemRefType, VectorType, i32
 from xdsl.ir import Operation
 from xdsl.pattern_rewriter import PatternRewriter, RewritePattern
 
@@ -51,6 +53,16 @@ class VectorToLLVM(RewritePattern):
             case DotI16x8Op():
                 rewriter.replace(op, llvm.CallIntrinsicOp("llvm.wasm.dot", [op.lhs, op.rhs],
                                                           [op.result.type]))
+            case ExtendOp():
+                cast = llvm.ZExtOp if op.unsigned is not None else llvm.SExtOp
+                rewriter.replace(op, cast(op.arg, op.result.type))
+            case TruncateOp():
+                rewriter.replace(op, llvm.TruncOp(op.arg, op.result.type))
+            case NarrowOp():
+                sign = "unsigned" if op.unsigned is not None else "signed"
+                name = f"llvm.wasm.narrow.{sign}.{_suffix(op.result.type)}.{_suffix(op.lhs.type)}"
+                rewriter.replace(op, llvm.CallIntrinsicOp(name, [op.lhs, op.rhs],
+                                                          [op.result.type]))
             case _:
                 pass
 
@@ -59,3 +71,8 @@ def _element_bytes(buffer) -> int:
     typ = buffer.type
     assert isinstance(typ, MemRefType) and isinstance(typ.element_type, IntegerType)
     return typ.element_type.width.data // 8
+
+
+def _suffix(typ: VectorType) -> str:
+    """An intrinsic's type suffix: v8i16."""
+    return f"v{typ.get_shape()[0]}i{typ.element_type.width.data}"

@@ -1,7 +1,8 @@
 // convert-to-llvm lowers the explicit vector ops of the integer kernels (kernels/tfl/pointwise.py):
 // vector.load/store become a GEP to the first element and a vector load/store aligned to one
 // element (any offset), vector.shuffle a shufflevector (here a pair splatted over 8 lanes),
-// simd.dot_i16x8 the llvm.wasm.dot intrinsic (i32x4.dot_i16x8_s), arith on vectors as on scalars.
+// simd.dot_i16x8 the llvm.wasm.dot intrinsic (i32x4.dot_i16x8_s), simd.narrow the saturating
+// llvm.wasm.narrow intrinsics, arith on vectors as on scalars (min/max: llvm.smax.v4i32).
 // RUN: rune-opt %s --passes=convert-to-llvm | filecheck %s
 
 builtin.module {
@@ -18,6 +19,15 @@ builtin.module {
     vector.store %s, %acc[%c0] : memref<8xi32>, vector<4xi32>
     func.return
   }
+  func.func private @kernel.1.narrow(%a: vector<4xi32>, %b: vector<4xi32>, %out: memref<16xi8>) {
+    %c0 = arith.constant 0 : index
+    %top = arith.constant dense<200> : vector<4xi32>
+    %m = arith.minsi %a, %top : vector<4xi32>
+    %h = simd.narrow %m, %b : vector<4xi32>, vector<4xi32> -> vector<8xi16>
+    %u = simd.narrow %h, %h unsigned : vector<8xi16>, vector<8xi16> -> vector<16xi8>
+    vector.store %u, %out[%c0] : memref<16xi8>, vector<16xi8>
+    func.return
+  }
 }
 
 // CHECK:      llvm.func internal @kernel.0.dot(%{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr) {
@@ -29,5 +39,10 @@ builtin.module {
 // CHECK:      %[[A:.*]] = llvm.load %{{.*}} {alignment = 4 : i64} : !llvm.ptr -> vector<4xi32>
 // CHECK-NEXT: %[[S:.*]] = llvm.add %[[A]], %[[D]] : vector<4xi32>
 // CHECK:      llvm.store %[[S]], %{{.*}} {alignment = 4 : i64} : vector<4xi32>, !llvm.ptr
+// CHECK:      llvm.func internal @kernel.1.narrow(
+// CHECK:      %[[M:.*]] = llvm.call_intrinsic "llvm.smin.v4i32"(%{{.*}}, %{{.*}}) : (vector<4xi32>, vector<4xi32>) -> vector<4xi32>
+// CHECK-NEXT: %[[H:.*]] = llvm.call_intrinsic "llvm.wasm.narrow.signed.v8i16.v4i32"(%[[M]], %{{.*}}) : (vector<4xi32>, vector<4xi32>) -> vector<8xi16>
+// CHECK-NEXT: %[[U:.*]] = llvm.call_intrinsic "llvm.wasm.narrow.unsigned.v16i8.v8i16"(%[[H]], %[[H]]) : (vector<8xi16>, vector<8xi16>) -> vector<16xi8>
+// CHECK:      llvm.store %[[U]], %{{.*}} {alignment = 1 : i64} : vector<16xi8>, !llvm.ptr
 // CHECK-NOT:  vector.
 // CHECK-NOT:  simd.

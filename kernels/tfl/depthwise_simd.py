@@ -17,8 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from rune.ir.kernel_builder import Buffer, KernelBuilder, Scalar
-from rune.kernels.tfl import conv_int  # (conv_int imports this module: used at call time)
-from rune.kernels.tfl.pointwise import VectorRequant, largest_sum
+from rune.kernels.tfl import conv_int, pointwise  # conv_int imports this: used at call time
 from xdsl.ir import SSAValue
 
 #: Channels per pass (i16 lanes of one vector).
@@ -50,7 +49,8 @@ def convolution(b: KernelBuilder, x: Buffer, out: Buffer, packed: np.ndarray,
     _, f_h, f_w, channels = packed.shape
     by_tap = packed.reshape(-1, channels)
     taps = _Taps(b.table("pairs", pack_pairs(by_tap), "i16"), b.table("bias", bias, "i32"),
-                 VectorRequant.of(b, requant, out, largest_sum(by_tap.T, bias)),
+                 pointwise.VectorRequant.of(b, requant, out,
+                                            pointwise.largest_sum(by_tap.T, bias)),
                  b.splat(input_zero, "i16", LANES), b.splat(0, "i16", LANES))
     with b.loop(x.shape[0]) as n, b.loop(out.shape[1]) as oy, b.loop(out.shape[2]) as ox:
         pos = (n, oy, ox)
@@ -73,7 +73,7 @@ class _Taps:
 
     weights: Buffer  # pack_pairs' order, i16
     bias: Buffer
-    requant: VectorRequant
+    requant: pointwise.VectorRequant
     zero: Scalar  # the input zero point, i16 lanes
     nothing: Scalar  # 0 in i16 lanes
 

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import numpy as np
 from rune.ir.kernel_builder import Buffer, KernelBuilder
-from rune.kernels.tfl import pointwise
+from rune.kernels.tfl import conv_int, pointwise  # conv_int imports this: used at call time
 from xdsl.ir import SSAValue
 
 
 def convolution(b: KernelBuilder, x: Buffer, out: Buffer, by_channel: np.ndarray,
-                bias: np.ndarray, requant, input_zero: int, geometry: dict,
+                bias: np.ndarray, requant: conv_int.Requant, input_zero: int, geometry: dict,
                 taps: tuple[int, int], interior: tuple | None) -> None:
     """`by_channel` [out][fh * fw * in] minus the filter zero point; `interior` the output rows
     and columns [first, last) whose windows lie inside the input (gathered with no tests)."""

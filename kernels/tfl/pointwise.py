@@ -20,14 +20,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 from rune.ir.kernel_builder import NUMPY_TYPES, Buffer, KernelBuilder, Scalar
+from rune.kernels.tfl import conv_int  # (conv_int imports this module: used at call time)
 from xdsl.ir import SSAValue
-
-if TYPE_CHECKING:  # conv_int imports this module
-    from rune.kernels.tfl.conv_int import Requant
 
 #: Pixels per block (each holds CHANNELS // 4 accumulator vectors).
 PIXELS = 2
@@ -60,7 +57,7 @@ def pack_weights(weights: np.ndarray, channels: int) -> np.ndarray:
 
 
 def pointwise(b: KernelBuilder, x: Buffer, out: Buffer, weights: np.ndarray,
-              bias: np.ndarray, requant: Requant, input_zero: int) -> None:
+              bias: np.ndarray, requant: conv_int.Requant, input_zero: int) -> None:
     """The layer, `weights` [out][in] minus the filter zero point, bias [out]: each pixel's
     input row widened to i16 minus the input zero point."""
     depth = weights.shape[1]
@@ -84,7 +81,7 @@ def pointwise(b: KernelBuilder, x: Buffer, out: Buffer, weights: np.ndarray,
 
 
 def gemm(b: KernelBuilder, out: Buffer, weights: np.ndarray, bias: np.ndarray,
-         requant: Requant, fill: Callable[[SSAValue, Buffer, int], None]) -> None:
+         requant: conv_int.Requant, fill: Callable[[SSAValue, Buffer, int], None]) -> None:
     """out[p] = requant(bias + weights . row(p)) for every output pixel p, where
     fill(p, rows, at) writes row(p) (depth i16 values) to rows[at:]."""
     out_c, depth = weights.shape
@@ -125,12 +122,7 @@ def gemm(b: KernelBuilder, out: Buffer, weights: np.ndarray, bias: np.ndarray,
                 b.store(requant.apply(b, total, c, columns, out.element), out,
                         b.add_index(pixel, c))
 
-    whole = pixels - pixels % per_block
-    if whole:
-        with b.loop(whole, step=per_block) as first:
-            block(first, per_block)
-    if pixels % per_block:
-        block(b.index(whole), pixels % per_block)
+    conv_int.in_blocks(b, pixels, per_block, block)
 
 
 def _channel_block(b: KernelBuilder, n: SSAValue, count: int, even: int, packed: Buffer,
@@ -177,7 +169,7 @@ class VectorRequant:
     folded: bool
 
     @classmethod
-    def of(cls, b: KernelBuilder, requant: Requant, out: Buffer,
+    def of(cls, b: KernelBuilder, requant: conv_int.Requant, out: Buffer,
            bound: int) -> VectorRequant | None:
         """None unless the shifts are uniform; `bound`: the largest |accumulator|."""
         if len(set(requant.lefts)) != 1 or len(set(requant.rights)) != 1:

@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from math import prod
 
 import numpy as np
-from rune.ir import kernel_math
+from rune.ir import kernel_math, simd
 from rune.ir.dialect import element_bytes
-from xdsl.dialects import arith, func, math, memref, scf
+from xdsl.dialects import arith, func, math, memref, scf, vector
 from xdsl.dialects.builtin import (
     BytesAttr,
+    DenseArrayBase,
     DenseIntOrFPElementsAttr,
     Float32Type,
     Float64Type,
@@ -30,6 +31,8 @@ from xdsl.dialects.builtin import (
     StringAttr,
     TensorType,
     UnitAttr,
+    VectorType,
+    i64,
 )
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 
@@ -92,7 +95,8 @@ class Buffer:
 
 @dataclass(frozen=True)
 class Scalar:
-    """An SSA scalar with the Runefile element type that decides its arithmetic."""
+    """An SSA scalar (or vector of them, lane by lane) with the Runefile element type that
+    decides its arithmetic."""
 
     value: SSAValue
     element: str
@@ -114,9 +118,10 @@ class KernelBuilder:
     module by whoever builds the kernel function.
     """
 
-    def __init__(self, block: Block, symbol: str = "kernel") -> None:
+    def __init__(self, block: Block, symbol: str = "kernel", simd: bool = False) -> None:
         self.block = block
         self.symbol = symbol
+        self.simd = simd  # the target has wasm SIMD128: kernels may emit `simd` ops
         self.globals: list[memref.GlobalOp] = []
 
     def emit(self, op: Operation) -> Operation:
@@ -207,6 +212,42 @@ class KernelBuilder:
         if buffer.steps:
             raise ValueError("a fused input is computed on load and cannot be stored to")
         self.emit(memref.StoreOp.get(value.value, buffer.value, [index]))
+
+    # --- explicit vectors (kernels check `simd` first) ----------------------------------------
+    def load_vector(self, buffer: Buffer, index: SSAValue, lanes: int) -> Scalar:
+        """buffer[index : index + lanes] as one vector (any element offset)."""
+        typ = VectorType(scalar_type(buffer.stored_element), [lanes])
+        load = self.emit(vector.LoadOp(buffer.value, [index], typ))
+        return Scalar(load.results[0], buffer.stored_element)
+
+    def splat(self, value: int, element: str, lanes: int) -> Scalar:
+        """An integer constant in every lane."""
+        typ = VectorType(scalar_type(element), [lanes])
+        width = typ.element_type.width.data  # type: ignore[attr-defined]
+        value = (value + (1 << (width - 1))) % (1 << width) - (1 << (width - 1))  # signless
+        attr = DenseIntOrFPElementsAttr.from_list(typ, [value] * lanes)
+        return Scalar(self.emit(arith.ConstantOp(attr)).results[0], element)
+
+    def store_vector(self, value: Scalar, buffer: Buffer, index: SSAValue) -> None:
+        self.emit(vector.StoreOp(value.value, buffer.value, [index]))
+
+    def shuffle(self, value: Scalar, lanes: Sequence[int], other: Scalar | None = None) -> Scalar:
+        """A vector of lanes `lanes` of value (then other's, numbered after value's); repeats
+        allowed: a splat."""
+        typ = VectorType(value.value.type.element_type, [len(lanes)])  # type: ignore[attr-defined]
+        mask = DenseArrayBase.from_list(i64, list(lanes))
+        second = value if other is None else other
+        op = vector.ShuffleOp(value.value, second.value, mask, result_type=typ)
+        return Scalar(self.emit(op).results[0], value.element)
+
+    def dot_i16x8(self, a: Scalar, b: Scalar) -> Scalar:
+        """i32x4 lanes a[2i]*b[2i] + a[2i+1]*b[2i+1] of two i16x8 (`i32x4.dot_i16x8_s`)."""
+        return Scalar(self.emit(simd.DotI16x8Op(a.value, b.value)).results[0], "i32")
+
+    def narrow(self, a: Scalar, b: Scalar, element: str) -> Scalar:
+        """a's then b's lanes in half-width `element` lanes, saturating (`simd.narrow`)."""
+        op = simd.NarrowOp(a.value, b.value, unsigned=element in UNSIGNED_TYPES)
+        return Scalar(self.emit(op).results[0], element)
 
     # --- loops -----------------------------------------------------------------------------
     @contextmanager
@@ -310,6 +351,15 @@ class KernelBuilder:
         int→int wraps or extends by the source's signedness, as Rust's `as` does."""
         src, dst = value.element, element
         target = scalar_type(dst)
+        if isinstance(value.value.type, VectorType):  # integer lanes (simd's casts)
+            target = VectorType(target, value.value.type.get_shape())
+            if element_bytes(dst) > element_bytes(src):
+                cast: Operation = simd.ExtendOp(value.value, target, value.is_unsigned)
+            elif element_bytes(dst) < element_bytes(src):
+                cast = simd.TruncateOp(value.value, target)
+            else:
+                return Scalar(value.value, dst)
+            return Scalar(self.emit(cast).results[0], dst)
         if src == dst:
             return value
         if value.is_float and dst in FLOAT_TYPES:
@@ -475,14 +525,15 @@ def kernel_function(
     args: Sequence[tuple[str, tuple[int, ...]]],
     build: Callable[[KernelBuilder, list[Buffer]], None],
     steps: Sequence[tuple[FusedStep, ...]] = (),
+    simd: bool = False,
 ) -> tuple[func.FuncOp, list[memref.GlobalOp]]:
     """A private `func.func` taking one flat memref per (element, shape) and returning nothing,
     plus the globals (tables, state) its body refers to. `steps[i]`, when given, is the fused
-    chain computed on every load from argument i."""
+    chain computed on every load from argument i; `simd`: the target has wasm SIMD128."""
     buffers_spec = _buffers_spec(args, steps)
     arg_types = kernel_arg_types(args, steps)
     entry = Block(arg_types=arg_types)
-    builder = KernelBuilder(entry, name)
+    builder = KernelBuilder(entry, name, simd)
     buffers = [
         Buffer(value, element, shape, chain)
         for value, (element, shape, chain) in zip(entry.args, buffers_spec, strict=True)

@@ -36,6 +36,8 @@ class LowerTflToLoopsPass(ModulePass):
 
     name = "lower-tfl-to-loops"
 
+    simd: bool = False  # the target has wasm SIMD128 (kernels may use `simd` ops)
+
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         for pipeline in list(op.ops):
             if not isinstance(pipeline, rd.PipelineOp):
@@ -45,7 +47,7 @@ class LowerTflToLoopsPass(ModulePass):
             for stage in list(block.ops):
                 if not isinstance(stage, tfl.TflOp):
                     continue
-                kernel, globals_ = _kernel(stage, number)
+                kernel, globals_ = _kernel(stage, number, self.simd)
                 number += 1
                 for new in (*globals_, kernel):
                     op.body.block.insert_op_before(new, pipeline)
@@ -57,7 +59,7 @@ class LowerTflToLoopsPass(ModulePass):
                 block.erase_op(stage)
 
 
-def _kernel(stage: tfl.TflOp, number: int):
+def _kernel(stage: tfl.TflOp, number: int, simd: bool):
     build: Callable | None = KERNELS.get(stage.SPEC.tflite)
     model = model_stage_of(stage.stage_name)
     if build is None:
@@ -78,6 +80,6 @@ def _kernel(stage: tfl.TflOp, number: int):
                              f"({stage.stage_name}): {exc}") from None
 
     kernel, globals_ = kernel_function(name, sigs, body,
-                                       [fused_steps(c) for c in fused_chains(stage)])
+                                       [fused_steps(c) for c in fused_chains(stage)], simd=simd)
     kernel.attributes[NOINLINE_ATTR] = UnitAttr()  # one function per layer for LLVM
     return kernel, globals_

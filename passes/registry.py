@@ -102,20 +102,22 @@ def import_pipeline(models: str) -> str:
 
 
 def default_pipeline(opt_level: str, models: str = "handler", profile: bool = False,
-                     precision: str = "exact") -> str:
+                     precision: str = "exact", simd: bool = False) -> str:
     """The textual pipeline `runec -O<level>` runs between the frontend and the backend;
     `models` is how models without a `run` argument run (handler or compiled); `profile`
     (runec --profile) adds the stage probes right after the lowering, and
-    `precision="relaxed"` (runec --precision=relaxed) starts with relax-precision."""
+    `precision="relaxed"` (runec --precision=relaxed) starts with relax-precision; `simd`: the
+    target has wasm SIMD128, so compiled models' kernels may use it explicitly."""
     # needed at every level: they define meaning
     checks = ("convert-models", "infer-quantization", "check-types",
               f"import-models{{models={models}}}")
     if precision == "relaxed":
         checks = ("relax-precision", *checks)
     lowering = (*LOWERING, "insert-stage-probes") if profile else LOWERING
+    to_loops = ("lower-tfl-to-loops{simd=true}",) if simd else TO_LOOPS
     if opt_level == "0":
-        return ",".join((*checks, *TO_LOOPS, *lowering, *TO_LLVM))
-    checks = (*checks, *ACROSS_MODELS, *TO_LOOPS)
+        return ",".join((*checks, *to_loops, *lowering, *TO_LLVM))
+    checks = (*checks, *ACROSS_MODELS, *to_loops)
     optimise = ("fold-affine", "fuse-elementwise", "plan-memory{strategy=greedy-by-size}")
     # No `canonicalize` by default: LLVM's own clean-up gives byte-identical runes, and it
     # cost 10% of compile time on microspeech. It stays available to --passes.

@@ -34,6 +34,7 @@ from rune.ir.attrs import ManifestAttr, plain_value
 from rune.ir.dialect import Rune
 from rune.ir.kernel_units import separate_kernels
 from rune.ir.llvm_ext import LLVMExt
+from rune.ir.simd import Simd
 from rune.ir.tfl import Tfl
 from rune.passes.common import StageError
 from rune.passes.import_models import any_compiled
@@ -43,7 +44,7 @@ from rune.passes.registry import default_pipeline, import_pipeline, parse_pipeli
 from rune.tools.kernel_cache import KernelCache, link_units, post_lowering
 from rune.tools.pass_options import EMIT_KINDS  # noqa: F401 - the emit kinds, re-exported
 from xdsl.context import Context
-from xdsl.dialects import arith, builtin, cf, func, llvm, math, memref, scf
+from xdsl.dialects import arith, builtin, cf, func, llvm, math, memref, scf, vector
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.parser import Parser
 from xdsl.utils.exceptions import ParseError, VerifyException
@@ -58,7 +59,7 @@ def make_context() -> Context:
     """A context that knows every dialect a rune passes through."""
     ctx = Context()
     for dialect in (builtin.Builtin, func.Func, arith.Arith, scf.Scf, cf.Cf, memref.MemRef,
-                    math.Math, llvm.LLVM, Rune, Tfl, LLVMExt):
+                    math.Math, llvm.LLVM, Rune, Tfl, LLVMExt, vector.Vector, Simd):
         ctx.load_dialect(dialect)
     return ctx
 
@@ -109,7 +110,7 @@ class CompileOptions:
             return self.passes
         target = self.resolved_target()
         return default_pipeline(target.opt_level, self.models or target.models, self.profile,
-                                self.precision)
+                                self.precision, "+simd128" in target.features)
 
 
 @dataclass

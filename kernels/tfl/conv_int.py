@@ -3,8 +3,11 @@
 The same sums as LiteRT's reference kernels (reference_integer_ops and the uint8 reference),
 in orders that vectorise; integer sums wrap modulo 2**32 in any order, so the results are the
 reference's bit for bit. Weights are re-packed at compile time minus their zero point, in the
-layout each loop reads. Three forms of convolution:
+layout each loop reads. The forms of convolution:
 
+- on a SIMD128 target, 1x1 layers with stride 1 and windows of under PATCH_SIZE elements
+  (gathered by kernels/tfl/im2col): a register-blocked GEMM (kernels/tfl/pointwise); depthwise
+  layers with channels in vector lanes (kernels/tfl/depthwise_simd);
 - patch dot products (windows of PATCH_SIZE+ elements and dilation 1: 1x1 layers, one-channel
   filters such as microspeech's): each output pixel's window, minus the input zero point and 0
   outside the input, is copied into an i16 patch; CHANNEL_BLOCK output channels' dot products
@@ -27,6 +30,7 @@ import numpy as np
 from rune.ir import tfl
 from rune.ir import tfl_fixed_point as fp
 from rune.ir.kernel_builder import Buffer, KernelBuilder, Scalar
+from rune.kernels.tfl import depthwise_simd, im2col, pointwise
 from xdsl.ir import SSAValue
 
 #: Input channels whose products are summed before the accumulator row is stored again.
@@ -137,6 +141,22 @@ def convolution(b: KernelBuilder, op: tfl.TflOp, x: Buffer, out: Buffer, depthwi
     else:  # [out][fh][fw][in] -> [fh][fw][in][out]
         _, f_h, f_w, _ = weights.shape
         packed = np.transpose(weights - filter_zero, (1, 2, 3, 0))
+    plain_bias = bias if bias is not None else np.zeros(out_c, np.int64)
+    if pointwise.applies(b, depthwise, (f_h, f_w), geometry):
+        pointwise.pointwise(b, x, out, (weights - filter_zero).reshape(out_c, in_c),
+                            plain_bias, requant, input_zero)
+        return
+    if b.simd and (in_c == 1 or not depthwise) and f_h * f_w * in_c < PATCH_SIZE:
+        by_channel = np.transpose(weights - filter_zero, (3, 1, 2, 0) if depthwise
+                                  else (0, 1, 2, 3)).reshape(out_c, f_h * f_w * in_c)
+        im2col.convolution(b, x, out, by_channel, plain_bias, requant, input_zero, geometry,
+                           (f_h, f_w), _interior(geometry, x.shape, out.shape, (f_h, f_w)))
+        return
+    if depthwise and f_h * f_w <= UNROLLED_TAPS \
+            and depthwise_simd.applies(b, out_c, out_c // in_c, requant):
+        depthwise_simd.convolution(b, x, out, packed, plain_bias, requant, input_zero,
+                                   geometry, _interior(geometry, x.shape, out.shape, (f_h, f_w)))
+        return
     bias_table = b.table("bias", bias if bias is not None else np.zeros(out_c), "i32")
     acc = b.state("acc", out_c, "i32")
     zero = b.constant(input_zero, "i32")
@@ -188,7 +208,7 @@ def convolution(b: KernelBuilder, op: tfl.TflOp, x: Buffer, out: Buffer, depthwi
         if interior is None:
             general()
         else:
-            inside = b.bool_and(_between(b, oy, interior[0]), _between(b, ox, interior[1]))
+            inside = b.bool_and(between(b, oy, interior[0]), between(b, ox, interior[1]))
             b.when(inside, lambda n=n, oy=oy, ox=ox: _unrolled_taps(
                 b, x, out, packed, bias_table, requant, zero, (n, oy, ox), geometry,
                 (f_h, f_w)))
@@ -211,7 +231,8 @@ def _interior(geometry: dict, in_shape: tuple, out_shape: tuple,
     return ranges[0], ranges[1]
 
 
-def _between(b: KernelBuilder, coord: SSAValue, bounds: tuple[int, int]) -> SSAValue:
+def between(b: KernelBuilder, coord: SSAValue, bounds: tuple[int, int]) -> SSAValue:
+    """bounds[0] <= coord < bounds[1] for an index."""
     value = b.from_index(coord)
     return b.bool_and(b.compare("ge", value, b.constant(bounds[0], "i32")),
                       b.compare("lt", value, b.constant(bounds[1], "i32")))
@@ -403,7 +424,7 @@ def _patch_convolution(b: KernelBuilder, x: Buffer, out: Buffer, by_channel: Buf
         elif interior == ((0, out_h), (0, out_w)):  # no window reaches outside the input
             fill(n, oy, ox, everywhere)
         else:  # inside the input: every tap, with constant trip counts (vector copies)
-            inside = b.bool_and(_between(b, oy, interior[0]), _between(b, ox, interior[1]))
+            inside = b.bool_and(between(b, oy, interior[0]), between(b, ox, interior[1]))
             b.when(inside, lambda n=n, oy=oy, ox=ox: fill(n, oy, ox, everywhere))
             b.when(b.negate_bool(inside), lambda n=n, oy=oy, ox=ox: border(n, oy, ox))
         def dots(first: SSAValue, count: int) -> None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from rune.ir.llvm_ext import UIToFPOp
 from rune.passes.conversions.llvm_types import LLVMTypeConverter
 from xdsl.dialects import arith, llvm
-from xdsl.dialects.builtin import AnyFloat, IndexType, IntegerAttr, IntegerType
+from xdsl.dialects.builtin import AnyFloat, IndexType, IntegerAttr, IntegerType, VectorType
 from xdsl.ir import Operation, SSAValue
 from xdsl.pattern_rewriter import PatternRewriter, RewritePattern
 
@@ -48,7 +48,10 @@ _ICMP = {"eq": 0, "ne": 1, "slt": 2, "sle": 3, "sgt": 4, "sge": 5, "ult": 6, "ul
 
 
 def intrinsic_name(base: str, typ) -> str:
-    """LLVM's overloaded-intrinsic suffix: llvm.maximum.f32, llvm.smax.i16, ..."""
+    """LLVM's overloaded-intrinsic suffix: llvm.maximum.f32, llvm.smax.i16, llvm.smax.v4i32"""
+    if isinstance(typ, VectorType):
+        lanes = "x".join(str(n) for n in typ.get_shape())
+        return intrinsic_name(base, typ.element_type).replace(base + ".", f"{base}.v{lanes}", 1)
     if isinstance(typ, IntegerType):
         return f"{base}.i{typ.width.data}"
     return f"{base}.f{typ.bitwidth}"

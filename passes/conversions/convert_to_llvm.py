@@ -15,6 +15,7 @@ from rune.passes.conversions.func_to_llvm import CallsToLLVM, FuncToLLVM, conver
 from rune.passes.conversions.llvm_types import LLVMTypeConverter
 from rune.passes.conversions.math_to_llvm import MathToLLVM
 from rune.passes.conversions.memref_to_llvm import MemRefAccessToLLVM, MemRefToLLVM
+from rune.passes.conversions.vector_to_llvm import VectorAccessToLLVM, VectorToLLVM
 from xdsl.context import Context
 from xdsl.dialects import builtin, func
 from xdsl.passes import ModulePass
@@ -23,7 +24,8 @@ from xdsl.pattern_rewriter import GreedyRewritePatternApplier, PatternRewriteWal
 
 @dataclass(frozen=True)
 class ConvertToLLVMPass(ModulePass):
-    """Lower loops on memory (after convert-scf-to-cf) to the llvm dialect."""
+    """Lower loops on memory (after convert-scf-to-cf), with their vector and simd ops, to the
+    llvm dialect."""
 
     name = "convert-to-llvm"
 
@@ -35,12 +37,13 @@ class ConvertToLLVMPass(ModulePass):
         walk = lambda *patterns: PatternRewriteWalker(  # noqa: E731
             GreedyRewritePatternApplier(list(patterns)), apply_recursively=False,
         ).rewrite_module(op)
-        walk(MemRefAccessToLLVM(types))
+        walk(MemRefAccessToLLVM(types), VectorAccessToLLVM(types))
         # Loop variables (non-entry block arguments) become iN before the arithmetic on them is
         # rewritten, so that every new llvm op infers an already converted type.
         for function in op.walk():
             if isinstance(function, func.FuncOp):
                 for block in list(function.body.blocks)[1:]:
                     convert_block_args(block, types.convert)
-        walk(ArithToLLVM(types), MathToLLVM(), MemRefToLLVM(types), CallsToLLVM(types))
+        walk(ArithToLLVM(types), MathToLLVM(), MemRefToLLVM(types), CallsToLLVM(types),
+             VectorToLLVM())
         walk(FuncToLLVM(types))

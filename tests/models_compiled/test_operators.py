@@ -32,6 +32,10 @@ CONV = [
     # a MobileNet pointwise layer: patch dot products, no window reaching outside the input
     dict(h=5, w=4, cin=24, cout=12, kh=1, kw=1, stride=1, padding="VALID", dilation=1,
          act="RELU6"),
+    # 1x1 on wasm32 (SIMD128): the pointwise GEMM, 7 input channels (padded to a pair), 25
+    # pixels (a last block of 1), 32 output channels (whole blocks: requantised in registers)
+    dict(h=5, w=5, cin=7, cout=32, kh=1, kw=1, stride=1, padding="SAME", dilation=1,
+         act="RELU6", uniform=True),
     # one input channel, many taps: patch dot products, 6 channels (under one channel block)
     dict(h=12, w=11, cin=1, cout=6, kh=6, kw=6, stride=2, padding="SAME", dilation=1, act="RELU"),
     # float: an input too large for a zero-bordered copy (conv_float.BORDERED_LIMIT), so the
@@ -48,6 +52,16 @@ DEPTHWISE = [
     dict(h=7, w=7, cin=9, mult=2, kh=3, kw=3, stride=1, padding="SAME", dilation=1, act="NONE"),
     dict(h=10, w=10, cin=17, mult=1, kh=3, kw=3, stride=1, padding="SAME", dilation=2,
          act="NONE"),
+    # 16 channels of one scale on wasm32 (SIMD128): interior pixels 8 channels a vector, tap
+    # pairs interleaved into i32x4.dot_i16x8_s (9 taps: a last one with zero weights)
+    dict(h=7, w=6, cin=16, mult=1, kh=3, kw=3, stride=1, padding="SAME", dilation=1,
+         act="RELU6", uniform=True),
+    dict(h=9, w=9, cin=24, mult=1, kh=3, kw=3, stride=2, padding="SAME", dilation=1,
+         act="NONE", uniform=True),
+    # person_detection's first layer in small: one channel, multiplier 8, 9 taps (windows
+    # gathered for the GEMM on wasm32)
+    dict(h=10, w=9, cin=1, mult=8, kh=3, kw=3, stride=2, padding="SAME", dilation=1,
+         act="RELU6"),
     # microspeech's layer in small: one channel, depth multiplier 8, a 10x8 filter, stride 2
     dict(h=20, w=16, cin=1, mult=8, kh=10, kw=8, stride=2, padding="SAME", dilation=1,
          act="RELU"),

@@ -34,6 +34,17 @@ def _activation(tf, value, activation: str):
     return value
 
 
+def _weights(rng, shape: tuple, p: dict, taps: int):
+    """Normal weights; with p["uniform"], every output channel's (each column after the
+    first `taps` axes) largest |w| is 1, so that int8 per-channel quantisation gives all
+    channels one scale (uniform requantisation shifts: the kernels' vector requantisation)."""
+    w = rng.normal(0, 0.5, shape)
+    if p.get("uniform"):
+        w = w / np.abs(w).reshape(int(np.prod(shape[:taps])), -1).max(axis=0).reshape(
+            shape[taps:])
+    return w
+
+
 def _graph(tf, kind: str, p: dict, rng):
     """(function, input shape or list of input shapes) for one operator."""
     if kind in ("add", "sub", "mul", "squared_difference"):
@@ -65,7 +76,7 @@ def _graph(tf, kind: str, p: dict, rng):
         return (lambda x: tf.strided_slice(x, p["begin"], p["end"], p["strides"],
                                            shrink_axis_mask=p.get("shrink", 0))), p["shape"]
     if kind == "conv":
-        w = tf.constant(rng.normal(0, 0.5, (p["kh"], p["kw"], p["cin"], p["cout"])), tf.float32)
+        w = tf.constant(_weights(rng, (p["kh"], p["kw"], p["cin"], p["cout"]), p, 3), tf.float32)
         b = tf.constant(rng.normal(0, 0.2, (p["cout"],)), tf.float32)
 
         def f(x):
@@ -73,7 +84,7 @@ def _graph(tf, kind: str, p: dict, rng):
             return _activation(tf, y + b, p["act"])
         return f, (1, p["h"], p["w"], p["cin"])
     if kind == "depthwise":
-        w = tf.constant(rng.normal(0, 0.5, (p["kh"], p["kw"], p["cin"], p["mult"])), tf.float32)
+        w = tf.constant(_weights(rng, (p["kh"], p["kw"], p["cin"], p["mult"]), p, 2), tf.float32)
         b = tf.constant(rng.normal(0, 0.2, (p["cin"] * p["mult"],)), tf.float32)
 
         def f(x):

@@ -1,0 +1,142 @@
+"""`simd`: the wasm SIMD128 instructions the integer kernels need and LLVM's vectoriser does
+not reliably find, as ops on `vector` types (like MLIR's `x86vector` and `arm_neon`).
+
+- `simd.dot_i16x8`: `i32x4.dot_i16x8_s`, lane i = a[2i]*b[2i] + a[2i+1]*b[2i+1]. Written as
+  generic LLVM IR (sign-extend, multiply, shuffle even and odd lanes, add) it becomes two
+  extended multiplies and two shuffles on wasm; the intrinsic is one instruction.
+- `simd.narrow`: `i16x8.narrow_i32x4_s` and `i8x16.narrow_i16x8_{s,u}`, the lanes of two
+  vectors in one of half-width lanes, saturating (a clamp for free); LLVM's `trunc` wraps.
+
+Kernels emit them only when the target has SIMD128 (`KernelBuilder.simd`).
+
+`simd.extend` and `simd.truncate` are lane-wise integer casts, the vector forms of
+arith.extsi/extui/trunci (xDSL's arith takes scalars only there); they lower to LLVM's
+sext/zext/trunc and work on any target.
+"""
+
+from __future__ import annotations
+
+from xdsl.dialects.builtin import IntegerType, UnitAttr, VectorType
+from xdsl.ir import Dialect, SSAValue
+from xdsl.irdl import (
+    IRDLOperation,
+    irdl_op_definition,
+    operand_def,
+    opt_prop_def,
+    result_def,
+)
+from xdsl.utils.exceptions import VerifyException
+
+I16X8 = VectorType(IntegerType(16), [8])
+I32X4 = VectorType(IntegerType(32), [4])
+I8X16 = VectorType(IntegerType(8), [16])
+#: simd.narrow: operand type -> result type
+NARROWER = {I32X4: I16X8, I16X8: I8X16}
+
+
+@irdl_op_definition
+class DotI16x8Op(IRDLOperation):
+    """Pairwise products of two i16x8 vectors summed into i32x4 (`i32x4.dot_i16x8_s`)."""
+
+    name = "simd.dot_i16x8"
+
+    lhs = operand_def()
+    rhs = operand_def()
+    result = result_def()
+
+    assembly_format = "$lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)"
+
+    def __init__(self, lhs: SSAValue, rhs: SSAValue) -> None:
+        super().__init__(operands=[lhs, rhs], result_types=[I32X4])
+
+    def verify_(self) -> None:
+        for operand in (self.lhs, self.rhs):
+            if operand.type != I16X8:
+                raise VerifyException(f"simd.dot_i16x8 takes vector<8xi16> operands, "
+                                      f"got {operand.type}")
+        if self.result.type != I32X4:
+            raise VerifyException(f"simd.dot_i16x8 gives vector<4xi32>, got {self.result.type}")
+
+
+@irdl_op_definition
+class NarrowOp(IRDLOperation):
+    """Two vectors' lanes (lhs first) in one vector of half-width lanes, saturating to the
+    signed range, or with `unsigned` (i16 -> i8 only) to the unsigned one."""
+
+    name = "simd.narrow"
+
+    lhs = operand_def()
+    rhs = operand_def()
+    unsigned = opt_prop_def(UnitAttr)
+    result = result_def()
+
+    assembly_format = ("$lhs `,` $rhs (`unsigned` $unsigned^)? attr-dict `:` type($lhs) `,` "
+                       "type($rhs) `->` type($result)")
+
+    def __init__(self, lhs: SSAValue, rhs: SSAValue, unsigned: bool = False) -> None:
+        super().__init__(operands=[lhs, rhs], result_types=[NARROWER[lhs.type]],
+                         properties={"unsigned": UnitAttr()} if unsigned else {})
+
+    def verify_(self) -> None:
+        if self.lhs.type not in NARROWER or self.rhs.type != self.lhs.type:
+            raise VerifyException(f"simd.narrow takes two vector<4xi32> or two vector<8xi16>, "
+                                  f"got {self.lhs.type} and {self.rhs.type}")
+        if self.result.type != NARROWER[self.lhs.type]:
+            raise VerifyException(f"simd.narrow of {self.lhs.type} gives "
+                                  f"{NARROWER[self.lhs.type]}, not {self.result.type}")
+        if self.unsigned is not None and self.lhs.type != I16X8:
+            raise VerifyException("simd.narrow to unsigned lanes takes vector<8xi16>")
+
+
+class _LaneCast(IRDLOperation):
+    """A vector of integers to one of as many lanes of another width."""
+
+    arg = operand_def()
+    result = result_def()
+
+    def _widths(self) -> tuple[int, int]:
+        source, target = self.arg.type, self.result.type
+        if not (isinstance(source, VectorType) and isinstance(target, VectorType)
+                and isinstance(source.element_type, IntegerType)
+                and isinstance(target.element_type, IntegerType)
+                and source.get_shape() == target.get_shape()):
+            raise VerifyException(f"{self.name} casts integer vectors of one shape, got "
+                                  f"{source} to {target}")
+        return source.element_type.width.data, target.element_type.width.data
+
+
+@irdl_op_definition
+class ExtendOp(_LaneCast):
+    """Each lane sign-extended (zero-extended with `unsigned`) to wider lanes."""
+
+    name = "simd.extend"
+    unsigned = opt_prop_def(UnitAttr)
+    assembly_format = "$arg (`unsigned` $unsigned^)? attr-dict `:` type($arg) `to` type($result)"
+
+    def __init__(self, arg: SSAValue, result_type: VectorType, unsigned: bool = False) -> None:
+        super().__init__(operands=[arg], result_types=[result_type],
+                         properties={"unsigned": UnitAttr()} if unsigned else {})
+
+    def verify_(self) -> None:
+        source, target = self._widths()
+        if target <= source:
+            raise VerifyException(f"simd.extend widens lanes, got i{source} to i{target}")
+
+
+@irdl_op_definition
+class TruncateOp(_LaneCast):
+    """Each lane's low bits (wrapping) in narrower lanes."""
+
+    name = "simd.truncate"
+    assembly_format = "$arg attr-dict `:` type($arg) `to` type($result)"
+
+    def __init__(self, arg: SSAValue, result_type: VectorType) -> None:
+        super().__init__(operands=[arg], result_types=[result_type])
+
+    def verify_(self) -> None:
+        source, target = self._widths()
+        if target >= source:
+            raise VerifyException(f"simd.truncate narrows lanes, got i{source} to i{target}")
+
+
+Simd = Dialect("simd", [DotI16x8Op, NarrowOp, ExtendOp, TruncateOp], [])

@@ -1,0 +1,48 @@
+// convert-to-llvm lowers the explicit vector ops of the integer kernels (kernels/tfl/pointwise.py):
+// vector.load/store become a GEP to the first element and a vector load/store aligned to one
+// element (any offset), vector.shuffle a shufflevector (here a pair splatted over 8 lanes),
+// simd.dot_i16x8 the llvm.wasm.dot intrinsic (i32x4.dot_i16x8_s), simd.narrow the saturating
+// llvm.wasm.narrow intrinsics, arith on vectors as on scalars (min/max: llvm.smax.v4i32).
+// RUN: rune-opt %s --passes=convert-to-llvm | filecheck %s
+
+builtin.module {
+  func.func private @kernel.0.dot(%rows: memref<4xi16>, %w: memref<16xi16>, %acc: memref<8xi32>) {
+    %c0 = arith.constant 0 : index
+    %c2 = arith.constant 2 : index
+    %c8 = arith.constant 8 : index
+    %pair = vector.load %rows[%c2] : memref<4xi16>, vector<2xi16>
+    %x = vector.shuffle %pair, %pair [0, 1, 0, 1, 0, 1, 0, 1] : vector<2xi16>, vector<2xi16>
+    %w0 = vector.load %w[%c8] : memref<16xi16>, vector<8xi16>
+    %d = simd.dot_i16x8 %x, %w0 : vector<8xi16>, vector<8xi16> -> vector<4xi32>
+    %a = vector.load %acc[%c0] : memref<8xi32>, vector<4xi32>
+    %s = arith.addi %a, %d : vector<4xi32>
+    vector.store %s, %acc[%c0] : memref<8xi32>, vector<4xi32>
+    func.return
+  }
+  func.func private @kernel.1.narrow(%a: vector<4xi32>, %b: vector<4xi32>, %out: memref<16xi8>) {
+    %c0 = arith.constant 0 : index
+    %top = arith.constant dense<200> : vector<4xi32>
+    %m = arith.minsi %a, %top : vector<4xi32>
+    %h = simd.narrow %m, %b : vector<4xi32>, vector<4xi32> -> vector<8xi16>
+    %u = simd.narrow %h, %h unsigned : vector<8xi16>, vector<8xi16> -> vector<16xi8>
+    vector.store %u, %out[%c0] : memref<16xi8>, vector<16xi8>
+    func.return
+  }
+}
+
+// CHECK:      llvm.func internal @kernel.0.dot(%{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr) {
+// CHECK:      %[[P:.*]] = llvm.getelementptr inbounds %rows[%c2] : (!llvm.ptr, i32) -> !llvm.ptr, i16
+// CHECK-NEXT: %[[PAIR:.*]] = llvm.load %[[P]] {alignment = 2 : i64} : !llvm.ptr -> vector<2xi16>
+// CHECK-NEXT: %[[X:.*]] = llvm.shufflevector %[[PAIR]], %[[PAIR]] [0, 1, 0, 1, 0, 1, 0, 1] : vector<2xi16>
+// CHECK:      %[[W:.*]] = llvm.load %{{.*}} {alignment = 2 : i64} : !llvm.ptr -> vector<8xi16>
+// CHECK-NEXT: %[[D:.*]] = llvm.call_intrinsic "llvm.wasm.dot"(%[[X]], %[[W]]) : (vector<8xi16>, vector<8xi16>) -> vector<4xi32>
+// CHECK:      %[[A:.*]] = llvm.load %{{.*}} {alignment = 4 : i64} : !llvm.ptr -> vector<4xi32>
+// CHECK-NEXT: %[[S:.*]] = llvm.add %[[A]], %[[D]] : vector<4xi32>
+// CHECK:      llvm.store %[[S]], %{{.*}} {alignment = 4 : i64} : vector<4xi32>, !llvm.ptr
+// CHECK:      llvm.func internal @kernel.1.narrow(
+// CHECK:      %[[M:.*]] = llvm.call_intrinsic "llvm.smin.v4i32"(%{{.*}}, %{{.*}}) : (vector<4xi32>, vector<4xi32>) -> vector<4xi32>
+// CHECK-NEXT: %[[H:.*]] = llvm.call_intrinsic "llvm.wasm.narrow.signed.v8i16.v4i32"(%[[M]], %{{.*}}) : (vector<4xi32>, vector<4xi32>) -> vector<8xi16>
+// CHECK-NEXT: %[[U:.*]] = llvm.call_intrinsic "llvm.wasm.narrow.unsigned.v16i8.v8i16"(%[[H]], %[[H]]) : (vector<8xi16>, vector<8xi16>) -> vector<16xi8>
+// CHECK:      llvm.store %[[U]], %{{.*}} {alignment = 1 : i64} : vector<16xi8>, !llvm.ptr
+// CHECK-NOT:  vector.
+// CHECK-NOT:  simd.

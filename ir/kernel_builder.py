@@ -215,7 +215,11 @@ class KernelBuilder:
 
     # --- explicit vectors (kernels check `simd` first) ----------------------------------------
     def load_vector(self, buffer: Buffer, index: SSAValue, lanes: int) -> Scalar:
-        """buffer[index : index + lanes] as one vector (any element offset)."""
+        """buffer[index : index + lanes] as one vector (any element offset). A buffer with fused
+        steps is refused: they are scalar code, applied by `load` only."""
+        if buffer.steps:
+            raise ValueError("a fused input is computed on scalar loads and cannot be loaded "
+                             "as a vector")
         typ = VectorType(scalar_type(buffer.stored_element), [lanes])
         load = self.emit(vector.LoadOp(buffer.value, [index], typ))
         return Scalar(load.results[0], buffer.stored_element)

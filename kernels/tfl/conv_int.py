@@ -142,7 +142,8 @@ def convolution(b: KernelBuilder, op: tfl.TflOp, x: Buffer, out: Buffer, depthwi
         _, f_h, f_w, _ = weights.shape
         packed = np.transpose(weights - filter_zero, (1, 2, 3, 0))
     plain_bias = bias if bias is not None else np.zeros(out_c, np.int64)
-    if pointwise.applies(b, depthwise, (f_h, f_w), geometry):
+    # the vector paths load x as vectors, which a fused input (x.steps) cannot give
+    if pointwise.applies(b, depthwise, (f_h, f_w), geometry) and not x.steps:
         pointwise.pointwise(b, x, out, (weights - filter_zero).reshape(out_c, in_c),
                             plain_bias, requant, input_zero)
         return
@@ -152,7 +153,7 @@ def convolution(b: KernelBuilder, op: tfl.TflOp, x: Buffer, out: Buffer, depthwi
         im2col.convolution(b, x, out, by_channel, plain_bias, requant, input_zero, geometry,
                            (f_h, f_w), _interior(geometry, x.shape, out.shape, (f_h, f_w)))
         return
-    if depthwise and f_h * f_w <= UNROLLED_TAPS \
+    if depthwise and f_h * f_w <= UNROLLED_TAPS and not x.steps \
             and depthwise_simd.applies(b, out_c, out_c // in_c, requant):
         depthwise_simd.convolution(b, x, out, packed, plain_bias, requant, input_zero,
                                    geometry, _interior(geometry, x.shape, out.shape, (f_h, f_w)))

@@ -9,9 +9,12 @@ from rune.runtime import Rune
 from rune.tools.compiler import CompileOptions, compile_module, parse_ir, run_passes
 
 
-def compile_ir(text: str, without: Sequence[str] = ()) -> tuple[Rune, list[str]]:
-    """(the rune, its manifest's stage names) from `text`, at -O2 less the passes `without`."""
-    spec = ",".join(p for p in default_pipeline("2", "compiled").split(",") if p not in without)
+def compile_ir(text: str, without: Sequence[str] = (), simd: bool = False
+               ) -> tuple[Rune, list[str]]:
+    """(the rune, its manifest's stage names) from `text`, at -O2 less the passes `without`;
+    `simd`: compiled models' kernels written for SIMD128, as runec does for wasm32."""
+    pipeline = default_pipeline("2", "compiled", simd=simd)
+    spec = ",".join(p for p in pipeline.split(",") if p not in without)
     options = CompileOptions(passes=spec, opt_level="2")
     module = parse_ir(text)
     run_passes(module, options)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 from rune.passes.registry import default_pipeline
 from rune.runtime import Rune
 from rune.tools.compiler import CompileOptions, compile_runefile
@@ -90,3 +91,47 @@ def test_image_normalization_into_a_convolution_is_bit_for_bit():
         assert got.view(np.uint32).tolist() == want.view(np.uint32).tolist()
     assert fused.manifest.memory.naive_bytes < plain.manifest.memory.naive_bytes
     assert fused.manifest.memory.arena_bytes < plain.manifest.memory.arena_bytes
+
+
+QUANTIZE_INTO_INT8_LAYERS = """builtin.module {
+  rune.pipeline @p image "runicos/base" {
+    %0 = rune.capability "x" kind "RAW" args {} : tensor<1x2x5x16xf32>
+    %1 = rune.proc_block "q" kernel "quantize" args {scale = 0.5 : f64, zero_point = -3 : i64}(%0)
+      : (tensor<1x2x5x16xf32>) -> (tensor<1x2x5x16xsi8>)
+    %2 = "tfl.LAYER"(%1) <{stage = "m#0", constants = [unit, WEIGHTS, BIAS], quant = [
+      #tfl.quant<[#builtin.float_data<0.5>], [#builtin.int<-3>], #builtin.int<0>>,
+      #tfl.quant<[#builtin.float_data<0.01>], [#builtin.int<0>], #builtin.int<0>>,
+      #tfl.quant<[#builtin.float_data<0.005>], [#builtin.int<0>], #builtin.int<0>>,
+      #tfl.quant<[#builtin.float_data<0.25>], [#builtin.int<1>], #builtin.int<0>>],
+      padding = "SAME", stride_w = 1 : i64, stride_h = 1 : i64, EXTRA activation = "RELU",
+      dilation_w = 1 : i64, dilation_h = 1 : i64}> : (tensor<1x2x5x16xsi8>) -> tensor<1x2x5x16xsi8>
+    rune.output "serial" kind "serial" args {}(%2) : (tensor<1x2x5x16xsi8>)
+  }
+}"""
+
+
+@pytest.mark.parametrize("layer", ["conv_2d", "depthwise_conv_2d"])
+def test_a_quantize_fused_into_an_int8_layer_with_vector_kernels_is_bit_for_bit(layer: str):
+    """The SIMD128 kernels of 1x1 and depthwise int8 layers load their input as vectors, which
+    a fused chain (scalar code) cannot give: with a quantize fused into the layer, the layer
+    takes its scalar loop (before the fix, convert-to-llvm failed on a vector load of the f32
+    input), and the outputs equal the unfused rune's, whose layer is vectorised."""
+    from .compiled_ir import compile_ir
+
+    rng = np.random.default_rng(11)
+    if layer == "conv_2d":
+        weights, extra = rng.integers(-127, 128, size=(16, 1, 1, 16)), ""
+    else:
+        weights, extra = rng.integers(-127, 128, size=(1, 3, 3, 16)), "depth_multiplier = 1 : i64,"
+    shape = "x".join(map(str, weights.shape))
+    text = (QUANTIZE_INTO_INT8_LAYERS.replace("LAYER", layer).replace("EXTRA", extra)
+            .replace("WEIGHTS", f"dense<{weights.tolist()}> : tensor<{shape}xi8>")
+            .replace("BIAS", f"dense<{rng.integers(-500, 500, 16).tolist()}> : tensor<16xi32>"))
+    fused, fused_stages = compile_ir(text, simd=True)
+    plain, plain_stages = compile_ir(text, (PASS,), simd=True)
+    assert "q" in plain_stages and "q" not in fused_stages
+    for _ in range(20):
+        feed = {"x": rng.uniform(-80, 80, size=(1, 2, 5, 16)).astype(np.float32)}
+        got = np.asarray(fused.run(feed)[0].tensors[0].data)
+        want = np.asarray(plain.run(feed)[0].tensors[0].data)
+        assert got.tolist() == want.tolist()

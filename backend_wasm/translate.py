@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import llvmlite.ir as ir
 from rune.abi.imports import IMPORT_MODULE_ATTR, IMPORT_NAME_ATTR
-from rune.ir.llvm_ext import UIToFPOp
+from rune.ir.llvm_ext import UIToFPOp, VolatileLoadOp
 from rune.passes.conversions.func_to_llvm import NOINLINE_ATTR
 from xdsl.backend.llvm.convert_op import convert_op, create_constant
 from xdsl.backend.llvm.convert_type import convert_type
@@ -107,7 +107,21 @@ def _instruction(op: Operation, builder: ir.IRBuilder, values: dict, blocks: dic
     if isinstance(op, UIToFPOp):
         values[op.result] = builder.uitofp(values[op.arg], convert_type(op.result.type))
         return
+    if isinstance(op, VolatileLoadOp):
+        load = _VolatileLoad(builder.block, values[op.ptr], typ=convert_type(op.result.type))
+        load.align = op.alignment.value.data
+        builder._insert(load)
+        values[op.result] = load
+        return
     try:
         convert_op(op, builder, values, blocks)
     except NotImplementedError as exc:
         raise TranslationError(str(exc)) from None
+
+
+class _VolatileLoad(ir.LoadInstr):
+    """`load volatile` (llvmlite's LoadInstr has no volatile flag)."""
+
+    def descr(self, buf: list[str]) -> None:
+        super().descr(buf)
+        buf[-1] = buf[-1].replace("load ", "load volatile ", 1)

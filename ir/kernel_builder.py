@@ -224,6 +224,15 @@ class KernelBuilder:
         load = self.emit(vector.LoadOp(buffer.value, [index], typ))
         return Scalar(load.results[0], buffer.stored_element)
 
+    def load_opaque(self, buffer: Buffer, index: SSAValue, lanes: int) -> Scalar:
+        """load_vector whose value the optimiser may not fold (simd.opaque_load): a constant
+        table's lanes stay a loaded operand."""
+        if buffer.steps:
+            raise ValueError("a fused input cannot be loaded as a vector")
+        typ = VectorType(scalar_type(buffer.stored_element), [lanes])
+        load = self.emit(simd.OpaqueLoadOp(buffer.value, [index], typ))
+        return Scalar(load.results[0], buffer.stored_element)
+
     def splat(self, value: int, element: str, lanes: int) -> Scalar:
         """An integer constant in every lane."""
         typ = VectorType(scalar_type(element), [lanes])

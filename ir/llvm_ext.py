@@ -1,13 +1,22 @@
 """`llvmx`: the few LLVM instructions xDSL's llvm dialect lacks, so conversions can target them.
 
-Only `uitofp` is needed: float→int conversions use LLVM's saturating intrinsics
-(`llvm.fptosi.sat`, `llvm.fptoui.sat`), which xDSL reaches through `llvm.call_intrinsic`.
+`uitofp` (float→int conversions use LLVM's saturating intrinsics, `llvm.fptosi.sat` and
+`llvm.fptoui.sat`, which xDSL reaches through `llvm.call_intrinsic`), and a volatile `load`
+(`simd.opaque_load`'s lowering: xDSL's llvm.load has no volatile flag).
 """
 
 from __future__ import annotations
 
+from xdsl.dialects.builtin import IntegerAttr, IntegerType, i64
 from xdsl.ir import Attribute, Dialect, SSAValue
-from xdsl.irdl import IRDLOperation, irdl_op_definition, operand_def, result_def
+from xdsl.irdl import (
+    IRDLOperation,
+    ParsePropInAttrDict,
+    irdl_op_definition,
+    operand_def,
+    prop_def,
+    result_def,
+)
 
 
 @irdl_op_definition
@@ -25,4 +34,22 @@ class UIToFPOp(IRDLOperation):
         super().__init__(operands=[arg], result_types=[result_type])
 
 
-LLVMExt = Dialect("llvmx", [UIToFPOp], [])
+@irdl_op_definition
+class VolatileLoadOp(IRDLOperation):
+    """A value of the result type loaded from a pointer, volatile (LLVM `load volatile`)."""
+
+    name = "llvmx.load_volatile"
+
+    ptr = operand_def()
+    alignment = prop_def(IntegerAttr[IntegerType])
+    result = result_def()
+
+    assembly_format = "$ptr attr-dict `:` type($ptr) `->` type($result)"
+    irdl_options = (ParsePropInAttrDict(),)
+
+    def __init__(self, ptr: SSAValue, result_type: Attribute, alignment: int) -> None:
+        super().__init__(operands=[ptr], result_types=[result_type],
+                         properties={"alignment": IntegerAttr(alignment, i64)})
+
+
+LLVMExt = Dialect("llvmx", [UIToFPOp, VolatileLoadOp], [])

@@ -7,6 +7,11 @@ not reliably find, as ops on `vector` types (like MLIR's `x86vector` and `arm_ne
 - `simd.narrow`: `i16x8.narrow_i32x4_s` and `i8x16.narrow_i16x8_{s,u}`, the lanes of two
   vectors in one of half-width lanes, saturating (a clamp for free); LLVM's `trunc` wraps.
 
+- `simd.opaque_load`: a `vector.load` whose value LLVM may not constant-fold (a volatile
+  load): requantisation multipliers from a constant table stay i32 operands, so their i64
+  products are `i64x2.extmul_{low,high}_i32x4_s`; folded to i64 constants (a loop of one
+  iteration, unrolled) they became a full `i64x2.mul`, several x86 instructions on Cranelift.
+
 Kernels emit them only when the target has SIMD128 (`KernelBuilder.simd`).
 
 `simd.extend` and `simd.truncate` are lane-wise integer casts, the vector forms of
@@ -16,7 +21,7 @@ sext/zext/trunc and work on any target.
 
 from __future__ import annotations
 
-from xdsl.dialects.builtin import IntegerType, UnitAttr, VectorType
+from xdsl.dialects.builtin import IndexType, IntegerType, MemRefType, UnitAttr, VectorType
 from xdsl.ir import Dialect, SSAValue
 from xdsl.irdl import (
     IRDLOperation,
@@ -24,6 +29,7 @@ from xdsl.irdl import (
     operand_def,
     opt_prop_def,
     result_def,
+    var_operand_def,
 )
 from xdsl.utils.exceptions import VerifyException
 
@@ -139,4 +145,30 @@ class TruncateOp(_LaneCast):
             raise VerifyException(f"simd.truncate narrows lanes, got i{source} to i{target}")
 
 
-Simd = Dialect("simd", [DotI16x8Op, NarrowOp, ExtendOp, TruncateOp], [])
+@irdl_op_definition
+class OpaqueLoadOp(IRDLOperation):
+    """base[indices...] as a vector of `result`'s lanes, read at run time even from a constant
+    table: the optimiser may not fold the value (nor merge or move the load)."""
+
+    name = "simd.opaque_load"
+
+    base = operand_def()
+    indices = var_operand_def(IndexType())
+    result = result_def()
+
+    assembly_format = "$base `[` $indices `]` attr-dict `:` type($base) `,` type($result)"
+
+    def __init__(self, base: SSAValue, indices: list[SSAValue], result_type: VectorType) -> None:
+        super().__init__(operands=[base, indices], result_types=[result_type])
+
+    def verify_(self) -> None:
+        base, result = self.base.type, self.result.type
+        if not (isinstance(base, MemRefType) and isinstance(result, VectorType)
+                and result.element_type == base.element_type):
+            raise VerifyException(f"simd.opaque_load reads a vector of a memref's elements, "
+                                  f"got {result} from {base}")
+        if len(self.indices) != base.get_num_dims():
+            raise VerifyException(f"simd.opaque_load takes one index per dimension of {base}")
+
+
+Simd = Dialect("simd", [DotI16x8Op, NarrowOp, ExtendOp, TruncateOp, OpaqueLoadOp], [])

@@ -177,12 +177,11 @@ class VectorRequant:
         left, right = requant.lefts[0], requant.rights[0]
         folded = right > 0 and (1 << 30) not in requant.multipliers \
             and (bound << left) + (1 << right) + 2 < 1 << 31
-        # A table even when uniform, with one more element (never read) so that LLVM cannot
-        # fold it to a constant: then the i32 x i32 -> i64 products stay sign-extended
-        # operands, i64x2.extmul_*_i32x4_s, and not a full i64x2.mul (many x86 instructions;
-        # person_detection 707 -> 655 us). A layer of one channel block still folds (its loop
-        # is unrolled, the index constant): there the products are i64x2.mul.
-        table = b.table("multiplier", np.array([*requant.multipliers, 0]), "i32")
+        # Read by simd.opaque_load, which LLVM cannot fold to constants (as it would in a
+        # layer of one channel block, whose loop it unrolls): the i32 x i32 -> i64 products
+        # stay sign-extended operands, i64x2.extmul_*_i32x4_s, not a full i64x2.mul (many
+        # x86 instructions on Cranelift).
+        table = b.table("multiplier", np.array(requant.multipliers), "i32")
         return cls(table, left, right, requant.zero, requant.limits, out.element, folded)
 
     def scaled(self, b: KernelBuilder, value: Scalar, channel: SSAValue) -> Scalar:
@@ -192,7 +191,7 @@ class VectorRequant:
         if self.left:
             value = b.shift_left(value, splat(self.left))
         sign = b.shift_right(value, splat(31)) if self.folded else None
-        multiplier = b.load_vector(self.multipliers, channel, _LANES)
+        multiplier = b.load_opaque(self.multipliers, channel, _LANES)
         wide = b.mul(b.convert(value, "i64"), b.convert(multiplier, "i64"))
         nudge = (1 << 30) + ((1 << (30 + self.right)) if self.folded else 0)
         wide = b.add(wide, splat(nudge, "i64"))

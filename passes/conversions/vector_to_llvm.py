@@ -1,7 +1,8 @@
 """vector and simd → llvm: the explicit vector ops of the integer kernels.
 
 `vector.load`/`vector.store` of a 1-D memref become a GEP to the first element and a vector
-load/store aligned to one element (kernels read vectors at any element offset); `vector.shuffle`
+load/store aligned to one element (kernels read vectors at any element offset), `simd.opaque_load`
+the same with a volatile load (`llvmx.load_volatile`); `vector.shuffle`
 becomes `shufflevector`; `simd.dot_i16x8` becomes the `llvm.wasm.dot` intrinsic and
 `simd.narrow` `llvm.wasm.narrow.{signed,unsigned}`, `simd.extend`/`simd.truncate` sext, zext
 and trunc. Arithmetic
@@ -12,7 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rune.ir.simd import DotI16x8Op, ExtendOp, NarrowOp, TruncateOp
+from rune.ir.llvm_ext import VolatileLoadOp
+from rune.ir.simd import DotI16x8Op, ExtendOp, NarrowOp, OpaqueLoadOp, TruncateOp
 from rune.passes.conversions.memref_to_llvm import MemRefAccessToLLVM
 from xdsl.dialects import llvm, vector
 from xdsl.dialects.builtin import DenseArrayBase, IntegerType, MemRefType, VectorType, i32
@@ -22,7 +24,8 @@ from xdsl.pattern_rewriter import PatternRewriter, RewritePattern
 
 @dataclass
 class VectorAccessToLLVM(MemRefAccessToLLVM):
-    """vector.load/store → GEP + vector load/store; needs the memref type, so runs first."""
+    """vector.load/store, simd.opaque_load → GEP + vector load/store; needs the memref type,
+    so runs first."""
 
     def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
         match op:
@@ -30,6 +33,10 @@ class VectorAccessToLLVM(MemRefAccessToLLVM):
                 gep = self._element(op.base, list(op.indices))
                 rewriter.replace(op, [*gep, llvm.LoadOp(gep[-1], op.result.type,
                                                         alignment=_element_bytes(op.base))])
+            case OpaqueLoadOp():
+                gep = self._element(op.base, list(op.indices))
+                rewriter.replace(op, [*gep, VolatileLoadOp(gep[-1], op.result.type,
+                                                           _element_bytes(op.base))])
             case vector.StoreOp():
                 gep = self._element(op.base, list(op.indices))
                 # An untyped pointer: llvmlite checks a store's value against a typed one.

@@ -204,9 +204,16 @@ def test_compiled_convolutions_use_wasm_simd_only_where_the_target_has_it():
         asm = asm.decode() if isinstance(asm, bytes) else asm
         counts[target] = (len(re.findall(r"\b(?:i8x16|i16x8|i32x4|i64x2|v128)\.", asm)),
                           asm.count("i32x4.dot_i16x8_s"))
+        if target == "wasm32":  # requantisation's i32 x i32 -> i64 products
+            extmuls = len(re.findall(r"\si64x2\.extmul_(?:low|high)_i32x4_s\s", asm))
+            muls = len(re.findall(r"\si64x2\.mul\s", asm))
     simd, dots = counts["wasm32"]
     assert simd > 1000 and dots >= 13, counts  # one dot loop per 1x1 layer at least
     assert counts["wasm32-mcu"] == (0, 0), counts
+    # The vector requantisation's multipliers are opaque loads, so every layer, even one of a
+    # single channel block (its loop unrolled), multiplies with extmul; at most the last
+    # layer's (2 channels, scalar code LLVM vectorises with constants) is a full i64x2.mul.
+    assert extmuls >= 300 and muls <= 1, (extmuls, muls)
 
 
 def test_widest_vector_factor_only_in_runes_with_model_layers():

@@ -2,7 +2,9 @@
 // vector.load/store become a GEP to the first element and a vector load/store aligned to one
 // element (any offset), vector.shuffle a shufflevector (here a pair splatted over 8 lanes),
 // simd.dot_i16x8 the llvm.wasm.dot intrinsic (i32x4.dot_i16x8_s), simd.narrow the saturating
-// llvm.wasm.narrow intrinsics, arith on vectors as on scalars (min/max: llvm.smax.v4i32).
+// llvm.wasm.narrow intrinsics, arith on vectors as on scalars (min/max: llvm.smax.v4i32);
+// simd.opaque_load the same GEP and a volatile load (llvmx.load_volatile), which LLVM cannot
+// fold into a constant.
 // RUN: rune-opt %s --passes=convert-to-llvm | filecheck %s
 
 builtin.module {
@@ -28,6 +30,13 @@ builtin.module {
     vector.store %u, %out[%c0] : memref<16xi8>, vector<16xi8>
     func.return
   }
+  func.func private @kernel.2.opaque(%m: memref<8xi32>, %x: vector<4xi64>) -> vector<4xi64> {
+    %c4 = arith.constant 4 : index
+    %v = simd.opaque_load %m[%c4] : memref<8xi32>, vector<4xi32>
+    %w = simd.extend %v : vector<4xi32> to vector<4xi64>
+    %p = arith.muli %x, %w : vector<4xi64>
+    func.return %p : vector<4xi64>
+  }
 }
 
 // CHECK:      llvm.func internal @kernel.0.dot(%{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr) {
@@ -44,5 +53,10 @@ builtin.module {
 // CHECK-NEXT: %[[H:.*]] = llvm.call_intrinsic "llvm.wasm.narrow.signed.v8i16.v4i32"(%[[M]], %{{.*}}) : (vector<4xi32>, vector<4xi32>) -> vector<8xi16>
 // CHECK-NEXT: %[[U:.*]] = llvm.call_intrinsic "llvm.wasm.narrow.unsigned.v16i8.v8i16"(%[[H]], %[[H]]) : (vector<8xi16>, vector<8xi16>) -> vector<16xi8>
 // CHECK:      llvm.store %[[U]], %{{.*}} {alignment = 1 : i64} : vector<16xi8>, !llvm.ptr
+// CHECK:      llvm.func internal @kernel.2.opaque(
+// CHECK:      %[[Q:.*]] = llvm.getelementptr inbounds %{{.*}}[%c4] : (!llvm.ptr, i32) -> !llvm.ptr, i32
+// CHECK-NEXT: %[[V:.*]] = llvmx.load_volatile %[[Q]] {alignment = 4 : i64} : !llvm.ptr -> vector<4xi32>
+// CHECK-NEXT: %[[E:.*]] = llvm.sext %[[V]] : vector<4xi32> to vector<4xi64>
+// CHECK-NEXT: llvm.mul %{{.*}}, %[[E]] : vector<4xi64>
 // CHECK-NOT:  vector.
 // CHECK-NOT:  simd.

@@ -5,8 +5,9 @@
 //   [w(n,k), w(n,k+1)] for 4 channels per vector; each block's input rows widened once to i16
 //   minus the input zero point (-3); the i32x4 sums carried through the depth loop, each a
 //   simd.dot_i16x8 of a splatted input pair with one weight vector; then requantised in
-//   registers (the multiplier a table: 8 channels and one never read), narrowed with
-//   saturation and stored 8 outputs at a time. The fifth pixel is a block of its own.
+//   registers (the multipliers a table read by simd.opaque_load, which LLVM cannot fold into
+//   constants, so its products stay i64x2.extmul), narrowed with saturation and stored 8
+//   outputs at a time. The fifth pixel is a block of its own.
 // - a DEPTHWISE_CONV_2D 3x3 of 8 channels (kernels/tfl/depthwise_simd.py): each tap's 8 inputs
 //   widened to i16 (taps outside the input selected to 0), two taps interleaved into one
 //   simd.dot_i16x8 against weights paired at compile time, the sums requantised in registers.
@@ -24,7 +25,7 @@ builtin.module {
 // CHECK:      "memref.global"() <{sym_name = "tfl.0.conv_2d.packed.0", type = memref<32xi16>, initial_value = dense<[1, 2, -1, -2, 4, 5, 7, 8, 0, 1, 1, 0, 2, 2, -3, 3, 3, 0, -3, 0, 6, 0, 9, 0, 0, 0, 1, 0, 2, 0, -3, 0]> : tensor<32xi16>
 // CHECK-NEXT: "memref.global"() <{sym_name = "tfl.0.conv_2d.bias.1", type = memref<8xi32>
 // CHECK-NEXT: "memref.global"() <{sym_name = "tfl.0.conv_2d.rows.2", type = memref<16xi16>
-// CHECK-NEXT: "memref.global"() <{sym_name = "tfl.0.conv_2d.multiplier.3", type = memref<9xi32>
+// CHECK-NEXT: "memref.global"() <{sym_name = "tfl.0.conv_2d.multiplier.3", type = memref<8xi32>
 // CHECK:      func.func private @tfl.0.conv_2d(%{{.*}}: memref<15xi8>, %{{.*}}: memref<40xi8>) attributes {rune.noinline} {
 // CHECK:      arith.subi %{{.*}}, %{{.*}} : i32
 // CHECK:      memref.store %{{.*}}, %{{.*}}[%{{.*}}] : memref<16xi16>
@@ -35,8 +36,9 @@ builtin.module {
 // CHECK-NEXT: %[[D:.*]] = simd.dot_i16x8 %[[X]], %{{.*}} : vector<8xi16>, vector<8xi16> -> vector<4xi32>
 // CHECK-NEXT: arith.addi %{{.*}}, %[[D]] : vector<4xi32>
 // CHECK-COUNT-7: simd.dot_i16x8
-// CHECK:      vector.load %{{.*}}[%{{.*}}] : memref<9xi32>, vector<4xi32>
-// CHECK:      simd.extend %{{.*}} : vector<4xi32> to vector<4xi64>
+// CHECK:      %[[M:.*]] = simd.opaque_load %{{.*}}[%{{.*}}] : memref<8xi32>, vector<4xi32>
+// CHECK-NEXT: simd.extend %{{.*}} : vector<4xi32> to vector<4xi64>
+// CHECK-NEXT: simd.extend %[[M]] : vector<4xi32> to vector<4xi64>
 // CHECK:      simd.truncate %{{.*}} : vector<4xi64> to vector<4xi32>
 // CHECK:      %[[H:.*]] = simd.narrow %{{.*}}, %{{.*}} : vector<4xi32>, vector<4xi32> -> vector<8xi16>
 // CHECK-NEXT: %[[B:.*]] = simd.narrow %[[H]], %[[H]] : vector<8xi16>, vector<8xi16> -> vector<16xi8>

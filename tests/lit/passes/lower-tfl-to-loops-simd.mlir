@@ -4,7 +4,8 @@
 //   4 pixels x 8 channels) and pair of input channels (3 here, padded to 4 with 0),
 //   [w(n,k), w(n,k+1)] for 4 channels per vector; each block's input rows widened once to i16
 //   minus the input zero point (-3); the i32x4 sums carried through the depth loop, each a
-//   simd.dot_i16x8 of a splatted input pair with one weight vector; then requantised in
+//   simd.dot_i16x8 of a splatted input pair with one weight vector, two depth pairs per
+//   iteration (Cranelift keeps a loop's carried values in stack slots); then requantised in
 //   registers (the multipliers a table read by simd.opaque_load, which LLVM cannot fold into
 //   constants, so its products stay i64x2.extmul), narrowed with saturation and stored 8
 //   outputs at a time. The fifth pixel is a block of its own.
@@ -36,6 +37,10 @@ builtin.module {
 // CHECK-NEXT: %[[D:.*]] = simd.dot_i16x8 %[[X]], %{{.*}} : vector<8xi16>, vector<8xi16> -> vector<4xi32>
 // CHECK-NEXT: arith.addi %{{.*}}, %[[D]] : vector<4xi32>
 // CHECK-COUNT-7: simd.dot_i16x8
+// CHECK:      arith.addi %{{.*}}, %{{.*}} : index
+// CHECK-COUNT-2: vector.load %{{.*}}[%{{.*}}] : memref<32xi16>, vector<8xi16>
+// CHECK-COUNT-8: simd.dot_i16x8
+// CHECK:      scf.yield
 // CHECK:      %[[M:.*]] = simd.opaque_load %{{.*}}[%{{.*}}] : memref<8xi32>, vector<4xi32>
 // CHECK-NEXT: simd.extend %{{.*}} : vector<4xi32> to vector<4xi64>
 // CHECK-NEXT: simd.extend %[[M]] : vector<4xi32> to vector<4xi64>
@@ -44,7 +49,9 @@ builtin.module {
 // CHECK-NEXT: %[[B:.*]] = simd.narrow %[[H]], %[[H]] : vector<8xi16>, vector<8xi16> -> vector<16xi8>
 // CHECK:      vector.store %{{.*}}, %{{.*}}[%{{.*}}] : memref<40xi8>, vector<8xi8>
 // CHECK:      iter_args({{.*}}) -> (vector<4xi32>, vector<4xi32>) {
-// CHECK-COUNT-2: simd.dot_i16x8
+// CHECK-COUNT-4: simd.dot_i16x8
+// CHECK-NEXT: arith.addi
+// CHECK-NEXT: scf.yield
 // CHECK-NOT:  simd.dot_i16x8
 // CHECK:      "memref.global"() <{sym_name = "tfl.1.depthwise_conv_2d.pairs.0", type = memref<80xi16>, initial_value = dense<[1, 1, 2, 1, 3, 1, 4, 1, 5, 1, 6, 1, 7, 1, 8, 1, 2, 3, {{.*}}]> : tensor<80xi16>
 // CHECK:      func.func private @tfl.1.depthwise_conv_2d(%{{.*}}: memref<40xi8>, %{{.*}}: memref<40xi8>) attributes {rune.noinline} {

@@ -233,6 +233,11 @@ class KernelBuilder:
         load = self.emit(simd.OpaqueLoadOp(buffer.value, [index], typ))
         return Scalar(load.results[0], buffer.stored_element)
 
+    def reinterpret(self, value: Scalar, element: str, lanes: int) -> Scalar:
+        """A vector's bits as `lanes` lanes of `element` (vector.bitcast)."""
+        typ = VectorType(scalar_type(element), [lanes])
+        return Scalar(self.emit(vector.BitcastOp(value.value, typ)).results[0], element)
+
     def splat(self, value: int, element: str, lanes: int) -> Scalar:
         """An integer constant in every lane."""
         typ = VectorType(scalar_type(element), [lanes])

@@ -176,7 +176,12 @@ class VectorRequant:
     nested floors compose, so it is floor((x*m + 2**30 + 2**(30+r)) / 2**31) - [y < 0],
     shifted right by r; and [y < 0] = [x < 0] for every multiplier but 2**30 (x = -1). That
     needs the sum y + 2**(r-1) to fit i32, which `of` proves from the layer's largest possible
-    accumulator; else the compare-free form of the reference's remainder test."""
+    accumulator; else the compare-free form of the reference's remainder test.
+
+    With `doubled` (twice the largest shifted accumulator fits i32), the sums are doubled
+    before the multiply and the nudge with them: floor((2a) / 2**32) = floor(a / 2**31), so
+    the result is the products' high words: a shuffle, where it was two i64 shifts and a
+    shuffle (the doubling is one i32 shift, or none: folded into the left shift)."""
 
     multipliers: Buffer
     left: int
@@ -185,6 +190,7 @@ class VectorRequant:
     limits: tuple[int, int]
     element: str
     folded: bool
+    doubled: bool
 
     @classmethod
     def of(cls, b: KernelBuilder, requant: conv_int.Requant, out: Buffer,
@@ -200,20 +206,26 @@ class VectorRequant:
         # stay sign-extended operands, i64x2.extmul_*_i32x4_s, not a full i64x2.mul (many
         # x86 instructions on Cranelift).
         table = b.table("multiplier", np.array(requant.multipliers), "i32")
-        return cls(table, left, right, requant.zero, requant.limits, out.element, folded)
+        doubled = bound << (left + 1) < 1 << 31  # 2 * x << left fits i32
+        return cls(table, left, right, requant.zero, requant.limits, out.element, folded,
+                   doubled)
 
     def scaled(self, b: KernelBuilder, value: Scalar, channel: SSAValue) -> Scalar:
         """Channels channel .. channel + 4 of the i32x4 `value` requantised, with the output
         zero point added, not yet clamped."""
         splat = lambda v, element="i32": b.splat(v, element, _LANES)  # noqa: E731
-        if self.left:
-            value = b.shift_left(value, splat(self.left))
+        doubled = int(self.doubled)
+        if self.left + doubled:
+            value = b.shift_left(value, splat(self.left + doubled))
         sign = b.shift_right(value, splat(31)) if self.folded else None
         multiplier = b.load_opaque(self.multipliers, channel, _LANES)
         wide = b.mul(b.convert(value, "i64"), b.convert(multiplier, "i64"))
         nudge = (1 << 30) + ((1 << (30 + self.right)) if self.folded else 0)
-        wide = b.add(wide, splat(nudge, "i64"))
-        value = b.convert(b.shift_right(wide, splat(31, "i64")), "i32")
+        wide = b.add(wide, splat(nudge << doubled, "i64"))
+        if doubled:  # the high words: floor(2a / 2**32) = floor(a / 2**31)
+            value = b.shuffle(b.reinterpret(wide, "i32", 2 * _LANES), [1, 3, 5, 7])
+        else:
+            value = b.convert(b.shift_right(wide, splat(31, "i64")), "i32")
         if sign is not None:
             value = b.shift_right(b.add(value, sign), splat(self.right))
         elif self.right:  # RoundingDivideByPOT, compare-free: both sides lie in [0, 2**31)

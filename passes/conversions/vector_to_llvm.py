@@ -57,6 +57,8 @@ class VectorToLLVM(RewritePattern):
                 mask = DenseArrayBase.from_list(i32, list(op.mask.get_values()))
                 rewriter.replace(op, llvm.ShuffleVectorOp(op.v1, op.v2, mask,
                                                           op.result.type))
+            case vector.BitcastOp():
+                rewriter.replace(op, llvm.BitcastOp(op.source, op.result.type))
             case DotI16x8Op():
                 rewriter.replace(op, llvm.CallIntrinsicOp("llvm.wasm.dot", [op.lhs, op.rhs],
                                                           [op.result.type]))

@@ -4,7 +4,7 @@
 // simd.dot_i16x8 the llvm.wasm.dot intrinsic (i32x4.dot_i16x8_s), simd.narrow the saturating
 // llvm.wasm.narrow intrinsics, arith on vectors as on scalars (min/max: llvm.smax.v4i32);
 // simd.opaque_load the same GEP and a volatile load (llvmx.load_volatile), which LLVM cannot
-// fold into a constant.
+// fold into a constant; vector.bitcast an llvm.bitcast (here for i64 lanes' high words).
 // RUN: rune-opt %s --passes=convert-to-llvm | filecheck %s
 
 builtin.module {
@@ -37,6 +37,11 @@ builtin.module {
     %p = arith.muli %x, %w : vector<4xi64>
     func.return %p : vector<4xi64>
   }
+  func.func private @kernel.3.high(%a: vector<2xi64>) -> vector<2xi32> {
+    %w = vector.bitcast %a : vector<2xi64> to vector<4xi32>
+    %h = vector.shuffle %w, %w [1, 3] : vector<4xi32>, vector<4xi32>
+    func.return %h : vector<2xi32>
+  }
 }
 
 // CHECK:      llvm.func internal @kernel.0.dot(%{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr) {
@@ -58,5 +63,8 @@ builtin.module {
 // CHECK-NEXT: %[[V:.*]] = llvmx.load_volatile %[[Q]] {alignment = 4 : i64} : !llvm.ptr -> vector<4xi32>
 // CHECK-NEXT: %[[E:.*]] = llvm.sext %[[V]] : vector<4xi32> to vector<4xi64>
 // CHECK-NEXT: llvm.mul %{{.*}}, %[[E]] : vector<4xi64>
+// CHECK:      llvm.func internal @kernel.3.high(
+// CHECK-NEXT: %[[B:.*]] = llvm.bitcast %{{.*}} : vector<2xi64> to vector<4xi32>
+// CHECK-NEXT: llvm.shufflevector %[[B]], %[[B]] [1, 3] : vector<4xi32>
 // CHECK-NOT:  vector.
 // CHECK-NOT:  simd.

@@ -7,7 +7,9 @@
 //   simd.dot_i16x8 of a splatted input pair with one weight vector, two depth pairs per
 //   iteration (Cranelift keeps a loop's carried values in stack slots); then requantised in
 //   registers (the multipliers a table read by simd.opaque_load, which LLVM cannot fold into
-//   constants, so its products stay i64x2.extmul), narrowed with saturation and stored 8
+//   constants, so its products stay i64x2.extmul; the sums doubled first, as the layer's
+//   largest sum allows, so that the result is the products' high words, a shuffle, with the
+//   nudge doubled too: 2 * (2**30 + 2**(30+5))), narrowed with saturation and stored 8
 //   outputs at a time. The fifth pixel is a block of its own.
 // - a DEPTHWISE_CONV_2D 3x3 of 8 channels (kernels/tfl/depthwise_simd.py): each tap's 8 inputs
 //   widened to i16 (taps outside the input selected to 0), two taps interleaved into one
@@ -41,10 +43,16 @@ builtin.module {
 // CHECK-COUNT-2: vector.load %{{.*}}[%{{.*}}] : memref<32xi16>, vector<8xi16>
 // CHECK-COUNT-8: simd.dot_i16x8
 // CHECK:      scf.yield
+// CHECK:      %[[TWICE:.*]] = arith.constant dense<1> : vector<4xi32>
+// CHECK-NEXT: arith.shli %{{.*}}, %[[TWICE]] : vector<4xi32>
 // CHECK:      %[[M:.*]] = simd.opaque_load %{{.*}}[%{{.*}}] : memref<8xi32>, vector<4xi32>
 // CHECK-NEXT: simd.extend %{{.*}} : vector<4xi32> to vector<4xi64>
 // CHECK-NEXT: simd.extend %[[M]] : vector<4xi32> to vector<4xi64>
-// CHECK:      simd.truncate %{{.*}} : vector<4xi64> to vector<4xi32>
+// CHECK-NEXT: arith.muli %{{.*}}, %{{.*}} : vector<4xi64>
+// CHECK-NEXT: arith.constant dense<70866960384> : vector<4xi64>
+// CHECK-NEXT: %[[A:.*]] = arith.addi %{{.*}}, %{{.*}} : vector<4xi64>
+// CHECK-NEXT: %[[W:.*]] = vector.bitcast %[[A]] : vector<4xi64> to vector<8xi32>
+// CHECK-NEXT: vector.shuffle %[[W]], %[[W]] [1, 3, 5, 7] : vector<8xi32>, vector<8xi32>
 // CHECK:      %[[H:.*]] = simd.narrow %{{.*}}, %{{.*}} : vector<4xi32>, vector<4xi32> -> vector<8xi16>
 // CHECK-NEXT: %[[B:.*]] = simd.narrow %[[H]], %[[H]] : vector<8xi16>, vector<8xi16> -> vector<16xi8>
 // CHECK:      vector.store %{{.*}}, %{{.*}}[%{{.*}}] : memref<40xi8>, vector<8xi8>

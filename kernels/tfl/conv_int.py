@@ -122,9 +122,7 @@ def tap_inside(b: KernelBuilder, out_coord: SSAValue, stride: int, pad: int, dil
     coord = b.add(b.mul(b.from_index(out_coord), b.constant(stride, "i32")),
                   b.mul(b.from_index(tap), b.constant(dilation, "i32")))
     coord = b.add(coord, b.constant(-pad, "i32"))
-    inside = b.bool_and(b.compare("ge", coord, b.constant(0, "i32")),
-                        b.compare("lt", coord, b.constant(size, "i32")))
-    return inside, b.to_index(coord)
+    return within(b, coord, (0, size)), b.to_index(coord)
 
 
 def convolution(b: KernelBuilder, op: tfl.TflOp, x: Buffer, out: Buffer, depthwise: bool,
@@ -232,11 +230,15 @@ def _interior(geometry: dict, in_shape: tuple, out_shape: tuple,
     return ranges[0], ranges[1]
 
 
-def between(b: KernelBuilder, coord: SSAValue, bounds: tuple[int, int]) -> SSAValue:
-    """bounds[0] <= coord < bounds[1] for an index."""
-    value = b.from_index(coord)
+def within(b: KernelBuilder, value: SSAValue, bounds: tuple[int, int]) -> SSAValue:
+    """bounds[0] <= value < bounds[1] for an i32 value."""
     return b.bool_and(b.compare("ge", value, b.constant(bounds[0], "i32")),
                       b.compare("lt", value, b.constant(bounds[1], "i32")))
+
+
+def between(b: KernelBuilder, coord: SSAValue, bounds: tuple[int, int]) -> SSAValue:
+    """bounds[0] <= coord < bounds[1] for an index."""
+    return within(b, b.from_index(coord), bounds)
 
 
 def _unrolled_taps(b: KernelBuilder, x: Buffer, out: Buffer, packed: Buffer, bias: Buffer,

@@ -38,8 +38,8 @@ def convolution(b: KernelBuilder, x: Buffer, out: Buffer, by_channel: np.ndarray
                 ix = b.add(b.mul(ox, const(geometry["sw"])),
                            const(fx * geometry["dw"] - geometry["pad_w"]))
                 start = b.mul(b.add(row, ix), const(in_c))
-                inside = b.bool_and(_within(b, iy, in_h), _within(b, ix, in_w)) \
-                    if masked else None
+                inside = b.bool_and(conv_int.within(b, iy, (0, in_h)),
+                                    conv_int.within(b, ix, (0, in_w))) if masked else None
                 for ic in range(in_c):
                     index = b.add(start, const(ic))
                     if inside is not None:
@@ -57,15 +57,9 @@ def convolution(b: KernelBuilder, x: Buffer, out: Buffer, by_channel: np.ndarray
         if interior is None:
             window(place, rows, at, True)
             return
-        inside = b.bool_and(_within(b, place[1], interior[0][1], interior[0][0]),
-                            _within(b, ox, interior[1][1], interior[1][0]))
+        inside = b.bool_and(conv_int.within(b, place[1], interior[0]),
+                            conv_int.within(b, ox, interior[1]))
         b.when(inside, lambda: window(place, rows, at, False))
         b.when(b.negate_bool(inside), lambda: window(place, rows, at, True))
 
     pointwise.gemm(b, out, by_channel, bias, requant, gather)
-
-
-def _within(b: KernelBuilder, coord, size: int, first: int = 0) -> SSAValue:
-    """first <= coord < size for an i32 coordinate."""
-    return b.bool_and(b.compare("ge", coord, b.constant(first, "i32")),
-                      b.compare("lt", coord, b.constant(size, "i32")))

@@ -214,23 +214,18 @@ class KernelBuilder:
         self.emit(memref.StoreOp.get(value.value, buffer.value, [index]))
 
     # --- explicit vectors (kernels check `simd` first) ----------------------------------------
-    def load_vector(self, buffer: Buffer, index: SSAValue, lanes: int) -> Scalar:
-        """buffer[index : index + lanes] as one vector (any element offset). A buffer with fused
-        steps is refused: they are scalar code, applied by `load` only."""
+    def load_vector(self, buffer: Buffer, index: SSAValue, lanes: int,
+                    opaque: bool = False) -> Scalar:
+        """buffer[index : index + lanes] as one vector (any element offset); `opaque`: a value
+        the optimiser may not fold (simd.opaque_load), so a constant table's lanes stay a loaded
+        operand. A buffer with fused steps is refused: they are scalar code, applied by `load`
+        only."""
         if buffer.steps:
             raise ValueError("a fused input is computed on scalar loads and cannot be loaded "
                              "as a vector")
         typ = VectorType(scalar_type(buffer.stored_element), [lanes])
-        load = self.emit(vector.LoadOp(buffer.value, [index], typ))
-        return Scalar(load.results[0], buffer.stored_element)
-
-    def load_opaque(self, buffer: Buffer, index: SSAValue, lanes: int) -> Scalar:
-        """load_vector whose value the optimiser may not fold (simd.opaque_load): a constant
-        table's lanes stay a loaded operand."""
-        if buffer.steps:
-            raise ValueError("a fused input cannot be loaded as a vector")
-        typ = VectorType(scalar_type(buffer.stored_element), [lanes])
-        load = self.emit(simd.OpaqueLoadOp(buffer.value, [index], typ))
+        load_op = simd.OpaqueLoadOp if opaque else vector.LoadOp
+        load = self.emit(load_op(buffer.value, [index], typ))
         return Scalar(load.results[0], buffer.stored_element)
 
     def reinterpret(self, value: Scalar, element: str, lanes: int) -> Scalar:

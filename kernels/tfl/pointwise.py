@@ -218,7 +218,7 @@ class VectorRequant:
         if self.left + doubled:
             value = b.shift_left(value, splat(self.left + doubled))
         sign = b.shift_right(value, splat(31)) if self.folded else None
-        multiplier = b.load_opaque(self.multipliers, channel, _LANES)
+        multiplier = b.load_vector(self.multipliers, channel, _LANES, opaque=True)
         wide = b.mul(b.convert(value, "i64"), b.convert(multiplier, "i64"))
         nudge = (1 << 30) + ((1 << (30 + self.right)) if self.folded else 0)
         wide = b.add(wide, splat(nudge << doubled, "i64"))

@@ -97,12 +97,18 @@ class CheckedImports:
         #: Each capability's bytes for the current run (bytes or a uint8 memoryview).
         self.inputs: list[bytes | memoryview | None] = [None] * len(manifest.capabilities)
         self._out_keys: list[list[int]] = []
+        #: By key (an output's tensor): its byte size if fixed-size, else -1; and the byte size
+        #: of a utf8 tensor's (ptr, len) pairs, else -1. One walk owns both.
         self._out_sizes: list[int] = []
+        self._utf8_sizes: list[int] = []
         for spec in manifest.outputs:
             self._out_keys.append(
                 list(range(len(self._out_sizes), len(self._out_sizes) + len(spec.inputs)))
             )
-            self._out_sizes += [-1 if t.element_type == "utf8" else t.nbytes for t in spec.inputs]
+            for t in spec.inputs:
+                utf8 = t.element_type == "utf8"
+                self._out_sizes.append(-1 if utf8 else t.nbytes)
+                self._utf8_sizes.append(t.nbytes if utf8 else -1)
         self.written: list[bytes | list[str] | None] = [None] * len(self._out_sizes)
         self._nones: list[None] = [None] * len(self._out_sizes)
 

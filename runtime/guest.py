@@ -237,9 +237,7 @@ class Guest(CheckedImports):
         out_bufs = [self._buffers(i, "output") for i in range(len(self._models))]
         invokers = [m.invoke for m in self._models]
         written, out_keys, out_sizes = self.written, self._out_keys, self._out_sizes
-        #: The byte size of each utf8 output tensor by key (its (ptr, len) pairs), else -1.
-        utf8_sizes = [t.nbytes if t.element_type == "utf8" else -1
-                      for spec in self.manifest.outputs for t in spec.inputs]  # fmt: skip
+        utf8_sizes = self._utf8_sizes
         checked = self._checked
         # The status each import reports when it fails: the ABI's table says (as for wasm3).
         failure = {imp.name: imp.failure for imp in IMPORTS}

@@ -30,7 +30,7 @@ import numpy as np
 from rune.ir import tfl
 from rune.ir import tfl_fixed_point as fp
 from rune.ir.kernel_builder import Buffer, KernelBuilder, Scalar
-from rune.kernels.tfl import depthwise_simd, im2col, pointwise
+from rune.kernels.tfl import depthwise_simd, im2col, one_channel, pointwise
 from xdsl.ir import SSAValue
 
 #: Input channels whose products are summed before the accumulator row is stored again.
@@ -151,6 +151,11 @@ def convolution(b: KernelBuilder, op: tfl.TflOp, x: Buffer, out: Buffer, depthwi
         im2col.convolution(b, x, out, by_channel, plain_bias, requant, input_zero, geometry,
                            (f_h, f_w), _interior(geometry, x.shape, out.shape, (f_h, f_w)))
         return
+    if one_channel.applies(b, in_c, out_c, geometry) and f_h * f_w >= PATCH_SIZE:
+        by_tap = np.transpose(weights - filter_zero, (1, 2, 0, 3) if depthwise else (1, 2, 3, 0))
+        if one_channel.convolution(b, x, out, by_tap.reshape(f_h, f_w, out_c), plain_bias,
+                                   requant, input_zero, geometry):
+            return
     if depthwise and f_h * f_w <= UNROLLED_TAPS and not x.steps \
             and depthwise_simd.applies(b, out_c, out_c // in_c, requant):
         depthwise_simd.convolution(b, x, out, packed, plain_bias, requant, input_zero,

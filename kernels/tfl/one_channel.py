@@ -57,7 +57,8 @@ def convolution(b: KernelBuilder, x: Buffer, out: Buffer, by_tap: np.ndarray,
     top, left = geometry["pad_h"], geometry["pad_w"]
     height = max((out_h - 1) * sh + f_h, top + in_h)
     width = max((out_w - 1) * sw + even, left + in_w)
-    plane = b.state("plane", height * width, "i16")
+    # rows are read as whole vectors: slack after the last one
+    plane = b.state("plane", height * width + LANES, "i16")
     zero = b.constant(input_zero, "i32")
     with b.loop(batches) as n:
         with b.loop(in_h) as iy, b.loop(in_w) as ix:  # LLVM vectorises the widening
@@ -84,22 +85,33 @@ def convolution(b: KernelBuilder, x: Buffer, out: Buffer, by_tap: np.ndarray,
 
 def _sums(b: KernelBuilder, plane: Buffer, weights: Buffer, bias: Buffer, start: tuple,
           c: SSAValue, count: int, shape: tuple) -> list[Scalar]:
-    """The i32x4 sums (channels c..c+3, c+4..c+7) of `count` pixels from column ox on, every
-    tap pair unrolled: each pair's two weight vectors are loaded once for all the pixels."""
+    """The i32x4 sums (channels c..c+3, c+4..c+7) of `count` pixels from column ox on: a loop
+    over filter rows carries them; in a row, the pixels' inputs are loaded as whole vectors
+    and each tap pair splatted from them by a shuffle, each pair's two weight vectors loaded
+    once for all the pixels."""
     first_row, ox = start
     f_h, even, width, sw, channels = shape
-    sums = [b.load_vector(bias, b.add_index(c, half * 4), 4)
+    init = [b.load_vector(bias, b.add_index(c, half * 4), 4)
             for _ in range(count) for half in (0, 1)]
-    columns = [b.mul_index(b.add_index(ox, m), sw) for m in range(count)]
-    for fy in range(f_h):
-        row = b.add_index(first_row, fy * width)
+    span = (count - 1) * sw + even
+    left = b.mul_index(ox, sw)
+
+    def row(fy: SSAValue, sums: list[Scalar]) -> list[Scalar]:
+        at = b.add_index(b.add_index(first_row, b.mul_index(fy, width)), left)
+        inputs = [b.load_vector(plane, b.add_index(at, k * LANES), LANES)
+                  for k in range(-(-(span + 1) // LANES))]
+        taps = b.add_index(b.mul_index(fy, even * channels), b.mul_index(c, 2))
+        sums = list(sums)
         for fx in range(0, even, 2):
-            at = b.add_index(b.mul_index(c, 2), (fy * even + fx) * channels)
-            pair = [b.load_vector(weights, b.add_index(at, half * LANES), LANES)
-                    for half in (0, 1)]
-            for m, column in enumerate(columns):
-                xs = b.load_vector(plane, b.add_index(row, b.add_index(column, fx)), 2)
-                xs = b.shuffle(xs, [0, 1] * (LANES // 2))
+            pair = [b.load_vector(weights, b.add_index(taps, fx * channels + half * LANES),
+                                  LANES) for half in (0, 1)]
+            for m in range(count):
+                column = m * sw + fx
+                k, j = divmod(column, LANES)
+                xs = b.shuffle(inputs[k], [j, j + 1] * (LANES // 2),
+                               inputs[k + 1] if j + 1 == LANES else None)
                 for half in (0, 1):
                     sums[2 * m + half] = b.add(sums[2 * m + half], b.dot_i16x8(xs, pair[half]))
-    return sums
+        return sums
+
+    return b.fold(f_h, init, row)

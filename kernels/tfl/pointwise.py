@@ -252,7 +252,7 @@ class VectorRequant:
         if sign is not None:
             value = b.add(value, sign)
         if self.scales is not None:  # channel c's 2**r_c division as one by 2**R
-            value = b.mul(value, b.load_vector(self.scales, channel, _LANES))
+            value = b.mul(value, b.load_vector(self.scales, channel, _LANES, opaque=True))
         if sign is not None:
             value = b.shift_right(value, splat(self.right))
         elif self.right:  # RoundingDivideByPOT, compare-free: both sides lie in [0, 2**31)

@@ -30,7 +30,7 @@ import numpy as np
 from rune.ir import tfl
 from rune.ir import tfl_fixed_point as fp
 from rune.ir.kernel_builder import Buffer, KernelBuilder, Scalar
-from rune.kernels.tfl import depthwise_simd, im2col, one_channel, pointwise
+from rune.kernels.tfl import dense_simd, depthwise_simd, im2col, one_channel, pointwise
 from xdsl.ir import SSAValue
 
 #: Input channels whose products are summed before the accumulator row is stored again.
@@ -365,9 +365,12 @@ def fully_connected(b: KernelBuilder, op: tfl.TflOp, x: Buffer, out: Buffer,
     bias = op.constant(2)
     units, depth = weights.shape
     batches = x.count // depth
-    packed = packed_weights(b, weights)
     folded = (bias if bias is not None else np.zeros(units)).astype(np.int64) \
         - input_zero * weights.sum(axis=1)
+    if dense_simd.applies(b, x, units, depth):
+        dense_simd.fully_connected(b, x, out, weights, _wrap_i32(folded), requant)
+        return
+    packed = packed_weights(b, weights)
     bias_table = b.table("bias", _wrap_i32(folded), "i32")
     acc = b.state("acc", units, "i32")
     with b.loop(batches) as n:

@@ -7,7 +7,10 @@ layout each loop reads. The forms of convolution:
 
 - on a SIMD128 target, 1x1 layers with stride 1 and windows of under PATCH_SIZE elements
   (gathered by kernels/tfl/im2col): a register-blocked GEMM (kernels/tfl/pointwise); depthwise
-  layers with channels in vector lanes (kernels/tfl/depthwise_simd);
+  layers with channels in vector lanes (kernels/tfl/depthwise_simd); one input channel and
+  PATCH_SIZE+ taps (microspeech's depthwise layer): output channels in lanes over a
+  zero-bordered i16 plane (kernels/tfl/one_channel); FULLY_CONNECTED with few outputs: dot
+  products along the depth in lanes (kernels/tfl/dense_simd);
 - patch dot products (windows of PATCH_SIZE+ elements and dilation 1: 1x1 layers, one-channel
   filters such as microspeech's): each output pixel's window, minus the input zero point and 0
   outside the input, is copied into an i16 patch; CHANNEL_BLOCK output channels' dot products

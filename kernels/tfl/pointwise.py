@@ -169,8 +169,9 @@ def _channel_block(b: KernelBuilder, n: SSAValue, count: int, even: int, packed:
 
 @dataclass(frozen=True)
 class VectorRequant:
-    """Requant on 4 channels' sums in a vector, for layers whose shifts are uniform (wasm's
-    vector shifts take one count): the same results as Requant.apply, lane by lane.
+    """Requant on 4 channels' sums in a vector, for layers whose left shifts are uniform
+    (wasm's vector shifts take one count; right shifts: see below): the same results as
+    Requant.apply, lane by lane.
 
     With `folded`, RoundingDivideByPOT(y, r) of y = SRDHM(x, m) costs an add and a shift:
     nested floors compose, so it is floor((x*m + 2**30 + 2**(30+r)) / 2**31) - [y < 0],

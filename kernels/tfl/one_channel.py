@@ -99,7 +99,7 @@ def _sums(b: KernelBuilder, plane: Buffer, weights: Buffer, bias: Buffer, start:
     def row(fy: SSAValue, sums: list[Scalar]) -> list[Scalar]:
         at = b.add_index(b.add_index(first_row, b.mul_index(fy, width)), left)
         inputs = [b.load_vector(plane, b.add_index(at, k * LANES), LANES)
-                  for k in range(-(-(span + 1) // LANES))]
+                  for k in range(-(-span // LANES))]
         taps = b.add_index(b.mul_index(fy, even * channels), b.mul_index(c, 2))
         sums = list(sums)
         for fx in range(0, even, 2):

@@ -208,7 +208,7 @@ class VectorRequant:
         if len(set(requant.lefts)) != 1:
             return None
         left, right = requant.lefts[0], max(requant.rights)
-        folded = right > 0 and (1 << 30) not in requant.multipliers \
+        folded = min(requant.rights) > 0 and (1 << 30) not in requant.multipliers \
             and (bound << left) + (1 << right) + 2 < 1 << 31
         scales = nudges = None
         if len(set(requant.rights)) != 1:

@@ -5,7 +5,7 @@ DEPTHWISE_CONV_2D: 10x8 taps, depth multiplier 8, stride 2), output channels in 
   (static state: the border, the padding the reference skips, is never written, so it stays
   0), wide enough for every window; no pixel needs a test.
 - The filter is padded to an even width with zero weights, so its taps pair up within a row:
-  a pair (x[iy][ix], x[iy][ix + 1]) is one i32 lane of the plane, splatted over 8 lanes.
+  a pair (x[iy][ix], x[iy][ix + 1]) is two neighbouring i16 of the plane, splatted over 8 lanes.
 - Weights are pre-widened and packed at compile time as depthwise_simd.pack_pairs does
   ([tap pair][channel][2]): `i32x4.dot_i16x8_s` of the splatted pair with 4 channels' weight
   pairs adds both taps' products to those channels' sums: no horizontal sums.

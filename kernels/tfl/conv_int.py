@@ -7,7 +7,10 @@ layout each loop reads. The forms of convolution:
 
 - on a SIMD128 target, 1x1 layers with stride 1 and windows of under PATCH_SIZE elements
   (gathered by kernels/tfl/im2col): a register-blocked GEMM (kernels/tfl/pointwise); depthwise
-  layers with channels in vector lanes (kernels/tfl/depthwise_simd);
+  layers with channels in vector lanes (kernels/tfl/depthwise_simd); one input channel and
+  PATCH_SIZE+ taps (microspeech's depthwise layer): output channels in lanes over a
+  zero-bordered i16 plane (kernels/tfl/one_channel); FULLY_CONNECTED with few outputs: dot
+  products along the depth in lanes (kernels/tfl/dense_simd);
 - patch dot products (windows of PATCH_SIZE+ elements and dilation 1: 1x1 layers, one-channel
   filters such as microspeech's): each output pixel's window, minus the input zero point and 0
   outside the input, is copied into an i16 patch; CHANNEL_BLOCK output channels' dot products
@@ -30,7 +33,7 @@ import numpy as np
 from rune.ir import tfl
 from rune.ir import tfl_fixed_point as fp
 from rune.ir.kernel_builder import Buffer, KernelBuilder, Scalar
-from rune.kernels.tfl import depthwise_simd, im2col, pointwise
+from rune.kernels.tfl import dense_simd, depthwise_simd, im2col, one_channel, pointwise
 from xdsl.ir import SSAValue
 
 #: Input channels whose products are summed before the accumulator row is stored again.
@@ -151,6 +154,11 @@ def convolution(b: KernelBuilder, op: tfl.TflOp, x: Buffer, out: Buffer, depthwi
         im2col.convolution(b, x, out, by_channel, plain_bias, requant, input_zero, geometry,
                            (f_h, f_w), _interior(geometry, x.shape, out.shape, (f_h, f_w)))
         return
+    if one_channel.applies(b, in_c, out_c, geometry) and f_h * f_w >= PATCH_SIZE:
+        by_tap = np.transpose(weights - filter_zero, (1, 2, 0, 3) if depthwise else (1, 2, 3, 0))
+        if one_channel.convolution(b, x, out, by_tap.reshape(f_h, f_w, out_c), plain_bias,
+                                   requant, input_zero, geometry):
+            return
     if depthwise and f_h * f_w <= UNROLLED_TAPS and not x.steps \
             and depthwise_simd.applies(b, out_c, out_c // in_c, requant):
         depthwise_simd.convolution(b, x, out, packed, plain_bias, requant, input_zero,
@@ -360,9 +368,12 @@ def fully_connected(b: KernelBuilder, op: tfl.TflOp, x: Buffer, out: Buffer,
     bias = op.constant(2)
     units, depth = weights.shape
     batches = x.count // depth
-    packed = packed_weights(b, weights)
     folded = (bias if bias is not None else np.zeros(units)).astype(np.int64) \
         - input_zero * weights.sum(axis=1)
+    if dense_simd.applies(b, x, units, depth):
+        dense_simd.fully_connected(b, x, out, weights, _wrap_i32(folded), requant)
+        return
+    packed = packed_weights(b, weights)
     bias_table = b.table("bias", _wrap_i32(folded), "i32")
     acc = b.state("acc", units, "i32")
     with b.loop(batches) as n:

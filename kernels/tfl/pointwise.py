@@ -169,8 +169,9 @@ def _channel_block(b: KernelBuilder, n: SSAValue, count: int, even: int, packed:
 
 @dataclass(frozen=True)
 class VectorRequant:
-    """Requant on 4 channels' sums in a vector, for layers whose shifts are uniform (wasm's
-    vector shifts take one count): the same results as Requant.apply, lane by lane.
+    """Requant on 4 channels' sums in a vector, for layers whose left shifts are uniform
+    (wasm's vector shifts take one count; right shifts: see below): the same results as
+    Requant.apply, lane by lane.
 
     With `folded`, RoundingDivideByPOT(y, r) of y = SRDHM(x, m) costs an add and a shift:
     nested floors compose, so it is floor((x*m + 2**30 + 2**(30+r)) / 2**31) - [y < 0],
@@ -181,7 +182,12 @@ class VectorRequant:
     With `doubled` (twice the largest shifted accumulator fits i32), the sums are doubled
     before the multiply and the nudge with them: floor((2a) / 2**32) = floor(a / 2**31), so
     the result is the products' high words: a shuffle, where it was two i64 shifts and a
-    shuffle (the doubling is one i32 shift, or none: folded into the left shift)."""
+    shuffle (the doubling is one i32 shift, or none: folded into the left shift).
+
+    Right shifts that differ by channel (int8 per-channel scales) take one shift R, the
+    largest: a lane of channel c is first multiplied by 2**(R - r_c) (`scales`), so dividing
+    by 2**R divides by 2**r_c exactly, when `of` proves the product fits i32; with `folded`,
+    each channel's nudge 2**(30 + r_c) comes from a table (`nudges`)."""
 
     multipliers: Buffer
     left: int
@@ -191,24 +197,38 @@ class VectorRequant:
     element: str
     folded: bool
     doubled: bool
+    scales: Buffer | None = None  # 2**(R - r_c) per channel when the right shifts differ
+    nudges: Buffer | None = None  # per channel, when they differ and `folded`
 
     @classmethod
     def of(cls, b: KernelBuilder, requant: conv_int.Requant, out: Buffer,
            bound: int) -> VectorRequant | None:
-        """None unless the shifts are uniform; `bound`: the largest |accumulator|."""
-        if len(set(requant.lefts)) != 1 or len(set(requant.rights)) != 1:
+        """None unless the left shifts are uniform and, where the right shifts differ, every
+        channel's scaled value provably fits i32; `bound`: the largest |accumulator|."""
+        if len(set(requant.lefts)) != 1:
             return None
-        left, right = requant.lefts[0], requant.rights[0]
-        folded = right > 0 and (1 << 30) not in requant.multipliers \
+        left, right = requant.lefts[0], max(requant.rights)
+        folded = min(requant.rights) > 0 and (1 << 30) not in requant.multipliers \
             and (bound << left) + (1 << right) + 2 < 1 << 31
+        scales = nudges = None
+        if len(set(requant.rights)) != 1:
+            # |SRDHM| <= |x| * m / 2**31 + 1, plus the folded nudge 2**(r-1) and the sign
+            high = ((bound << left) * max(requant.multipliers) >> 31) + (1 << right) + 2
+            if high << (right - min(requant.rights)) >= 1 << 31:
+                return None
+            scales = b.table("scale", np.array([1 << (right - r) for r in requant.rights]),
+                             "i32")
         # Read by simd.opaque_load, which LLVM cannot fold to constants (as it would in a
         # layer of one channel block, whose loop it unrolls): the i32 x i32 -> i64 products
         # stay sign-extended operands, i64x2.extmul_*_i32x4_s, not a full i64x2.mul (many
         # x86 instructions on Cranelift).
         table = b.table("multiplier", np.array(requant.multipliers), "i32")
         doubled = bound << (left + 1) < 1 << 31  # 2 * x << left fits i32
+        if scales is not None and folded:
+            nudges = b.table("nudge", np.array([((1 << 30) + (1 << (30 + r))) << doubled
+                                                for r in requant.rights]), "i64")
         return cls(table, left, right, requant.zero, requant.limits, out.element, folded,
-                   doubled)
+                   doubled, scales, nudges)
 
     def scaled(self, b: KernelBuilder, value: Scalar, channel: SSAValue) -> Scalar:
         """Channels channel .. channel + 4 of the i32x4 `value` requantised, with the output
@@ -220,14 +240,22 @@ class VectorRequant:
         sign = b.shift_right(value, splat(31)) if self.folded else None
         multiplier = b.load_vector(self.multipliers, channel, _LANES, opaque=True)
         wide = b.mul(b.convert(value, "i64"), b.convert(multiplier, "i64"))
-        nudge = (1 << 30) + ((1 << (30 + self.right)) if self.folded else 0)
-        wide = b.add(wide, splat(nudge << doubled, "i64"))
+        if self.nudges is not None:
+            nudge = b.load_vector(self.nudges, channel, _LANES)
+        else:
+            nudge = splat(((1 << 30) + ((1 << (30 + self.right)) if self.folded else 0))
+                          << doubled, "i64")
+        wide = b.add(wide, nudge)
         if doubled:  # the high words: floor(2a / 2**32) = floor(a / 2**31)
             value = b.shuffle(b.reinterpret(wide, "i32", 2 * _LANES), [1, 3, 5, 7])
         else:
             value = b.convert(b.shift_right(wide, splat(31, "i64")), "i32")
         if sign is not None:
-            value = b.shift_right(b.add(value, sign), splat(self.right))
+            value = b.add(value, sign)
+        if self.scales is not None:  # channel c's 2**r_c division as one by 2**R
+            value = b.mul(value, b.load_vector(self.scales, channel, _LANES, opaque=True))
+        if sign is not None:
+            value = b.shift_right(value, splat(self.right))
         elif self.right:  # RoundingDivideByPOT, compare-free: both sides lie in [0, 2**31)
             mask = (1 << self.right) - 1
             remainder = b.bit_and(value, splat(mask))

@@ -38,6 +38,9 @@ CONV = [
          act="RELU6", uniform=True),
     # one input channel, many taps: patch dot products, 6 channels (under one channel block)
     dict(h=12, w=11, cin=1, cout=6, kh=6, kw=6, stride=2, padding="SAME", dilation=1, act="RELU"),
+    # one input channel, 16 output channels on wasm32: kernels/tfl/one_channel as for depthwise
+    dict(h=12, w=11, cin=1, cout=16, kh=5, kw=4, stride=2, padding="SAME", dilation=1,
+         act="RELU"),
     # float: an input too large for a zero-bordered copy (conv_float.BORDERED_LIMIT), so the
     # windows at the border take tap ranges
     dict(h=60, w=58, cin=5, cout=20, kh=3, kw=3, stride=2, padding="SAME", dilation=1,
@@ -65,6 +68,13 @@ DEPTHWISE = [
     # microspeech's layer in small: one channel, depth multiplier 8, a 10x8 filter, stride 2
     dict(h=20, w=16, cin=1, mult=8, kh=10, kw=8, stride=2, padding="SAME", dilation=1,
          act="RELU"),
+    # one channel, 16+ taps on wasm32 (kernels/tfl/one_channel): VALID, an odd filter width
+    # (padded to even with zero weights), 5 output columns (a block of 4 and one of 1), two
+    # blocks of 8 channels; stride 1, whose tap pairs straddle i32 lanes and vectors
+    dict(h=15, w=13, cin=1, mult=16, kh=6, kw=5, stride=2, padding="VALID", dilation=1,
+         act="NONE"),
+    dict(h=9, w=11, cin=1, mult=8, kh=3, kw=6, stride=1, padding="SAME", dilation=1,
+         act="RELU6"),
     dict(h=60, w=58, cin=5, mult=1, kh=3, kw=3, stride=1, padding="SAME", dilation=1,
          act="RELU6"),
 ]

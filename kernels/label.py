@@ -5,19 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from math import prod
 
+from rune.ir.data_args import wordlist_lines
 from rune.ir.kernel_builder import Buffer, KernelBuilder, Scalar
 from rune.kernels._text_ops import address_of, both, utf8_string
-from rune.kernels._text_rules import pack_strings, rust_lines, rust_trim
 from rune.kernels.base import ArgSpec, ArgValue, ProcBlock, ProcBlockError, TensorSig
 from xdsl.ir import SSAValue
 
 INDEX_TYPES = ("u8", "i8", "u16", "i16", "u32", "i32", "u64", "i64", "f32")
-MISSING = "<MISSING>"
-
-
-def wordlist_lines(wordlist: str) -> list[str]:
-    """The original's `Lines`: the whole text trimmed, then split into lines (not trimmed)."""
-    return rust_lines(rust_trim(wordlist))
 
 
 def _checked_index(b: KernelBuilder, value: Scalar, count: int) -> tuple[SSAValue, Scalar]:
@@ -67,15 +61,15 @@ class Label(ProcBlock):
     def build(self, builder: KernelBuilder, inputs: Sequence[Buffer], outputs: Sequence[Buffer],
               args: Mapping[str, ArgValue]) -> None:
         (source,), (result,) = inputs, outputs
-        labels = wordlist_lines(str(args["wordlist"]))
-        data, starts, lengths = pack_strings([*labels, MISSING])
-        text = builder.table("labels", data, "u8")
-        start_table = builder.table("label_starts", starts, "u32")
-        length_table = builder.table("label_lengths", lengths, "u32")
+        count = len(wordlist_lines(str(args["wordlist"])))
+        # The strings are data (ir/data_args.py): the code depends only on how many there are.
+        text = builder.data_table("labels", "u8", 0)
+        start_table = builder.data_table("label_starts", "u32", count + 1)
+        length_table = builder.data_table("label_lengths", "u32", count + 1)
         base = address_of(builder, text)
-        missing = builder.constant(len(labels), "u32")
+        missing = builder.constant(count, "u32")
         with builder.loop(source.count) as i:
-            valid, index = _checked_index(builder, builder.load(source, i), len(labels))
+            valid, index = _checked_index(builder, builder.load(source, i), count)
             row = builder.to_index(builder.select(valid, index, missing))
             start = Scalar(builder.load(start_table, row).value, "i32")
             length = Scalar(builder.load(length_table, row).value, "i32")

@@ -147,7 +147,8 @@ def _parse(text: str, target: Target) -> llvm.ModuleRef:
 def _check(unit: llvm.ModuleRef, target: Target) -> None:
     """A unit defines `SYMBOL`, otherwise only internal functions (helpers such as
     support.py's) and internal globals under its name, and declares nothing but LLVM
-    intrinsics: nothing it could add to or take from the pipeline."""
+    intrinsics and its own data tables (`<name>.data.*`, ir/data_args.py): nothing it could
+    add to or take from the pipeline."""
     if unit.triple != target.triple:
         raise UnitError(f"unit for {unit.triple}, not {target.triple}")
     internal = (llvm.Linkage.internal, llvm.Linkage.private)
@@ -160,7 +161,9 @@ def _check(unit: llvm.ModuleRef, target: Target) -> None:
                 function.linkage not in internal:
             raise UnitError(f"a unit defines {function.name}")
     for variable in unit.global_variables:
-        if not variable.name.startswith(SYMBOL + ".") or variable.linkage not in internal:
+        data_table = variable.is_declaration and variable.name.startswith(SYMBOL + ".data.")
+        if not variable.name.startswith(SYMBOL + ".") or \
+                (variable.linkage not in internal and not data_table):
             raise UnitError(f"a unit defines the global {variable.name}")
 
 

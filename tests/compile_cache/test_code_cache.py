@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from rune.abi.manifest import Manifest
 from rune.frontend.diagnostics import DiagnosticEngine
 from rune.frontend.parser import load_runefile
@@ -40,15 +41,29 @@ def _microspeech(folder: Path, replacement: str = LABELS) -> Path:
     return folder / "Runefile.yml"
 
 
+@pytest.fixture(scope="module")
+def filled(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, bytes]:
+    """A cache that has compiled microspeech: (cache folder, that compile's report, rune)."""
+    tmp = tmp_path_factory.mktemp("code-cache")
+    report = _runec(MICROSPEECH / "Runefile.yml", tmp / "a.rune", str(tmp / "cache"))
+    return tmp / "cache", report, (tmp / "a.rune").read_bytes()
+
+
+def _imported(report: str) -> set[str]:
+    """The modules a process imported, from its `-X importtime` lines."""
+    return {line.rsplit("|", 1)[1].strip() for line in report.splitlines()
+            if line.startswith("import time:") and "|" in line}
+
+
 def test_other_labels_in_another_folder_reuse_the_object_and_give_the_uncached_bytes(
-        tmp_path: Path):
-    cache = tmp_path / "cache"
-    _runec(MICROSPEECH / "Runefile.yml", tmp_path / "a.rune", str(cache))
+        tmp_path: Path, filled: tuple[Path, str, bytes]):
+    """(b): no xDSL, NumPy or compiler imported; the rune is the uncached compile's bytes,
+    with this folder's name and this Runefile's words."""
+    cache, _, first = filled
     assert len(list((cache / "code").glob("*.bin"))) == 1
     other = _microspeech(tmp_path / "other-words", "          west\n")
     report = _runec(other, tmp_path / "b.rune", str(cache), "-X", "importtime")
-    imported = {line.rsplit("|", 1)[1].strip() for line in report.splitlines()
-                if line.startswith("import time:") and "|" in line}
+    imported = _imported(report)
     assert "rune.tools.code_cache" in imported and "llvmlite.binding" in imported
     assert not {name for name in imported if name.split(".")[0] in ("xdsl", "numpy")}
     assert "rune.tools.compiler" not in imported and "kernel units" not in report
@@ -56,7 +71,25 @@ def test_other_labels_in_another_folder_reuse_the_object_and_give_the_uncached_b
     _runec(other, tmp_path / "c.rune", "off")
     b, c = (tmp_path / "b.rune").read_bytes(), (tmp_path / "c.rune").read_bytes()
     assert b == c and b"leftwest<MISSING>" in b and b'"name":"other_words"' in b
-    assert b != (tmp_path / "a.rune").read_bytes()
+    assert b != first
+
+
+def test_one_more_label_rebuilds_only_the_label_kernel_without_numpy(
+        tmp_path: Path, filled: tuple[Path, str, bytes]):
+    """(b2): the label count decides the label kernel's code (its range check), so neither the
+    whole-output nor the code cache serves it; a cold process builds only the label kernel,
+    never imports NumPy (fft's frame plan is plain Python, kernels/_frame_plan.py), and its rune
+    is byte-identical to one compiled with no cache at all."""
+    cache, first_report, first = filled
+    assert "kernel units: 0 cached, 4 compiled" in first_report
+    other = _microspeech(tmp_path / "more-words", LABELS + "          west\n")
+    report = _runec(other, tmp_path / "b.rune", str(cache), "-X", "importtime")
+    assert "compile cache" in report and "code cache" in report  # both asked, both missed
+    assert "kernel units: 3 cached, 1 compiled" in report
+    assert not {name for name in _imported(report) if name.split(".")[0] == "numpy"}
+    _runec(other, tmp_path / "c.rune", "off")
+    b, c = (tmp_path / "b.rune").read_bytes(), (tmp_path / "c.rune").read_bytes()
+    assert b == c and b"rightwest<MISSING>" in b and b != first
 
 
 def _key(runefile: Path, emit: str = "rune", opt_level: str | None = None) -> str | None:

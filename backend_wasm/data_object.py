@@ -55,3 +55,12 @@ def data_module(arguments: list[DataArgument], target: Target) -> llvm.ModuleRef
 def data_object(arguments: list[DataArgument], target: Target) -> bytes:
     """The tables as an object file for `target`."""
     return target_machine(target).emit_object(data_module(arguments, target))
+
+
+def link_data(module: llvm.ModuleRef, arguments: list[DataArgument], target: Target) -> None:
+    """Define the tables in `module` itself, internal as tables built in the module are (so
+    LLVM may read them at compile time, and an object for firmware exports no extra symbols)."""
+    module.link_in(data_module(arguments, target))
+    for argument in arguments:
+        for name, _ in argument.tables():
+            module.get_global_variable(name).linkage = llvm.Linkage.internal

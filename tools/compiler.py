@@ -18,7 +18,7 @@ from pathlib import Path
 from rune.abi.errors import RuneLoadError
 from rune.abi.manifest import Manifest, decode
 from rune.backend_wasm.codegen import emit_assembly, emit_object, optimise
-from rune.backend_wasm.data_object import DataArgument, data_module, data_object
+from rune.backend_wasm.data_object import DataArgument, data_object, link_data
 from rune.backend_wasm.support import add_support_functions
 from rune.backend_wasm.target import (  # noqa: F401 - OPT_LEVEL_ENV re-exported
     OPT_LEVEL_ENV,
@@ -197,7 +197,7 @@ def lower_to_llvm_ir(module: ModuleOp, target: Target, kernels: KernelCache | No
         if kernels is not None:
             parsed = link_units(parsed, kernels.units)
         if data:
-            parsed.link_in(data_module(data, target))
+            link_data(parsed, data, target)
         return parsed
 
     return optimise(translated, target, link)

@@ -126,9 +126,10 @@ def load(cache_dir: Path | None, key: str | None) -> Entry | None:
 
 
 def complete(entry: Entry, runefile: Runefile, emit: str, target: Target,
-             timings: dict[str, float]) -> bytes | None:
-    """The output for `runefile` from a cached pipeline object: its data tables built from this
-    Runefile's values and linked beside the object; None when the entry does not fit it."""
+             timings: dict[str, float]) -> tuple[bytes, Manifest] | None:
+    """The output and draft manifest for `runefile` from a cached pipeline object: its data
+    tables built from this Runefile's values and linked beside the object; None when the entry
+    does not fit it."""
     from rune.backend_wasm.data_object import DataArgument, data_object
 
     arguments = []
@@ -142,8 +143,8 @@ def complete(entry: Entry, runefile: Runefile, emit: str, target: Target,
     start = time.perf_counter()
     objects = [entry.obj, data_object(arguments, target)]
     timings["data tables"] = time.perf_counter() - start
-    return link_and_package(objects, emit, target, manifest_for(entry.manifest, runefile),
-                            timings)
+    manifest = manifest_for(entry.manifest, runefile)
+    return link_and_package(objects, emit, target, manifest, timings), manifest
 
 
 def manifest_for(manifest: Manifest, runefile: Runefile) -> Manifest:

@@ -208,8 +208,7 @@ def _from_code_cache(cache_dir: Path, runefile: Runefile, request: compile_cache
         target = resolve_target(request.target, request.opt_level)
     except ValueError:
         return None  # the compiler reports the level
-    output = code_cache.complete(entry, runefile, request.emit, target, timings)
-    return None if output is None else (output, entry.manifest)
+    return code_cache.complete(entry, runefile, request.emit, target, timings)
 
 
 def _write(result: bytes | str, output: str | None, emit: str, runefile: str) -> int:

@@ -72,6 +72,8 @@ def test_other_labels_in_another_folder_reuse_the_object_and_give_the_uncached_b
     b, c = (tmp_path / "b.rune").read_bytes(), (tmp_path / "c.rune").read_bytes()
     assert b == c and b"leftwest<MISSING>" in b and b'"name":"other_words"' in b
     assert b != first
+    again = _runec(other, tmp_path / "d.rune", str(cache))  # now the whole-output cache's
+    assert "code cache" not in again and (tmp_path / "d.rune").read_bytes() == b
 
 
 def test_one_more_label_rebuilds_only_the_label_kernel_without_numpy(

@@ -4,9 +4,10 @@ On a machine shared with other work, wall time is CPU time plus waiting for a co
 builds are only comparable side by side: this script exports REF (`git archive`) into a
 temporary `rune` package, then alternates whole `runec` processes of REF (A) and of this checkout
 (B), each with its own compile cache and bytecode folder, over bench_compile_time's kinds that a
-change to the compiler moves: (b) microspeech with another last label in a fresh folder, (b2)
-with a label count neither has compiled (fresh folder), (c) no cache. Each side filled its
-cache with microspeech first. CPU is user + system of the process and its children (wasm-ld).
+change to the compiler moves: (b) microspeech with other labels in a fresh folder, (b2) with a
+noise_filtering smoothing_bits neither has compiled (fresh folder), (c) no cache. Each side
+filled its cache with microspeech first. CPU is user + system of the process and its children
+(wasm-ld).
 
 Run: python benchmarks/ab_compile_time.py REF [--runs N]   (e.g. main)
 """
@@ -25,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_compile_time import RUNEFILE, new_runefile
+from bench_compile_time import RUNEFILE, UNSEEN_BITS, new_runefile
 from common import ROOT
 
 KINDS = ("b", "b2", "c")
@@ -74,11 +75,11 @@ def main() -> int:
         for i in range(args.runs):
             for side, path in sides.items():
                 cache = str(tmp / side)
-                other = new_runefile(tmp / f"{side}-b{i}", f"word{i}")
+                other = new_runefile(tmp / f"{side}-b{i}", f"word{i}", more=i)
                 samples[(side, "b")].append(cold_run(path, side, other, tmp / "o.rune", cache,
                                                      tmp / "pyc"))
-                more = new_runefile(tmp / f"{side}-b2-{i}", f"word{i}", more=i + 1)
-                samples[(side, "b2")].append(cold_run(path, side, more, tmp / "o.rune", cache,
+                code = new_runefile(tmp / f"{side}-b2-{i}", "", smoothing_bits=UNSEEN_BITS[i])
+                samples[(side, "b2")].append(cold_run(path, side, code, tmp / "o.rune", cache,
                                                       tmp / "pyc"))
                 samples[(side, "c")].append(cold_run(path, side, RUNEFILE, tmp / "o.rune", "off",
                                                      tmp / "pyc"))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from math import prod
 
-from rune.ir.data_args import wordlist_lines
 from rune.ir.kernel_builder import Buffer, KernelBuilder, Scalar
 from rune.kernels._text_ops import address_of, both, utf8_string
 from rune.kernels.base import ArgSpec, ArgValue, ProcBlock, ProcBlockError, TensorSig
@@ -14,18 +13,19 @@ from xdsl.ir import SSAValue
 INDEX_TYPES = ("u8", "i8", "u16", "i16", "u32", "i32", "u64", "i64", "f32")
 
 
-def _checked_index(b: KernelBuilder, value: Scalar, count: int) -> tuple[SSAValue, Scalar]:
+def _checked_index(b: KernelBuilder, value: Scalar, count: Scalar) -> tuple[SSAValue, Scalar]:
     """(in range, index as u32): an integer in [0, count), or for f32 a whole number in that
-    range (NaN, infinities, fractions and negatives are out of range, as in the original)."""
+    range (NaN, infinities, fractions and negatives are out of range, as in the original).
+    `count` is a u32."""
     if value.element == "f32":
         wide = b.convert(value, "f64")
         whole = b.compare("eq", b.floor(wide), wide)
         valid = both(b, b.compare("ge", wide, b.constant(0.0, "f64")), whole,
-                     b.compare("lt", wide, b.constant(float(count), "f64")))
+                     b.compare("lt", wide, b.convert(count, "f64")))
         safe = b.select(valid, wide, b.constant(0.0, "f64"))
         return valid, b.convert(safe, "u32")
     wide = b.convert(value, "u64" if value.is_unsigned else "i64")
-    valid = b.compare("lt", wide, b.constant(count, wide.element))
+    valid = b.compare("lt", wide, b.convert(count, wide.element))
     if not value.is_unsigned:
         valid = both(b, valid, b.compare("ge", wide, b.constant(0, "i64")))
     return valid, b.convert(wide, "u32")
@@ -61,13 +61,14 @@ class Label(ProcBlock):
     def build(self, builder: KernelBuilder, inputs: Sequence[Buffer], outputs: Sequence[Buffer],
               args: Mapping[str, ArgValue]) -> None:
         (source,), (result,) = inputs, outputs
-        count = len(wordlist_lines(str(args["wordlist"])))
-        # The strings are data (ir/data_args.py): the code depends only on how many there are.
+        # The wordlist is data (ir/data_args.py): the code does not depend on it, not even on
+        # how many labels there are (a table of its own; row `count` is `<MISSING>`).
         text = builder.data_table("labels", "u8", 0)
-        start_table = builder.data_table("label_starts", "u32", count + 1)
-        length_table = builder.data_table("label_lengths", "u32", count + 1)
+        start_table = builder.data_table("label_starts", "u32", 0)
+        length_table = builder.data_table("label_lengths", "u32", 0)
+        count_table = builder.data_table("label_count", "u32", 1)
         base = address_of(builder, text)
-        missing = builder.constant(count, "u32")
+        count = missing = builder.load(count_table, builder.index(0))
         with builder.loop(source.count) as i:
             valid, index = _checked_index(builder, builder.load(source, i), count)
             row = builder.to_index(builder.select(valid, index, missing))

@@ -270,11 +270,9 @@ def _data_argument(stage: rd.ProcBlockOp, symbol: str) -> dict[str, DictionaryAt
 
 
 def _code_args(block: ProcBlock, args: dict) -> dict:
-    """`args` with a data argument replaced by what of it decides the code."""
+    """`args` without the value of a data argument (it decides no code)."""
     data = DATA_ARGS.get(block.name)
-    if data is None:
-        return args
-    return {**args, data.arg: {"data": data.code(str(args[data.arg]))}}
+    return args if data is None else {**args, data.arg: "(data)"}
 
 
 def _description(block: ProcBlock, args: dict, sigs: list, chains: list) -> dict | None:

@@ -1,18 +1,17 @@
 """The code cache: a wasm rune's optimised pipeline object, reused by every Runefile that
 differs from the one it was compiled for only in data arguments (ir/data_args.py).
 
-A label kernel's wordlist decides data, not code: the kernel reads its strings from tables
-defined in an object of their own (backend_wasm/data_object.py). So a compile whose Runefile
-has such an argument also stores its pipeline's object (after LLVM, before wasm-ld), with the
-manifest and which kernels' data arguments it links beside, under a key that is the compile
-cache's (compile_cache.cache_key: compiler, request, folder, every file the Runefile names) over
-the Runefile's syntax tree, without source positions, with each data argument replaced by what
-of it decides code (for a wordlist, how many labels), and without the folder's path (the
-object does not depend on it; the manifest's name and model paths are filled in for the
-Runefile at hand, `manifest_for`). A cold `runec` that misses the
-whole-output cache but hits here builds the tables from this Runefile's values, links them beside
-the cached object and packages the rune: no xDSL, no passes, no LLVM optimisation. The output
-is byte-identical to a compile without any cache, which links the same two objects
+A label kernel's wordlist decides data, not code: the kernel reads its strings and their count
+from tables defined in an object of their own (backend_wasm/data_object.py). So a compile whose
+Runefile has such an argument also stores its pipeline's object (after LLVM, before wasm-ld),
+with the manifest and which kernels' data arguments it links beside, under the compile cache's
+key (compile_cache.cache_key: compiler, request, every file the Runefile names) taken over the
+Runefile's syntax tree without source positions and data arguments' values, and without the
+folder's path (the object does not depend on it; the manifest's name and model paths are
+filled in for the Runefile at hand, `manifest_for`). A cold `runec` that misses the whole-output
+cache but hits here builds the tables from this Runefile's values, links them beside the cached
+object and packages the rune: no xDSL, no passes, no LLVM optimisation. The output is
+byte-identical to a compile without any cache, which links the same two objects
 (tests/compile_cache/test_code_cache.py).
 
 Entries live in `code/` inside the compile cache's directory, in its envelope (digest, key
@@ -75,15 +74,14 @@ def _data_stages(runefile: Runefile) -> dict[str, str]:
 
 
 def _syntax(runefile: Runefile, data: dict[str, str]) -> bytes:
-    """The syntax tree as JSON: everything but source positions, a data argument's value
-    replaced by the facts of it that decide code."""
+    """The syntax tree as JSON: everything but source positions and data arguments' values."""
     stages = []
     for stage in runefile.stages.values():
         args = {}
         for arg in stage.args.values():
             value = arg.value
             if data.get(stage.name) == arg.name:
-                value = DATA_ARGS[library_name(stage.target) or ""].code(str(value))
+                value = "(data)"  # decides no code
             args[arg.name] = [type(arg.value).__name__, value, arg.resource]
         stages.append([stage.name, stage.kind.value, stage.target,
                        [[i.stage, i.index] for i in stage.inputs],

@@ -21,6 +21,7 @@ from rune.tools import code_cache, compile_cache
 REPO = Path(__file__).resolve().parents[2]
 MICROSPEECH = REPO.parent / "shared" / "peer-suite" / "hotg-rune" / "examples" / "microspeech"
 LABELS = "          right\n"
+NOISE = '#noise-filtering"\n'
 
 
 def _runec(runefile: Path, out: Path, cache: str, *flags: str) -> str:
@@ -41,6 +42,14 @@ def _microspeech(folder: Path, replacement: str = LABELS) -> Path:
     return folder / "Runefile.yml"
 
 
+def _smoothing_bits(runefile: Path, bits: int) -> Path:
+    """The Runefile with noise_filtering's smoothing_bits set (a code-deciding argument)."""
+    text = runefile.read_text()
+    assert NOISE in text
+    runefile.write_text(text.replace(NOISE, NOISE + f"    args:\n      smoothing_bits: {bits}\n"))
+    return runefile
+
+
 @pytest.fixture(scope="module")
 def filled(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, bytes]:
     """A cache that has compiled microspeech: (cache folder, that compile's report, rune)."""
@@ -57,11 +66,11 @@ def _imported(report: str) -> set[str]:
 
 def test_other_labels_in_another_folder_reuse_the_object_and_give_the_uncached_bytes(
         tmp_path: Path, filled: tuple[Path, str, bytes]):
-    """(b): no xDSL, NumPy or compiler imported; the rune is the uncached compile's bytes,
-    with this folder's name and this Runefile's words."""
+    """(b): other words, and more of them: no xDSL, NumPy or compiler imported; the rune is the
+    uncached compile's bytes, with this folder's name and this Runefile's words."""
     cache, _, first = filled
     assert len(list((cache / "code").glob("*.bin"))) == 1
-    other = _microspeech(tmp_path / "other-words", "          west\n")
+    other = _microspeech(tmp_path / "other-words", "          west\n          north\n")
     report = _runec(other, tmp_path / "b.rune", str(cache), "-X", "importtime")
     imported = _imported(report)
     assert "rune.tools.code_cache" in imported and "llvmlite.binding" in imported
@@ -70,28 +79,40 @@ def test_other_labels_in_another_folder_reuse_the_object_and_give_the_uncached_b
     assert "data tables" in report
     _runec(other, tmp_path / "c.rune", "off")
     b, c = (tmp_path / "b.rune").read_bytes(), (tmp_path / "c.rune").read_bytes()
-    assert b == c and b"leftwest<MISSING>" in b and b'"name":"other_words"' in b
+    assert b == c and b"leftwestnorth<MISSING>" in b and b'"name":"other_words"' in b
     assert b != first
     again = _runec(other, tmp_path / "d.rune", str(cache))  # now the whole-output cache's
     assert "code cache" not in again and (tmp_path / "d.rune").read_bytes() == b
 
 
-def test_one_more_label_rebuilds_only_the_label_kernel_without_numpy(
+def test_a_code_deciding_argument_rebuilds_only_its_kernel(
         tmp_path: Path, filled: tuple[Path, str, bytes]):
-    """(b2): the label count decides the label kernel's code (its range check), so neither the
-    whole-output nor the code cache serves it; a cold process builds only the label kernel,
-    never imports NumPy (fft's frame plan is plain Python, kernels/_frame_plan.py), and its rune
-    is byte-identical to one compiled with no cache at all."""
+    """(b2): noise_filtering's smoothing_bits decides its kernel's code, so neither the
+    whole-output nor the code cache serves it; a cold process builds only that kernel. (That a
+    kernel-cache hit gives the uncached bytes: test_kernel_cache.py, and bench_compile_time
+    checks this very case on every run.)"""
     cache, first_report, first = filled
     assert "kernel units: 0 cached, 4 compiled" in first_report
-    other = _microspeech(tmp_path / "more-words", LABELS + "          west\n")
-    report = _runec(other, tmp_path / "b.rune", str(cache), "-X", "importtime")
+    other = _smoothing_bits(_microspeech(tmp_path / "smoother"), 9)
+    report = _runec(other, tmp_path / "b.rune", str(cache))
     assert "compile cache" in report and "code cache" in report  # both asked, both missed
     assert "kernel units: 3 cached, 1 compiled" in report
-    assert not {name for name in _imported(report) if name.split(".")[0] == "numpy"}
-    _runec(other, tmp_path / "c.rune", "off")
-    b, c = (tmp_path / "b.rune").read_bytes(), (tmp_path / "c.rune").read_bytes()
-    assert b == c and b"rightwest<MISSING>" in b and b != first
+    assert (tmp_path / "b.rune").read_bytes() != first
+
+
+def test_a_compile_with_every_kernel_cached_never_imports_numpy(
+        tmp_path: Path, filled: tuple[Path, str, bytes]):
+    """A stage renamed: the code cache misses (the pipeline differs), every kernel is cached,
+    and NumPy is never imported: fft's frame plan is plain Python (kernels/_frame_plan.py)."""
+    cache = filled[0]
+    other = _microspeech(tmp_path / "renamed")
+    other.write_text(other.read_text().replace("  serial:\n", "  speaker:\n"))
+    report = _runec(other, tmp_path / "b.rune", str(cache), "-X", "importtime")
+    assert "kernel units: 4 cached, 0 compiled" in report
+    imported = _imported(report)
+    assert "xdsl.dialects.builtin" in imported
+    assert not {name for name in imported if name.split(".")[0] == "numpy"}
+    assert b'"name":"speaker"' in (tmp_path / "b.rune").read_bytes()
 
 
 def _key(runefile: Path, emit: str = "rune", opt_level: str | None = None) -> str | None:
@@ -103,18 +124,15 @@ def _key(runefile: Path, emit: str = "rune", opt_level: str | None = None) -> st
 
 
 def test_the_key_keeps_only_what_decides_code(tmp_path: Path):
-    """Other words of the same count and another folder share a key; one more label, another
-    argument, another model, another request or a wordlist kept in a resource do not (or have
-    none)."""
+    """Other words, more words and another folder share a key; another argument, another
+    model, another request or a wordlist kept in a resource do not (or have none)."""
     base = _key(MICROSPEECH / "Runefile.yml")
     assert base is not None
     assert _key(_microspeech(tmp_path / "a", "          west\n")) == base
-    assert _key(_microspeech(tmp_path / "b", "          right\n          west\n")) != base
+    assert _key(_microspeech(tmp_path / "b", "          right\n          west\n")) == base
     assert _key(MICROSPEECH / "Runefile.yml", opt_level="3") != base
     assert _key(MICROSPEECH / "Runefile.yml", emit="obj") is None
-    smoothing = _microspeech(tmp_path / "c")
-    smoothing.write_text(smoothing.read_text().replace(
-        '#noise-filtering"\n', '#noise-filtering"\n    args:\n      smoothing_bits: 9\n'))
+    smoothing = _smoothing_bits(_microspeech(tmp_path / "c"), 9)
     assert "smoothing_bits: 9" in smoothing.read_text() and _key(smoothing) != base
     model = _microspeech(tmp_path / "d")
     (model.parent / "model.tflite").write_bytes(b"TFL3" + bytes(64))

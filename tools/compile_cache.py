@@ -36,6 +36,7 @@ from pathlib import Path
 from rune.abi.errors import RuneLoadError
 from rune.abi.manifest import Manifest, decode, to_json_value
 from rune.backend_wasm.link import linker_identity
+from rune.backend_wasm.target import OPT_LEVEL_ENV
 from rune.frontend import confine
 from rune.frontend.ast import Runefile, StageKind
 from rune.frontend.references import is_local
@@ -61,7 +62,7 @@ class Request:
     models: str | None = None  # runec --models (None: the target's default)
 
     def describe(self) -> dict:
-        level = self.opt_level or os.environ.get("RUNE_OPT_LEVEL")  # tools.compiler's default
+        level = self.opt_level or os.environ.get(OPT_LEVEL_ENV)  # resolve_target's default
         return {"emit": self.emit, "target": self.target, "opt_level": level,
                 "passes": self.passes, "profile": self.profile, "precision": self.precision,
                 "models": self.models}

@@ -193,6 +193,7 @@ def lower_to_llvm_ir(module: ModuleOp, target: Target, kernels: KernelCache | No
         raise error(f"cannot generate code: {exc}") from None
     if not target.bulk_memory and not target.native:  # native firmware links its own libc
         add_support_functions(translated)
+
     def link(parsed):
         if kernels is not None:
             parsed = link_units(parsed, kernels.units)

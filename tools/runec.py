@@ -166,6 +166,7 @@ def _compile_confined(args: argparse.Namespace, engine: DiagnosticEngine,
         code = _from_code_cache(cache_dir, runefile, request, timings)
         if code is not None:
             compile_cache.store(cache_dir, key, compile_cache.Entry(*code))
+            cache_eviction.evict(cache_dir)
             return code
 
     start = time.perf_counter()

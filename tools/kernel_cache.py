@@ -10,7 +10,8 @@ builds the kernel under a neutral symbol in a module of its own, runs those pass
 translates it to LLVM IR; a hit reads that IR back. The backend links every unit into the
 pipeline's module (renamed to the stage's symbol) before LLVM optimises the whole, so a compile
 gives the same bytes whether its kernels came from the cache or not, and a Runefile never seen
-before (other labels, another model) only builds the kernels whose description changed.
+before (another model, another argument) only builds the kernels whose description changed.
+A data argument (ir/data_args.py) is not in the description: it decides no code.
 
 Entries use the compile cache's envelope (magic, SHA-256 of the payload, payload); the payload
 starts with the key, so an entry moved to another name is not believed. A damaged entry fails the

@@ -1,4 +1,4 @@
-"""Link a wasm32 object into a module with wasm-ld (ziglang's, or one on PATH)."""
+"""Link wasm32 objects into a module with wasm-ld (ziglang's, or one on PATH)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 
@@ -41,11 +42,14 @@ def linker_identity() -> bytes:
     return "\0".join([*command, str(info.st_size), str(info.st_mtime_ns)]).encode()
 
 
-def link_wasm(obj: bytes, exports: list[str], stack_bytes: int = 16384) -> bytes:
-    """A module exporting `exports` and its memory; no entry point, no libc, no growth."""
+def link_wasm(objects: Sequence[bytes], exports: list[str], stack_bytes: int = 16384) -> bytes:
+    """A module exporting `exports` and its memory; no entry point, no libc, no growth. The
+    objects are linked in order (the pipeline's, then its data tables' if any)."""
     with tempfile.TemporaryDirectory(prefix="runec-") as tmp:
-        obj_path, out_path = Path(tmp) / "rune.o", Path(tmp) / "rune.wasm"
-        obj_path.write_bytes(obj)
+        out_path = Path(tmp) / "rune.wasm"
+        paths = [Path(tmp) / f"rune{i}.o" for i in range(len(objects))]
+        for path, obj in zip(paths, objects, strict=True):
+            path.write_bytes(obj)
         command = [
             *_wasm_ld(),
             "--no-entry",
@@ -53,7 +57,7 @@ def link_wasm(obj: bytes, exports: list[str], stack_bytes: int = 16384) -> bytes
             "-z", f"stack-size={stack_bytes}",
             "--gc-sections",
             *(f"--export={name}" for name in exports),
-            str(obj_path),
+            *map(str, paths),
             "-o", str(out_path),
         ]
         result = subprocess.run(command, capture_output=True, text=True)

@@ -7,6 +7,7 @@ another backend.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, replace
 from functools import cache
 from typing import TYPE_CHECKING
@@ -46,6 +47,7 @@ class Target:
         return self.opt_level == "s"
 
 
+OPT_LEVEL_ENV = "RUNE_OPT_LEVEL"  # lets a whole test suite run at another default level
 TARGETS: dict[str, Target] = {
     t.name: t
     for t in (
@@ -61,6 +63,13 @@ TARGETS: dict[str, Target] = {
                summary="Cortex-M4F ELF object for firmware beside TFLite Micro: -Os"),
     )
 }
+
+
+def resolve_target(name: str, opt_level: str | None) -> Target:
+    """Target `name` at the requested -O level; else $RUNE_OPT_LEVEL; else the target's own
+    (ValueError for an unknown level)."""
+    target = TARGETS[name]
+    return target.with_opt_level(opt_level or os.environ.get(OPT_LEVEL_ENV) or target.opt_level)
 
 
 @cache

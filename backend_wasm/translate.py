@@ -51,6 +51,8 @@ def _global(op: llvm.GlobalOp, out: ir.Module) -> None:
         raw = bytearray(op.value.data.data)
         typ = ir.ArrayType(ir.IntType(8), len(raw))
         initializer = ir.Constant(typ, raw)
+    elif op.value is None and op.constant is not None and op.linkage.linkage.data == "external":
+        initializer = None  # a declaration: a data table defined apart (ir/data_args.py)
     elif op.value is None:
         initializer = ir.Constant(typ, None)
     else:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from rune.frontend import confine
-from rune.frontend.ast import Argument, Resource, ResourceType, Runefile, Stage, StageKind
+from rune.frontend.ast import Argument, Resource, Runefile, Stage, StageKind
 from rune.frontend.diagnostics import DiagnosticEngine, DiagnosticError, error
 from rune.frontend.resolve import resolve
 from rune.frontend.semantics import execution_order
+from rune.frontend.sources import confined_path, model_source, pipeline_name
 from rune.ir import dialect as rd
 from rune.ir.attr_values import to_attr
 from rune.kernels.base import ProcBlockError
@@ -39,28 +38,6 @@ def _arg_value(runefile: Runefile, arg: Argument) -> str | int | float | bool:
     return text
 
 
-def _model_source(runefile: Runefile, stage: Stage) -> str:
-    """Absolute path of the model file or directory; "" for a resource with no value."""
-    target = stage.target
-    if target.startswith("$"):
-        resource = runefile.resources[target[1:]]
-        if resource.type is ResourceType.BINARY and resource.path is not None:
-            return _confined_path(runefile, resource.path, resource.path_span or resource.span)
-        if resource.path is None and resource.inline is None:
-            return ""
-        raise error(f"model {stage.name} uses resource {target}, which is not a binary file",
-                    stage.target_span)
-    return _confined_path(runefile, target, stage.target_span)
-
-
-def _confined_path(runefile: Runefile, name: str, span) -> str:
-    """The real path of a file the Runefile names, refused at `span` when it may not be read."""
-    try:
-        return str(confine.current(runefile.directory).resolve(name, runefile.directory))
-    except confine.ConfinementError as exc:
-        raise error(str(exc), span) from None
-
-
 def _conversion_args(runefile: Runefile, stage: Stage) -> DictionaryAttr:
     """The arguments convert-models reads; `representative-data` as an absolute path."""
     args: dict[str, str] = {}
@@ -70,7 +47,7 @@ def _conversion_args(runefile: Runefile, stage: Stage) -> DictionaryAttr:
         args["run"] = str(stage.args["run"].value)
     if "representative-data" in stage.args:
         arg = stage.args["representative-data"]
-        args["representative-data"] = _confined_path(runefile, str(arg.value), arg.span)
+        args["representative-data"] = confined_path(runefile, str(arg.value), arg.span)
     return _args_attr(args)
 
 
@@ -96,16 +73,11 @@ def emit_ir(runefile: Runefile, engine: DiagnosticEngine) -> ModuleOp:
         values[name] = list(op.results)
     if errors:
         raise DiagnosticError(errors)
-    name = Path(runefile.directory).name or "rune"
-    return ModuleOp([rd.PipelineOp(_symbol(name), runefile.image, Region(block))])
+    return ModuleOp([rd.PipelineOp(pipeline_name(runefile), runefile.image, Region(block))])
 
 
 def _args_attr(args: dict) -> DictionaryAttr:
     return DictionaryAttr({name: to_attr(value) for name, value in args.items()})
-
-
-def _symbol(name: str) -> str:
-    return "".join(c if c.isalnum() or c == "_" else "_" for c in name) or "rune"
 
 
 def _emit_stage(runefile: Runefile, stage: Stage, values: dict[str, list[SSAValue]],
@@ -117,7 +89,7 @@ def _emit_stage(runefile: Runefile, stage: Stage, values: dict[str, list[SSAValu
         return rd.CapabilityOp(stage.name, stage.target, args, _tensor_types(stage)[0])
     if stage.kind is StageKind.MODEL:
         fmt = str(raw_args.get("format", "tensorflow-lite"))
-        return rd.ModelOp(stage.name, fmt, _model_source(runefile, stage), inputs,
+        return rd.ModelOp(stage.name, fmt, model_source(runefile, stage), inputs,
                           _tensor_types(stage), _conversion_args(runefile, stage))
     if stage.kind is StageKind.OUT:
         args = _args_attr(raw_args)

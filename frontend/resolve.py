@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 import difflib
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from rune.frontend.references import KNOWN_REPOS, REMOTE, canonical, is_local
 from rune.kernels import LIBRARY, custom
 from rune.kernels.base import ProcBlock, ProcBlockError
-
-# hotg-ai/proc-blocks@v0.11.3#fft, hotg-ai/proc-blocks#fft, hotg-ai/rune#proc_blocks/fft,
-# hotg-ai/rune@v0.9#proc_blocks/fft
-_REMOTE = re.compile(
-    r"^(?P<repo>[\w.-]+/[\w.-]+)(?:@(?P<version>[^#\s]+))?#(?:proc_blocks/)?(?P<name>[\w.-]+)$"
-)
-_KNOWN_REPOS = ("hotg-ai/proc-blocks", "hotg-ai/rune")
 
 
 @dataclass(frozen=True)
@@ -29,10 +22,6 @@ class Resolved:
         return self.reference or self.block.name
 
 
-def canonical(name: str) -> str:
-    return name.strip().lower().replace("-", "_")
-
-
 def _by_name(name: str) -> ProcBlock | None:
     wanted = canonical(name)
     found = next((known for known in LIBRARY if canonical(known) == wanted), None)
@@ -42,12 +31,12 @@ def _by_name(name: str) -> ProcBlock | None:
 def resolve(reference: str, runefile_dir: str) -> Resolved:
     """The library kernel a reference names, or a ProcBlockError that says why there is none."""
     text = reference.strip()
-    match = _REMOTE.match(text)
+    match = REMOTE.match(text)
     if match:
-        if match["repo"] not in _KNOWN_REPOS:
+        if match["repo"] not in KNOWN_REPOS:
             raise ProcBlockError(
                 f"proc block `{text}` comes from {match['repo']}, which is not a library this "
-                f"compiler knows (known: {', '.join(_KNOWN_REPOS)})"
+                f"compiler knows (known: {', '.join(KNOWN_REPOS)})"
             )
         block = _by_name(match["name"])
         if block is None:
@@ -59,7 +48,7 @@ def resolve(reference: str, runefile_dir: str) -> Resolved:
                 f"`{block.name}` (pin one, e.g. hotg-ai/proc-blocks@v0.11.3#{match['name']})"
             )
         return Resolved(block, warning)
-    if text.startswith((".", "/")) or "/" in text or text.endswith(".py"):
+    if is_local(text):
         path = (Path(runefile_dir) / text).resolve()
         if path.suffix == ".py" and path.exists():
             reference = custom.kernel_reference(path)

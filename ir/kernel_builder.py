@@ -152,6 +152,17 @@ class KernelBuilder:
         )
         return self._global(hint, element, data.size, dense, constant=True)
 
+    def data_table(self, hint: str, element: str, count: int) -> Buffer:
+        """A read-only table the kernel declares and the compiler defines apart, from a data
+        argument (ir/data_args.py): the kernel's code does not depend on its contents.
+        `count` is what the code may index (0 when it only takes the table's address)."""
+        name = f"{self.symbol}.data.{hint}"
+        typ = buffer_type(element, count)
+        self.globals.append(memref.GlobalOp.get(
+            StringAttr(name), typ, UnitAttr(), sym_visibility=StringAttr("public"),
+            constant=UnitAttr(), alignment=IntegerAttr(16, 64)))
+        return Buffer(self.emit(memref.GetGlobalOp(name, typ)).results[0], element, (count,))
+
     def state(self, hint: str, count: int, element: str) -> Buffer:
         """Zero-initialised memory that keeps its contents from one run to the next."""
         return self._global(hint, element, count, UnitAttr(), constant=False)

@@ -23,7 +23,8 @@ from xdsl.ir import SSAValue
 
 # factor(n, m) -> (cos part, sin part) of the twiddle that multiplies X[m + n/2] in a segment of
 # length n, m being the absolute index of the butterfly's upper element.
-TwiddleFactor = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+# (Strings: importing this module reads nothing of NumPy, which runec defers to its first use.)
+TwiddleFactor = Callable[["np.ndarray", "np.ndarray"], "tuple[np.ndarray, np.ndarray]"]
 
 
 def is_power_of_two(value: int) -> bool:

@@ -11,6 +11,7 @@ agree with it bit for bit (no ProcBlock here).
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 from rune.ir.kernel_builder import KernelBuilder, Scalar
@@ -20,7 +21,7 @@ _C = (-0.499999997251031003120, 0.0416666233237390631894, -0.0013886763774609929
       0.0000243904487962774090654)
 _S = (-0.166666666416265235595, 0.0083333293858894631756, -0.000198393348360966317347,
       0.0000027183114939898219064)
-_TOINT = 1.5 / np.finfo(np.float64).eps
+_TOINT = 1.5 / sys.float_info.epsilon  # NumPy's f64 epsilon; no NumPy at import
 _INV_PIO2 = 6.36619772367581382433e-01
 _PIO2_1 = 1.57079631090164184570e+00
 _PIO2_1T = 1.58932547735281966916e-08

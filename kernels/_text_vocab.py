@@ -14,6 +14,7 @@ from functools import cache
 
 import numpy as np
 from rune.ir.kernel_builder import Buffer, KernelBuilder, Scalar
+from rune.ir.text_rules import pack_strings, rust_lines, rust_trim
 from rune.kernels._text_ops import (
     at,
     between,
@@ -27,7 +28,6 @@ from rune.kernels._text_ops import (
     put,
     truth,
 )
-from rune.kernels._text_rules import pack_strings, rust_lines, rust_trim
 from rune.kernels.base import ProcBlockError
 from xdsl.ir import SSAValue
 
@@ -80,7 +80,9 @@ class VocabularyTables:
 @cache
 def vocabulary_tables(text: str) -> VocabularyTables:
     words = vocabulary_words(text)
-    data, starts, lengths = pack_strings(words)
+    raw, offsets, sizes = pack_strings(words)
+    data, starts = np.frombuffer(raw, np.uint8), np.array(offsets, np.uint32)
+    lengths = np.array(sizes, np.uint32)
     size = 8
     while size < 2 * len(words):
         size *= 2

@@ -27,15 +27,13 @@ from rune.kernels._audio_fft import (
 )
 from rune.kernels._audio_libm import cosf, sinf
 from rune.kernels._bounds import nonnegative_bounds
+from rune.kernels._frame_plan import FRAMES, ROWS, FramePlanError, frame_plan
 from rune.kernels.base import ArgSpec, ArgValue, ProcBlock, ProcBlockError, TensorSig
 from xdsl.ir import SSAValue
 
-FRAMES = 49    # spectrogram width, fixed in the original
-ROWS = 241     # spectrogram height, fixed in the original
 FILTERS = 40   # mel filters, fixed in the original
 LANES = 4      # frames whose filterbank sums run side by side (two f64x2 vectors)
 OUTPUT_SHAPE = (1, FRAMES * FILTERS)
-_F32_PI = np.float32(math.pi)
 
 
 @dataclass(frozen=True)
@@ -49,54 +47,26 @@ class Plan:
 
 
 def plan(samples: int, bins: int, overlap: float) -> Plan:
-    """Frame the input as the original did, or say why its arguments cannot work."""
-    overlap32 = np.float32(overlap)
-    if not 0.0 <= overlap32 < 1.0:
-        raise ProcBlockError(f"fft needs 0 <= window_overlap < 1, got {overlap}")
-    step = int(np.float32(bins) * (np.float32(1.0) - overlap32))
-    if step < 1:
-        raise ProcBlockError(
-            f"fft: bins={bins} with window_overlap={overlap} gives a hop of 0 samples")
-    # The original's two stepping loops in closed form: O(1) for any input length.
-    padded = step * max(0, -(-(samples - bins) // step))  # first hop with padded + bins >= samples
-    padded = padded + bins if padded != samples else samples
-    chunks = (padded - bins) // step + 1 if padded >= bins else 0
-    if chunks * step == padded:
-        chunks -= 1
-    # The original advanced an f32 counter by chunks/49 and took one frame per step.
-    ratio = np.float32(np.float32(chunks) / np.float32(FRAMES))
-    counter, starts = np.float32(0.0), []
-    while counter < np.float32(chunks) and len(starts) < FRAMES:
-        starts.append(int(counter) * step)
-        counter = np.float32(counter + ratio)
-    if len(starts) < FRAMES:
-        raise ProcBlockError(
-            f"fft: {samples} samples with bins={bins} give only {len(starts)} of the "
-            f"{FRAMES} frames the spectrogram needs")
-    fft_size = 2
-    while fft_size < bins:
-        fft_size *= 2
-    frame_starts = np.array(starts, dtype=np.int64)
-    half = np.float32(fft_size * 0.5)
-    rows = np.arange(ROWS, dtype=np.float32) / np.float32(ROWS)
-    return Plan(
-        fft_size,
-        frame_starts,
-        np.minimum(bins, samples - frame_starts),
-        (rows * half).astype(np.int64),
-    )
+    """Frame the input as the original did (kernels/_frame_plan.py), or say why its arguments
+    cannot work."""
+    try:
+        p = frame_plan(samples, bins, overlap)
+    except FramePlanError as exc:
+        raise ProcBlockError(str(exc)) from None
+    return Plan(p.fft_size, np.array(p.frame_starts, dtype=np.int64),
+                np.array(p.frame_lengths, dtype=np.int64), np.array(p.row_bins, dtype=np.int64))
 
 
 def hann_window(size: int) -> np.ndarray:
     """sonogram's hann_function: 0.5 (1 - cosf(2 pi n / (size - 1))), all in f32."""
     n = np.arange(size, dtype=np.float32)
-    angle = (np.float32(2.0) * _F32_PI * n) / np.float32(size - 1)
+    angle = (np.float32(2.0) * np.float32(math.pi) * n) / np.float32(size - 1)
     return (np.float32(0.5) * (np.float32(1.0) - cosf(angle))).astype(np.float32)
 
 
 def sonogram_twiddles(n: np.ndarray, m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """sonogram's omega(n, -m): cosf/sinf of (2 pi (-m)) / n in f32, m absolute (not m mod n)."""
-    angle = (np.float32(2.0) * _F32_PI * (-m.astype(np.float32))) / n.astype(np.float32)
+    angle = (np.float32(2.0) * np.float32(math.pi) * (-m.astype(np.float32))) / n.astype(np.float32)
     return cosf(angle), sinf(angle)
 
 
@@ -157,7 +127,10 @@ class Fft(ProcBlock):
         count = math.prod(source.shape)
         if count < 1:
             raise ProcBlockError("fft needs at least one audio sample")
-        plan(count, int(args["bins"]), float(args["window_overlap"]))  # type: ignore[arg-type]
+        try:  # without NumPy: a compile whose fft kernel is cached never imports it
+            frame_plan(count, int(args["bins"]), float(args["window_overlap"]))  # type: ignore[arg-type]
+        except FramePlanError as exc:
+            raise ProcBlockError(str(exc)) from None
 
     def build(self, builder: KernelBuilder, inputs: Sequence[Buffer], outputs: Sequence[Buffer],
               args: Mapping[str, ArgValue]) -> None:

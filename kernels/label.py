@@ -7,31 +7,25 @@ from math import prod
 
 from rune.ir.kernel_builder import Buffer, KernelBuilder, Scalar
 from rune.kernels._text_ops import address_of, both, utf8_string
-from rune.kernels._text_rules import pack_strings, rust_lines, rust_trim
 from rune.kernels.base import ArgSpec, ArgValue, ProcBlock, ProcBlockError, TensorSig
 from xdsl.ir import SSAValue
 
 INDEX_TYPES = ("u8", "i8", "u16", "i16", "u32", "i32", "u64", "i64", "f32")
-MISSING = "<MISSING>"
 
 
-def wordlist_lines(wordlist: str) -> list[str]:
-    """The original's `Lines`: the whole text trimmed, then split into lines (not trimmed)."""
-    return rust_lines(rust_trim(wordlist))
-
-
-def _checked_index(b: KernelBuilder, value: Scalar, count: int) -> tuple[SSAValue, Scalar]:
+def _checked_index(b: KernelBuilder, value: Scalar, count: Scalar) -> tuple[SSAValue, Scalar]:
     """(in range, index as u32): an integer in [0, count), or for f32 a whole number in that
-    range (NaN, infinities, fractions and negatives are out of range, as in the original)."""
+    range (NaN, infinities, fractions and negatives are out of range, as in the original).
+    `count` is a u32."""
     if value.element == "f32":
         wide = b.convert(value, "f64")
         whole = b.compare("eq", b.floor(wide), wide)
         valid = both(b, b.compare("ge", wide, b.constant(0.0, "f64")), whole,
-                     b.compare("lt", wide, b.constant(float(count), "f64")))
+                     b.compare("lt", wide, b.convert(count, "f64")))
         safe = b.select(valid, wide, b.constant(0.0, "f64"))
         return valid, b.convert(safe, "u32")
     wide = b.convert(value, "u64" if value.is_unsigned else "i64")
-    valid = b.compare("lt", wide, b.constant(count, wide.element))
+    valid = b.compare("lt", wide, b.convert(count, wide.element))
     if not value.is_unsigned:
         valid = both(b, valid, b.compare("ge", wide, b.constant(0, "i64")))
     return valid, b.convert(wide, "u32")
@@ -67,15 +61,16 @@ class Label(ProcBlock):
     def build(self, builder: KernelBuilder, inputs: Sequence[Buffer], outputs: Sequence[Buffer],
               args: Mapping[str, ArgValue]) -> None:
         (source,), (result,) = inputs, outputs
-        labels = wordlist_lines(str(args["wordlist"]))
-        data, starts, lengths = pack_strings([*labels, MISSING])
-        text = builder.table("labels", data, "u8")
-        start_table = builder.table("label_starts", starts, "u32")
-        length_table = builder.table("label_lengths", lengths, "u32")
+        # The wordlist is data (ir/data_args.py): the code does not depend on it, not even on
+        # how many labels there are (a table of its own; row `count` is `<MISSING>`).
+        text = builder.data_table("labels", "u8", 0)
+        start_table = builder.data_table("label_starts", "u32", 0)
+        length_table = builder.data_table("label_lengths", "u32", 0)
+        count_table = builder.data_table("label_count", "u32", 1)
         base = address_of(builder, text)
-        missing = builder.constant(len(labels), "u32")
+        count = missing = builder.load(count_table, builder.index(0))
         with builder.loop(source.count) as i:
-            valid, index = _checked_index(builder, builder.load(source, i), len(labels))
+            valid, index = _checked_index(builder, builder.load(source, i), count)
             row = builder.to_index(builder.select(valid, index, missing))
             start = Scalar(builder.load(start_table, row).value, "i32")
             length = Scalar(builder.load(length_table, row).value, "i32")

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 from rune.ir.kernel_builder import Buffer, KernelBuilder, Scalar
+from rune.ir.text_rules import RUST_WHITESPACE
 from rune.kernels._text_decimal import F32, F64, DecimalToBinary
 from rune.kernels._text_ops import (
     at,
@@ -28,7 +29,6 @@ from rune.kernels._text_ops import (
     string_parts,
     truth,
 )
-from rune.kernels._text_rules import RUST_WHITESPACE
 from rune.kernels.base import ArgValue, ProcBlock, ProcBlockError, TensorSig
 from xdsl.ir import SSAValue
 

@@ -34,6 +34,7 @@ __all__ = ["COMPILED_MODELS_ATTR", "FUSED_ATTR", "MANIFEST_ATTR", "PLAN_ATTR", "
 
 PLAN_ATTR = "rune.memory_plan"
 MANIFEST_ATTR = "rune.manifest"
+DATA_ATTR = "rune.data"  # lower-pipeline, on the module: kernels' data arguments (ir/data_args.py)
 COMPILED_MODELS_ATTR = "rune.compiled_models"  # import-models, on a pipeline
 #: On a tfl op (which has no `fused` property): per input, the steps fused into its loads.
 FUSED_ATTR = "rune.fused"

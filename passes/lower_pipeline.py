@@ -26,11 +26,13 @@ from rune.ir.attrs import (
     ManifestTensorAttr,
     ints,
 )
+from rune.ir.data_args import DATA_ARGS
 from rune.ir.dialect import tensor_bytes, tensor_sig
 from rune.ir.kernel_builder import buffer_type, kernel_arg_types, kernel_function
 from rune.kernels.base import ProcBlock
 from rune.passes.common import (
     COMPILED_MODELS_ATTR,
+    DATA_ATTR,
     MANIFEST_ATTR,
     StageError,
     fused_chains,
@@ -45,6 +47,7 @@ from xdsl.context import Context
 from xdsl.dialects import arith, cf, func, memref
 from xdsl.dialects.builtin import (
     ArrayAttr,
+    DictionaryAttr,
     IndexType,
     IntAttr,
     IntegerAttr,
@@ -108,14 +111,16 @@ class LowerPipelinePass(ModulePass):
             raise StageError("<module>", f"lower-pipeline needs exactly one rune.pipeline in the "
                              f"module, found {len(pipelines)}")
         pipeline = pipelines[0]
-        lowered, manifest = _lower(pipeline)
+        lowered, manifest, data = _lower(pipeline)
         op.body.block.erase_op(pipeline)
         for new_op in lowered:
             op.body.block.add_op(new_op)
         op.attributes[MANIFEST_ATTR] = manifest
+        if data:
+            op.attributes[DATA_ATTR] = DictionaryAttr(data)
 
 
-def _lower(pipeline: rd.PipelineOp) -> tuple[list, ManifestAttr]:
+def _lower(pipeline: rd.PipelineOp) -> tuple[list, ManifestAttr, dict[str, DictionaryAttr]]:
     values = tensors_of(pipeline)
     tensors = {value: tid for tid, value in enumerate(values)}
     memory = plan_of(pipeline)
@@ -155,6 +160,7 @@ def _lower(pipeline: rd.PipelineOp) -> tuple[list, ManifestAttr]:
         return buffers[value]
 
     kernels: list[func.FuncOp] = []
+    data: dict[str, DictionaryAttr] = {}  # kernel symbol -> its data argument (DATA_ATTR)
     capabilities: list[ManifestCapabilityAttr] = []
     models: list[ManifestModelAttr] = []
     outputs: list[ManifestOutputAttr] = []
@@ -201,6 +207,7 @@ def _lower(pipeline: rd.PipelineOp) -> tuple[list, ManifestAttr]:
         else:
             assert isinstance(stage, rd.ProcBlockOp)
             kernel, kernel_globals = _kernel(stage, len(kernels))
+            data.update(_data_argument(stage, kernel.sym_name.data))
             kernels.append(kernel)
             globals_.extend(kernel_globals)
             operands = [buffer(v) for v in (*stage.inputs, *stage.outputs)]
@@ -222,7 +229,7 @@ def _lower(pipeline: rd.PipelineOp) -> tuple[list, ManifestAttr]:
         tensors=ArrayAttr(manifest_tensors), capabilities=ArrayAttr(capabilities),
         models=ArrayAttr(models), outputs=ArrayAttr(outputs), stages=ArrayAttr(stages),
         memory=memory, compiled_models=pipeline.attributes.get(COMPILED_MODELS_ATTR, NoneAttr()))
-    return [*globals_, *imports, *kernels, run_func], manifest
+    return [*globals_, *imports, *kernels, run_func], manifest, data
 
 
 def _args(attr) -> dict:
@@ -249,6 +256,25 @@ def _kernel(stage: rd.ProcBlockOp, number: int) -> tuple[func.FuncOp, list[memre
     return func.FuncOp.external(name, kernel_arg_types(sigs, steps), []), []
 
 
+def _data_argument(stage: rd.ProcBlockOp, symbol: str) -> dict[str, DictionaryAttr]:
+    """{symbol: what the backend needs to define the kernel's data tables} for a library
+    kernel with a data argument (ir/data_args.py), else nothing."""
+    block = _library_block(stage.stage_name, stage.kernel.data)
+    data = DATA_ARGS.get(block.name)
+    if data is None or _library_id(block) is None:
+        return {}
+    value = _typed_args(block, stage.stage_name, _args(stage.args))[data.arg]
+    return {symbol: DictionaryAttr({"stage": StringAttr(stage.stage_name),
+                                    "kernel": StringAttr(block.name),
+                                    "value": StringAttr(str(value))})}
+
+
+def _code_args(block: ProcBlock, args: dict) -> dict:
+    """`args` without the value of a data argument (it decides no code)."""
+    data = DATA_ARGS.get(block.name)
+    return args if data is None else {**args, data.arg: "(data)"}
+
+
 def _description(block: ProcBlock, args: dict, sigs: list, chains: list) -> dict | None:
     """Everything that decides a library kernel's code (for kernel_units), or None when it or
     a step fused into it is not the library's (a custom or test-registered proc block)."""
@@ -264,7 +290,8 @@ def _description(block: ProcBlock, args: dict, sigs: list, chains: list) -> dict
     identities = [_library_id(block), *(step["kernel"] for chain in fused for step in chain)]
     if None in identities:
         return None
-    return {"kernel": identities[0], "args": args, "buffers": sigs, "fused": fused}
+    return {"kernel": identities[0], "args": _code_args(block, args), "buffers": sigs,
+            "fused": fused}
 
 
 def _library_id(block: ProcBlock) -> str | None:

@@ -1,7 +1,8 @@
 """Keep the compile cache under a size cap by removing the entries used least recently.
 
-Both caches (whole outputs in the cache directory, kernel units in its `kernels/` folder) share
-one cap: `$RUNE_COMPILE_CACHE_LIMIT` bytes (a number, optionally with K, M or G; default 512M).
+The three caches (whole outputs in the cache directory, kernel units in its `kernels/` folder,
+pipeline objects in its `code/` folder) share one cap: `$RUNE_COMPILE_CACHE_LIMIT` bytes (a
+number, optionally with K, M or G; default 512M).
 A hit touches its entry's modification time (`touch`), so that time is the entry's last use;
 after a compile that wrote entries, `evict` removes the oldest until the total is at most the cap
 (ties: by name, so two processes evict in the same order). Temporary files that a crashed writer
@@ -20,7 +21,7 @@ LIMIT_ENV = "RUNE_COMPILE_CACHE_LIMIT"
 DEFAULT_LIMIT = 512 * 1024 * 1024
 STALE_TEMP_SECONDS = 3600.0
 _UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}
-_FOLDERS = ("", "kernels")  # the compile cache's entries, then kernel_cache.py's
+_FOLDERS = ("", "kernels", "code")  # compile_cache.py's, kernel_cache.py's, code_cache.py's
 
 
 @dataclass(frozen=True)

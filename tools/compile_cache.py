@@ -36,8 +36,10 @@ from pathlib import Path
 from rune.abi.errors import RuneLoadError
 from rune.abi.manifest import Manifest, decode, to_json_value
 from rune.backend_wasm.link import linker_identity
+from rune.backend_wasm.target import OPT_LEVEL_ENV
 from rune.frontend import confine
 from rune.frontend.ast import Runefile, StageKind
+from rune.frontend.references import is_local
 from rune.tools import cache_eviction
 
 MAGIC = b"RUNECMP1"
@@ -60,7 +62,7 @@ class Request:
     models: str | None = None  # runec --models (None: the target's default)
 
     def describe(self) -> dict:
-        level = self.opt_level or os.environ.get("RUNE_OPT_LEVEL")  # tools.compiler's default
+        level = self.opt_level or os.environ.get(OPT_LEVEL_ENV)  # resolve_target's default
         return {"emit": self.emit, "target": self.target, "opt_level": level,
                 "passes": self.passes, "profile": self.profile, "precision": self.precision,
                 "models": self.models}
@@ -116,31 +118,25 @@ def installed_distributions() -> list[str]:
     return sorted(names)
 
 
-def cache_key(runefile: Runefile, source: bytes, request: Request) -> str | None:
-    """The entry's name for this compile, or None when it must not be cached."""
+def cache_key(runefile: Runefile, source: bytes, request: Request,
+              in_folder: bool = True) -> str | None:
+    """The entry's name for this compile, or None when it must not be cached. `in_folder`:
+    the key names the Runefile's folder (else only the contents of the files it names)."""
     if request.emit not in CACHED_EMITS:
         return None
     folder = Path(runefile.directory).resolve()
     digest = hashlib.sha256(compiler_fingerprint())
     digest.update(json.dumps(request.describe(), sort_keys=True).encode() + b"\0")
-    digest.update(str(folder).encode() + b"\0" + source + b"\0")
+    digest.update((str(folder) if in_folder else "").encode() + b"\0" + source + b"\0")
     names: list[str] = [r.path for r in runefile.resources.values() if r.path is not None]
     for stage in runefile.stages.values():
-        if stage.kind is StageKind.PROC_BLOCK and _is_local(stage.target):
+        if stage.kind is StageKind.PROC_BLOCK and is_local(stage.target):
             return None  # a custom kernel: its module may import anything
         names.append(stage.target)
         names.extend(str(a.value) for a in stage.args.values() if isinstance(a.value, str))
     for name in sorted(set(names)):
         _hash_path(digest, folder, name)
     return digest.hexdigest()
-
-
-def _is_local(target: str) -> bool:
-    """Whether a proc-block reference names a local path (as resolve reads it); a library
-    reference is a bare name or `repo[@version]#name`."""
-    text = target.strip()
-    return "#" not in text and (text.startswith((".", "/")) or "/" in text
-                                or text.endswith(".py"))
 
 
 def _hash_path(digest, folder: Path, name: str) -> None:

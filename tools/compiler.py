@@ -9,7 +9,6 @@ from __future__ import annotations
 # isort: off
 import rune.ir.lazy_formats  # noqa: F401 - first: before any xDSL dialect is defined
 # isort: on
-import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,10 +18,15 @@ from pathlib import Path
 from rune.abi.errors import RuneLoadError
 from rune.abi.manifest import Manifest, decode
 from rune.backend_wasm.codegen import emit_assembly, emit_object, optimise
-from rune.backend_wasm.link import LinkError, link_wasm
-from rune.backend_wasm.package import PackageError, package_rune
+from rune.backend_wasm.data_object import DataArgument, data_object, link_data
 from rune.backend_wasm.support import add_support_functions
-from rune.backend_wasm.target import TARGETS, Target, target_machine
+from rune.backend_wasm.target import (  # noqa: F401 - OPT_LEVEL_ENV re-exported
+    OPT_LEVEL_ENV,
+    TARGETS,
+    Target,
+    resolve_target,
+    target_machine,
+)
 from rune.backend_wasm.translate import TranslationError, translate_module
 from rune.frontend import confine
 from rune.frontend.ast import Runefile
@@ -36,23 +40,22 @@ from rune.ir.kernel_units import separate_kernels
 from rune.ir.llvm_ext import LLVMExt
 from rune.ir.simd import Simd
 from rune.ir.tfl import Tfl
-from rune.passes.common import StageError
+from rune.passes.common import DATA_ATTR, StageError
 from rune.passes.import_models import any_compiled
 from rune.passes.instrumentation import Instrumentation, PassFailure, run_pipeline
 from rune.passes.lower_pipeline import MANIFEST_ATTR
 from rune.passes.registry import default_pipeline, import_pipeline, parse_pipeline
+from rune.tools.code_cache import link_and_package
 from rune.tools.kernel_cache import KernelCache, link_units, post_lowering
 from rune.tools.pass_options import EMIT_KINDS  # noqa: F401 - the emit kinds, re-exported
 from xdsl.context import Context
 from xdsl.dialects import arith, builtin, cf, func, llvm, math, memref, scf, vector
-from xdsl.dialects.builtin import ModuleOp
+from xdsl.dialects.builtin import DictionaryAttr, ModuleOp
 from xdsl.parser import Parser
 from xdsl.utils.exceptions import ParseError, VerifyException
 
 #: Outputs whose library kernels are compiled apart, each cacheable (see tools/kernel_cache.py).
 SEPARATE_KERNEL_EMITS = ("llvm", "asm", "obj", "wasm", "rune")
-OPT_LEVEL_ENV = "RUNE_OPT_LEVEL"  # lets a whole test suite run at another default level
-EXPORTS = ["rune_run"]
 
 
 def make_context() -> Context:
@@ -74,6 +77,16 @@ def parse_ir(text: str, name: str = "<ir>") -> ModuleOp:
     return module
 
 
+@dataclass(frozen=True)
+class PipelineCode:
+    """A wasm32 compile's parts before linking: the pipeline's optimised object, which depends
+    on code alone, the data arguments whose tables link beside it, and the manifest."""
+
+    obj: bytes
+    data: list[DataArgument]
+    manifest: Manifest
+
+
 @dataclass
 class CompileOptions:
     opt_level: str | None = None  # None: the target's default (-O2 for wasm32, -Os for MCUs)
@@ -91,6 +104,7 @@ class CompileOptions:
     allow_custom_blocks: bool | None = None  # None: only from inside root; False: never
     max_file_size: int = confine.DEFAULT_MAX_FILE_SIZE  # bytes, for every file read
     kernel_cache: Path | None = None  # where compiled kernels are kept (tools/kernel_cache.py)
+    code: PipelineCode | None = None  # a wasm or rune's parts, once compiled (tools/code_cache.py)
 
     def confinement(self, runefile: str | Path) -> confine.Confinement:
         return confine.Confinement.for_runefile(runefile, self.root, self.allow_paths,
@@ -98,10 +112,8 @@ class CompileOptions:
 
     def resolved_target(self) -> Target:
         """The target at the requested -O level; else $RUNE_OPT_LEVEL; else the target's own."""
-        target = TARGETS[self.target]
-        level = self.opt_level or os.environ.get(OPT_LEVEL_ENV) or target.opt_level
         try:
-            return target.with_opt_level(level)
+            return resolve_target(self.target, self.opt_level)
         except ValueError as exc:
             raise error(str(exc)) from None
 
@@ -169,9 +181,10 @@ def run_passes(module: ModuleOp, options: CompileOptions, runefile: Runefile | N
         instrument.timings.clear()
 
 
-def lower_to_llvm_ir(module: ModuleOp, target: Target, kernels: KernelCache | None = None):
-    """The llvm-dialect module, with the kernels compiled apart linked in, as optimised LLVM
-    IR for `target`."""
+def lower_to_llvm_ir(module: ModuleOp, target: Target, kernels: KernelCache | None = None,
+                     data: list[DataArgument] | None = None):
+    """The llvm-dialect module, with the kernels compiled apart and the tables of `data` linked
+    in, as optimised LLVM IR for `target`."""
     machine = target_machine(target)
     attributes = ("optsize",) if target.optimise_for_size else ()
     try:
@@ -180,8 +193,24 @@ def lower_to_llvm_ir(module: ModuleOp, target: Target, kernels: KernelCache | No
         raise error(f"cannot generate code: {exc}") from None
     if not target.bulk_memory and not target.native:  # native firmware links its own libc
         add_support_functions(translated)
-    link = None if kernels is None else (lambda parsed: link_units(parsed, kernels.units))
+
+    def link(parsed):
+        if kernels is not None:
+            parsed = link_units(parsed, kernels.units)
+        if data:
+            link_data(parsed, data, target)
+        return parsed
+
     return optimise(translated, target, link)
+
+
+def data_arguments(module: ModuleOp) -> list[DataArgument]:
+    """The kernels' data arguments lower-pipeline recorded on the module (DATA_ATTR)."""
+    recorded = module.attributes.get(DATA_ATTR)
+    if not isinstance(recorded, DictionaryAttr):
+        return []
+    return [DataArgument(symbol, *(entry.data[k].data for k in ("stage", "kernel", "value")))
+            for symbol, entry in recorded.data.items()]
 
 
 def manifest_of(module: ModuleOp) -> Manifest:
@@ -255,30 +284,23 @@ def compile_module(module: ModuleOp, emit: str, options: CompileOptions,
     if emit == "llvm-dialect":
         return str(module)
     target = options.resolved_target()
+    data = data_arguments(module)
+    apart = emit in ("wasm", "rune") and not target.native  # data tables in an object of their own
     with _timed(options.timings, "llvm"):
-        llvm_module = lower_to_llvm_ir(module, target, kernels)
+        llvm_module = lower_to_llvm_ir(module, target, kernels, None if apart else data)
         if emit == "llvm":
             return str(llvm_module)
         if emit == "asm":
             return emit_assembly(llvm_module, target)
         obj = emit_object(llvm_module, target)
+        objects = [obj, data_object(data, target)] if apart and data else [obj]
     if emit == "obj":
         return obj
     if target.native:
         raise error(f"target {target.name} produces an object for firmware to link; "
                     "use --emit=obj (runec writes the C header beside it)")
-    with _timed(options.timings, "link"):
-        try:
-            wasm = link_wasm(obj, EXPORTS, target.stack_bytes)
-        except LinkError as exc:
-            raise error(str(exc)) from None
-    if emit == "wasm":
-        return wasm
-    with _timed(options.timings, "package"):
-        try:
-            return package_rune(wasm, manifest or manifest_of(module))
-        except PackageError as exc:
-            raise error(str(exc)) from None
+    options.code = PipelineCode(obj, data, manifest or manifest_of(module))
+    return link_and_package(objects, emit, target, options.code.manifest, options.timings)
 
 
 def _format_ast(runefile: Runefile) -> str:

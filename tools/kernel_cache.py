@@ -10,7 +10,8 @@ builds the kernel under a neutral symbol in a module of its own, runs those pass
 translates it to LLVM IR; a hit reads that IR back. The backend links every unit into the
 pipeline's module (renamed to the stage's symbol) before LLVM optimises the whole, so a compile
 gives the same bytes whether its kernels came from the cache or not, and a Runefile never seen
-before (other labels, another model) only builds the kernels whose description changed.
+before (another model, another argument) only builds the kernels whose description changed.
+A data argument (ir/data_args.py) is not in the description: it decides no code.
 
 Entries use the compile cache's envelope (magic, SHA-256 of the payload, payload); the payload
 starts with the key, so an entry moved to another name is not believed. A damaged entry fails the
@@ -147,7 +148,8 @@ def _parse(text: str, target: Target) -> llvm.ModuleRef:
 def _check(unit: llvm.ModuleRef, target: Target) -> None:
     """A unit defines `SYMBOL`, otherwise only internal functions (helpers such as
     support.py's) and internal globals under its name, and declares nothing but LLVM
-    intrinsics: nothing it could add to or take from the pipeline."""
+    intrinsics and its own data tables (`<name>.data.*`, ir/data_args.py): nothing it could
+    add to or take from the pipeline."""
     if unit.triple != target.triple:
         raise UnitError(f"unit for {unit.triple}, not {target.triple}")
     internal = (llvm.Linkage.internal, llvm.Linkage.private)
@@ -160,7 +162,9 @@ def _check(unit: llvm.ModuleRef, target: Target) -> None:
                 function.linkage not in internal:
             raise UnitError(f"a unit defines {function.name}")
     for variable in unit.global_variables:
-        if not variable.name.startswith(SYMBOL + ".") or variable.linkage not in internal:
+        data_table = variable.is_declaration and variable.name.startswith(SYMBOL + ".data.")
+        if not variable.name.startswith(SYMBOL + ".") or \
+                (variable.linkage not in internal and not data_table):
             raise UnitError(f"a unit defines the global {variable.name}")
 
 

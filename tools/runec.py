@@ -17,7 +17,7 @@ import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import TYPE_CHECKING  # noqa: E402
 
-from rune.backend_wasm.target import TARGETS  # noqa: E402
+from rune.backend_wasm.target import TARGETS, resolve_target  # noqa: E402
 from rune.frontend import confine  # noqa: E402
 from rune.frontend.diagnostics import DiagnosticEngine, DiagnosticError  # noqa: E402
 from rune.frontend.semantics import RUN_MODES  # noqa: E402
@@ -35,6 +35,7 @@ _IMPORT_SECONDS = time.perf_counter() - _STARTED
 
 if TYPE_CHECKING:
     from rune.abi.manifest import Manifest
+    from rune.frontend.ast import Runefile
 
 BINARY_EMITS = {"obj": ".o", "wasm": ".wasm", "rune": ".rune"}
 
@@ -162,6 +163,11 @@ def _compile_confined(args: argparse.Namespace, engine: DiagnosticEngine,
         timings["compile cache"] = time.perf_counter() - start
         if entry is not None:
             return entry.output, entry.manifest
+        code = _from_code_cache(cache_dir, runefile, request, timings)
+        if code is not None:
+            compile_cache.store(cache_dir, key, compile_cache.Entry(*code))
+            cache_eviction.evict(cache_dir)
+            return code
 
     start = time.perf_counter()
     deferred_imports.defer("numpy")  # imported only if a kernel is built or a model read
@@ -178,8 +184,32 @@ def _compile_confined(args: argparse.Namespace, engine: DiagnosticEngine,
     result = compile_runefile(args.runefile, args.emit, options, engine, runefile)
     if key is not None and not engine.diagnostics and isinstance(result, bytes):
         compile_cache.store(cache_dir, key, compile_cache.Entry(result, options.manifest))
+        if options.code is not None and options.code.data:
+            from rune.tools import code_cache
+
+            code_cache.store(cache_dir, code_cache.code_key(runefile, request), code_cache.Entry(
+                options.code.obj, [(d.symbol, d.stage, d.kernel) for d in options.code.data],
+                options.code.manifest))
     cache_eviction.evict(options.kernel_cache)  # this compile may have added entries
     return result, options.manifest
+
+
+def _from_code_cache(cache_dir: Path, runefile: Runefile, request: compile_cache.Request,
+                     timings: dict[str, float]) -> tuple[bytes, Manifest] | None:
+    """The output and manifest from a pipeline object compiled for a Runefile that differed
+    from this one only in data arguments (tools/code_cache.py), if the cache holds one."""
+    from rune.tools import code_cache  # here: a whole-output hit does without it
+
+    start = time.perf_counter()
+    entry = code_cache.load(cache_dir, code_cache.code_key(runefile, request))
+    timings["code cache"] = time.perf_counter() - start
+    if entry is None:
+        return None
+    try:
+        target = resolve_target(request.target, request.opt_level)
+    except ValueError:
+        return None  # the compiler reports the level
+    return code_cache.complete(entry, runefile, request.emit, target, timings)
 
 
 def _write(result: bytes | str, output: str | None, emit: str, runefile: str) -> int:

@@ -28,15 +28,16 @@ def _sizes(cache: Path) -> int:
     return sum(p.stat().st_size for p in cache.rglob("*.bin"))
 
 
-def test_the_least_recently_used_go_first_across_both_folders(tmp_path: Path):
+def test_the_least_recently_used_go_first_across_all_folders(tmp_path: Path):
     old = _entry(tmp_path / "old.bin", 1000, 40)
+    code = _entry(tmp_path / "code" / "object.bin", 1000, 35)
     unit = _entry(tmp_path / "kernels" / "unit.bin", 1000, 30)
     newer = _entry(tmp_path / "newer.bin", 1000, 20)
     assert compile_cache.read_verified(unit) == bytes(1000)  # a hit: now the most recent
     newest = _entry(tmp_path / "newest.bin", 1000, 10)
     entry_size = old.stat().st_size
     removed = cache_eviction.evict(tmp_path, limit=2 * entry_size)
-    assert removed == [old, newer]
+    assert removed == [old, code, newer]
     assert sorted(tmp_path.rglob("*.bin")) == sorted([unit, newest])
     assert cache_eviction.evict(tmp_path, limit=2 * entry_size) == []  # under the cap: no-op
     assert cache_eviction.evict(tmp_path, limit=0) == [newest, unit]

@@ -1,13 +1,10 @@
 """The per-kernel cache: a Runefile never compiled before reuses the kernels earlier compiles
 built, gives the same bytes as a compile without any cache, and never believes a damaged or
-foreign entry (tools/kernel_cache.py)."""
+foreign entry (tools/kernel_cache.py). microspeech with one more label, which rebuilds only its
+label kernel: test_code_cache.py."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,37 +16,6 @@ PEER = REPO.parent / "shared" / "peer-suite" / "hotg-rune" / "examples"
 SINE = REPO / "examples" / "sine" / "Runefile.yml"
 
 
-def _runec(runefile: Path, out: Path, cache: str, seed: str = "0") -> str:
-    """Compile in a fresh process; returns the --time-passes report."""
-    env = {**os.environ, compile_cache.ENV: cache, "PYTHONHASHSEED": seed}
-    done = subprocess.run([sys.executable, "-m", "rune.tools.runec", str(runefile), "-o",
-                           str(out), "--time-passes"], env=env, capture_output=True, text=True,
-                          check=True)
-    return done.stderr
-
-
-def test_other_labels_reuse_every_other_kernel_and_give_the_uncached_bytes(tmp_path: Path):
-    """microspeech, then microspeech with another word list: a cold process that has never seen
-    the second Runefile builds only the label kernel, and its rune is byte-identical to one
-    compiled with no cache at all (in a process with another hash seed)."""
-    cache = tmp_path / "cache"
-    first = _runec(PEER / "microspeech" / "Runefile.yml", tmp_path / "a.rune", str(cache), "1")
-    assert "kernel units: 0 cached, 4 compiled" in first
-    folder = tmp_path / "other"
-    folder.mkdir()
-    shutil.copy(PEER / "microspeech" / "model.tflite", folder)
-    text = (PEER / "microspeech" / "Runefile.yml").read_text()
-    assert "          right\n" in text
-    (folder / "Runefile.yml").write_text(text.replace("          right\n", "          west\n"))
-    second = _runec(folder / "Runefile.yml", tmp_path / "b.rune", str(cache), "2")
-    assert "compile cache" in second  # the whole-output cache was asked, and missed
-    assert "kernel units: 3 cached, 1 compiled" in second
-    assert len(list((cache / "kernels").glob("*.bin"))) == 5
-    _runec(folder / "Runefile.yml", tmp_path / "c.rune", "off", "3")
-    b, c = (tmp_path / "b.rune").read_bytes(), (tmp_path / "c.rune").read_bytes()
-    assert b == c and b"west" in b and b != (tmp_path / "a.rune").read_bytes()
-
-
 def _compile(cache: Path) -> tuple[bytes, str]:
     options = CompileOptions(kernel_cache=cache)
     rune = compile_runefile(SINE, "rune", options)
@@ -57,16 +23,17 @@ def _compile(cache: Path) -> tuple[bytes, str]:
     return rune, summary
 
 
-def _hostile(key: str) -> bytes:
+def _hostile(key: str, extra: str) -> bytes:
     """Valid LLVM IR under the right key and a good digest, but more than a kernel: it also
-    defines a function of its own that the pipeline could end up calling."""
+    defines a function of its own that the pipeline could end up calling, or declares a global
+    that is not one of its data tables (`rune.unit.data.*`, ir/data_args.py)."""
     text = ('target triple = "wasm32-unknown-unknown"\n'
-            'define void @"rune.unit"(ptr %a, ptr %b) {\n  ret void\n}\n'
-            'define void @"rune_run_hook"() {\n  ret void\n}\n')
+            'define void @"rune.unit"(ptr %a, ptr %b) {\n  ret void\n}\n' + extra)
     return key.encode() + b"\0" + text.encode()
 
 
-@pytest.mark.parametrize("damage", ["flip", "truncate", "moved", "not-ir", "hostile"])
+@pytest.mark.parametrize("damage", ["flip", "truncate", "moved", "not-ir", "hostile",
+                                    "hostile-global"])
 def test_a_damaged_or_foreign_entry_is_rebuilt(tmp_path: Path, damage: str):
     cache = tmp_path / "cache"
     good, summary = _compile(cache)
@@ -85,8 +52,12 @@ def test_a_damaged_or_foreign_entry_is_rebuilt(tmp_path: Path, damage: str):
         compile_cache.write_verified(entry, b"0" * 64 + payload[64:])
     elif damage == "not-ir":
         compile_cache.write_verified(entry, entry.stem.encode() + b"\0define garbage")
+    elif damage == "hostile":
+        compile_cache.write_verified(entry, _hostile(
+            entry.stem, 'define void @"rune_run_hook"() {\n  ret void\n}\n'))
     else:
-        compile_cache.write_verified(entry, _hostile(entry.stem))
+        compile_cache.write_verified(entry, _hostile(
+            entry.stem, '@"rune.unit.arena" = external global [4 x i8]\n'))
     assert _compile(cache) == (good, "kernel units: 0 cached, 1 compiled")
     assert compile_cache.read_verified(entry) == payload  # replaced by a good one
     assert _compile(cache) == (good, "kernel units: 1 cached, 0 compiled")

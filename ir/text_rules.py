@@ -2,14 +2,14 @@
 
 The original's kernels are Rust, so a wordlist or vocabulary is cut the way Rust's `str` methods
 cut it, which differs from Python's in the details (Python's `isspace` also accepts U+001C..1F;
-`splitlines` also splits on U+2028 and more). No ProcBlock lives here.
+`splitlines` also splits on U+2028 and more). Plain Python, free of xDSL and NumPy: a compile
+whose label kernel comes from a cache packs its wordlist with it (ir/data_args.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-
-import numpy as np
+from itertools import accumulate
 
 #: `char::is_whitespace`: the Unicode White_Space property.
 RUST_WHITESPACE = frozenset(
@@ -39,13 +39,10 @@ def rust_lines(text: str) -> list[str]:
     return [p[:-1] if p.endswith("\r") else p for p in pieces]
 
 
-def pack_strings(strings: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """UTF-8 bytes of all strings back to back, with each one's start and length (u32).
-    The byte array is never empty, so it can become a table."""
+def pack_strings(strings: Sequence[str]) -> tuple[bytes, list[int], list[int]]:
+    """UTF-8 bytes of all strings back to back, with each one's start and length.
+    The bytes are never empty, so they can become a table."""
     encoded = [s.encode("utf-8") for s in strings]
-    lengths = np.array([len(e) for e in encoded], dtype=np.uint32)
-    starts = np.zeros(len(encoded), dtype=np.uint32)
-    if len(encoded) > 1:
-        starts[1:] = np.cumsum(lengths[:-1])
-    data = np.frombuffer(b"".join(encoded) or b"\0", dtype=np.uint8)
-    return data, starts, lengths
+    lengths = [len(e) for e in encoded]
+    starts = list(accumulate(lengths, initial=0))[:-1]
+    return b"".join(encoded) or b"\0", starts, lengths

@@ -240,6 +240,7 @@ class Guest(CheckedImports):
         # and a view of the tensor there, typed as the tensor.
         cap_views: list[tuple[int, np.ndarray | None]] = [(-1, None)] * len(capabilities)
         cap_types = [(c.tensor.dtype, c.tensor.dimensions) for c in capabilities]
+        ndarray = np.ndarray
         in_bufs = [self._buffers(i, "input") for i in range(len(self._models))]
         out_bufs = [self._buffers(i, "output") for i in range(len(self._models))]
         invokers = [m.invoke for m in self._models]
@@ -273,7 +274,7 @@ class Guest(CheckedImports):
                         self._discovery[cap] = (ptr, end - ptr)
                         a[0] = _DISCOVERED if cap == self._last_leading else 0
                         return 0
-                    if type(data) is np.ndarray:  # of the tensor's dtype and dimensions
+                    if type(data) is ndarray:  # of the tensor's dtype and dimensions
                         view = cap_views[cap]
                         if view[0] != ptr:  # a view of [ptr, end), checked above
                             dtype, dims = cap_types[cap]

@@ -126,3 +126,13 @@ def test_an_exact_array_is_fed_as_it_is(echo: Rune) -> None:
     assert echo._guest.inputs[0] is VALUES
     _echoed(echo, VALUES.astype(">i2"))
     assert isinstance(echo._guest.inputs[0], memoryview)
+
+
+def test_the_checked_capability_read_takes_arrays_too() -> None:
+    """wasm3's imports are all the checked ones: an array `_prepare` passes through as it is
+    reaches `_capability_read`, which converts it (as_u8) to the same bytes."""
+    from rune.runtime.wasm3_host import Wasm3Rune
+
+    rune = Wasm3Rune.load(echo_rune("RAW", "i16", [2, 6]))
+    for value in (VALUES, np.repeat(VALUES, 2, axis=1)[:, ::2]):
+        np.testing.assert_array_equal(rune.run({"in0": value})[0].tensors[0].data, VALUES)

@@ -144,7 +144,7 @@ class Guest(CheckedImports):
         store.set_limits(memory_size=self._mem_len)  # memory.grow now returns -1
         if self._mem_len:  # else the empty view CheckedImports starts with
             self._mem = np.ctypeslib.as_array(memory.data_ptr(store), shape=(self._mem_len,))
-        self._bind(memoryview(self._mem), self._mem_len)
+        self._bind(self._mem, self._mem_len)
         self._refusal = None
         self._call = path.caller(store, exports["rune_run"])
 
@@ -229,10 +229,18 @@ class Guest(CheckedImports):
 
     # -- the fast import bodies ---------------------------------------------------------------
 
-    def _fast_bodies(self) -> tuple[dict[str, ImportBody], Callable[[memoryview, int], None]]:
-        mem = memoryview(b"")
+    def _fast_bodies(self) -> tuple[dict[str, ImportBody], Callable[[np.ndarray, int], None]]:
+        mem_array = np.zeros(0, dtype=np.uint8)
+        mem = memoryview(mem_array)
+        words = mem  # mem as little-endian u32 words (the host's order), once bound
         mem_len = 0  # 0 until bound: every fast check fails, so the checked path decides
-        inputs, cap_sizes = self.inputs, [c.tensor.nbytes for c in self.manifest.capabilities]
+        capabilities = self.manifest.capabilities
+        inputs, cap_sizes = self.inputs, [c.tensor.nbytes for c in capabilities]
+        # Where each capability last read an array input (see capability_read): its pointer
+        # and a view of the tensor there, typed as the tensor.
+        cap_views: list[tuple[int, np.ndarray | None]] = [(-1, None)] * len(capabilities)
+        cap_types = [(c.tensor.dtype, c.tensor.dimensions) for c in capabilities]
+        ndarray = np.ndarray
         in_bufs = [self._buffers(i, "input") for i in range(len(self._models))]
         out_bufs = [self._buffers(i, "output") for i in range(len(self._models))]
         invokers = [m.invoke for m in self._models]
@@ -247,9 +255,10 @@ class Guest(CheckedImports):
         out_args, write_args, log_args = (args["model_get_output"], args["output_write"],
                                           args["log"])  # fmt: skip
 
-        def bind(memory: memoryview, length: int) -> None:
-            nonlocal mem, mem_len
-            mem, mem_len = memory, length
+        def bind(memory: np.ndarray, length: int) -> None:
+            nonlocal mem_array, mem, words, mem_len
+            mem_array, mem, mem_len = memory, memoryview(memory), length
+            words = mem[: length & ~3].cast("I")
 
         views = self._output_views
 
@@ -265,7 +274,14 @@ class Guest(CheckedImports):
                         self._discovery[cap] = (ptr, end - ptr)
                         a[0] = _DISCOVERED if cap == self._last_leading else 0
                         return 0
-                    if data is not IN_PLACE:
+                    if type(data) is ndarray:  # of the tensor's dtype and dimensions
+                        view = cap_views[cap]
+                        if view[0] != ptr:  # a view of [ptr, end), checked above
+                            dtype, dims = cap_types[cap]
+                            view = cap_views[cap] = (
+                                ptr, mem_array[ptr:end].view(dtype).reshape(dims))
+                        view[1][...] = data  # type: ignore[index]
+                    elif data is not IN_PLACE:
                         mem[ptr:end] = data
                     a[0] = 0
                     return 0
@@ -325,9 +341,16 @@ class Guest(CheckedImports):
                     written[key] = mem[ptr:end].toreadonly() if views else mem[ptr:end].tobytes()
                     a[0] = 0
                     return 0
-                if end - ptr == utf8_sizes[key] and end <= mem_len:
-                    strings = utf8_strings(ptr, end)
-                    if strings is not None:
+                if end - ptr == utf8_sizes[key] and end <= mem_len and not ptr & 3:
+                    # (ptr, len) u32 pairs at an aligned ptr: read straight from `words`
+                    strings = []
+                    for i in range(ptr >> 2, end >> 2, 2):
+                        start = words[i]
+                        stop = start + words[i + 1]
+                        if stop > mem_len:
+                            break  # the checked path names the string outside memory
+                        strings.append(str(mem[start:stop], "utf-8"))
+                    else:
                         written[key] = strings
                         a[0] = 0
                         return 0
@@ -335,19 +358,6 @@ class Guest(CheckedImports):
                 pass
             a[0] = checked(self._output_write, failure["output_write"], a[0], a[4], a[8], a[12])
             return 0
-
-        def utf8_strings(ptr: int, end: int) -> list[str] | None:
-            """The strings a utf8 tensor's (ptr, len) pairs at [ptr, end) name, or None if
-            one lies outside memory; raises on invalid UTF-8."""
-            pairs = mem[ptr:end].cast("I")  # little-endian u32 words, as the host's
-            strings = []
-            for i in range(0, len(pairs), 2):
-                start = pairs[i]
-                stop = start + pairs[i + 1]
-                if stop > mem_len:
-                    return None
-                strings.append(str(mem[start:stop], "utf-8"))
-            return strings
 
         def log(env: Any, caller: Any, address: int, n: int) -> int:
             a = log_args[address]

@@ -110,7 +110,7 @@ class NoiseFiltering(ProcBlock):
         same_gain = all(np.float32(a) == np.float32(d)
                         for a, d in zip(gain_args, DEFAULT_GAIN, strict=True))
         table_bits = DEFAULT_SMOOTHING_BITS if same_gain else smoothing_bits
-        table = b.table("gain", gain_table(*gain_args, table_bits), "i16")
+        rows = b.table("gain_rows", gain_rows(gain_table(*gain_args, table_bits)), "i64")
         estimate = b.state("estimate", signal.count, "u32")
         relaxed = args["precision"] == "relaxed"
         real = "f32" if relaxed else "f64"
@@ -123,13 +123,13 @@ class NoiseFiltering(ProcBlock):
 
         with b.loop(signal.count) as i:
             x = b.load(signal, i)
-            cleaned = _reduce_noise(b, x, estimate, i, smoothing_bits, weights, keep)
-            gain = _wide_dynamic_function(b, b.load(estimate, i), table)
+            cleaned, noise = _reduce_noise(b, x, estimate, i, smoothing_bits, weights, keep)
+            gain = _wide_dynamic_function(b, noise, rows)
             snr = b.shift_right(b.mul(b.convert(cleaned, "u64"), gain),
                                 b.constant(snr_shift, "u64"))
             b.store(_shrink(b, b.convert(snr, "u32")), energies, i)
-        # The log2s in a loop of their own: no table lookups or branches in it, so LLVM
-        # vectorises libm's algorithm (f64x2; f32x4 when relaxed), bit for bit the same.
+        # The log2s in a loop of their own: no table loads in it, so LLVM vectorises libm's
+        # algorithm (f64x2; f32x4 when relaxed), bit for bit the same.
         with b.loop(signal.count) as i:
             shifted = b.add(b.convert(b.load(energies, i), real), b.constant(1.0, real))
             b.store(log2_relaxed(b, shifted) if relaxed else log2(b, shifted), logs, i)
@@ -137,54 +137,83 @@ class NoiseFiltering(ProcBlock):
 
 
 def _reduce_noise(b: KernelBuilder, x: Scalar, estimate: Buffer, i: SSAValue, smoothing_bits: int,
-                  weights: tuple[int, int], keep: int) -> Scalar:
-    """Update estimate[i] and return max(x * keep >> 14, (s - min(est, s)) >> smoothing_bits)."""
-    def u64(value: int) -> Scalar:
-        return b.constant(value, "u64")
+                  weights: tuple[int, int], keep: int) -> tuple[Scalar, Scalar]:
+    """Update estimate[i]; return max(x * keep >> 14, (s - min(est, s)) >> smoothing_bits) and
+    the new estimate (as stored), s = x << smoothing_bits.
 
-    scaled = b.convert(b.shift_left(x, b.constant(smoothing_bits, "u32")), "u64")
-    odd = b.compare("ne", b.bit_and(b.from_index(i, "u32"), b.constant(1, "u32")),
-                    b.constant(0, "u32"))
-    weight = b.select(odd, u64(weights[1]), u64(weights[0]))
-    old = b.shift_left(b.convert(b.load(estimate, i), "u64"), u64(NOISE_REDUCTION_BITS))
-    updated = b.shift_right(b.add(b.mul(scaled, weight), old), u64(NOISE_REDUCTION_BITS))
-    b.store(b.convert(updated, "u32"), estimate, i)
-    noise = b.minimum(updated, scaled)
-    floor = b.shift_right(b.mul(b.convert(x, "u64"), u64(keep)), u64(NOISE_REDUCTION_BITS))
-    subtracted = b.shift_right(b.sub(scaled, noise), u64(smoothing_bits))
-    return b.convert(b.maximum(floor, subtracted), "u32")
+    The original's u64 arithmetic in u32 lanes (LLVM vectorises the loop four values wide;
+    wasm has no unsigned i64x2 compare or min): est = (s * weight >> 14) + old, where
+    s * weight >> 14 < 2^32 is split exactly by _times_fraction, and est >= 2^32 (then stored
+    wrapped, as the original's `as u32`) shows as a carry out of the u32 sum; then est > s,
+    so the noise-subtracted value is 0."""
+    def u32(value: int) -> Scalar:
+        return b.constant(value, "u32")
+
+    scaled = b.shift_left(x, u32(smoothing_bits))
+    odd = b.compare("ne", b.bit_and(b.from_index(i, "u32"), u32(1)), u32(0))
+    weight = b.select(odd, u32(weights[1]), u32(weights[0]))
+    part = _times_fraction(b, scaled, weight)
+    updated = b.add(part, b.load(estimate, i))
+    b.store(updated, estimate, i)
+    carried = b.compare("lt", updated, part)
+    remaining = b.shift_right(b.sub(scaled, b.minimum(updated, scaled)), u32(smoothing_bits))
+    subtracted = b.select(carried, u32(0), remaining)
+    return b.maximum(_times_fraction(b, x, u32(keep)), subtracted), updated
 
 
-def _wide_dynamic_function(b: KernelBuilder, x: Scalar, table: Buffer) -> Scalar:
-    """The PCAN gain for noise estimate x (u32), as the original's i16 sign-extended to u64."""
+def _times_fraction(b: KernelBuilder, x: Scalar, weight: Scalar) -> Scalar:
+    """floor(x * weight / 2^14) for u32 x and weight <= 2^14, exactly in u32: x = h 2^14 + l
+    gives h * weight (< 2^32) + (l * weight >> 14) (< 2^28)."""
+    bits = b.constant(NOISE_REDUCTION_BITS, "u32")
+    high = b.mul(b.shift_right(x, bits), weight)
+    low = b.mul(b.bit_and(x, b.constant((1 << NOISE_REDUCTION_BITS) - 1, "u32")), weight)
+    return b.add(high, b.shift_right(low, bits))
+
+
+#: Rows of gain_rows: one per most significant bit position of a u32 noise estimate x, row r
+#: holding the interval r's (y0, a1, a2) (rows 0 and 1: table[x], 0, 0).
+GAIN_ROWS = 33
+
+
+def gain_rows(table: np.ndarray) -> np.ndarray:
+    """The gain table regrouped for one load per value: row r (x's f64 exponent - 1022, clamped
+    at 0) packs y0, a1, a2 as i16 fields of an i64 (bits 0, 16, 32). Rows 0 and 1 (x = 0, 1)
+    hold table[x] with a1 = a2 = 0; x = 2 (row 2, fraction 0) gives row 2's y0 = table[2];
+    every x >= 3 its interval's three entries, as the original's lookup reads them."""
+    entries = table.astype(np.int64) & 0xFFFF
+    packed = np.zeros(GAIN_ROWS, dtype=np.uint64)
+    packed[0], packed[1] = entries[0], entries[1]
+    for r in range(2, GAIN_ROWS):
+        y0, a1, a2 = entries[4 * r - 6: 4 * r - 3]
+        packed[r] = y0 | a1 << 16 | a2 << 32
+    return packed.view(np.int64)
+
+
+def _wide_dynamic_function(b: KernelBuilder, x: Scalar, rows: Buffer) -> Scalar:
+    """The PCAN gain for noise estimate x (u32), as the original's i16 sign-extended to u64.
+
+    No branch (LLVM vectorises the loop, the row loads as lane loads): x as an exact f64 gives
+    both the interval (its exponent, as the original computes it) and the fraction (the 10
+    bits below x's leading one: the original's x << (11 - interval) or x >> (interval - 11),
+    masked, are the top 10 bits of the mantissa). x <= 2 reads rows 0-2 with fraction 0, where
+    the interpolation below is y0 + 0: the original's table[x]."""
     def i32(value: int) -> Scalar:
         return b.constant(value, "i32")
 
-    def small() -> list[Scalar]:
-        return [b.convert(b.load(table, b.to_index(x)), "i32")]
+    key = b.convert(b.shift_right(b.bitcast(b.convert(x, "f64"), "u64"),
+                                  b.constant(42, "u64")), "i32")  # exponent << 10 | fraction
+    row = b.sub(b.maximum(b.shift_right(key, i32(10)), i32(1022)), i32(1022))
+    frac = b.bit_and(key, i32(0x3FF))
+    packed = b.load(rows, b.to_index(row))
 
-    def interpolated() -> list[Scalar]:
-        # The most significant bit of x (>= 3) from the exponent of x as an exact f64.
-        exponent = b.shift_right(b.bitcast(b.convert(x, "f64"), "u64"), b.constant(52, "u64"))
-        interval = b.sub(b.convert(exponent, "i32"), i32(1022))
-        base = b.to_index(b.sub(b.mul(interval, i32(4)), i32(6)))
-        mask = b.constant(31, "u32")
-        # Both shifts are computed and one selected; masking keeps the other one defined.
-        up = b.shift_left(x, b.bit_and(b.convert(b.sub(i32(11), interval), "u32"), mask))
-        down = b.shift_right(x, b.bit_and(b.convert(b.sub(interval, i32(11)), "u32"), mask))
-        fraction = b.select(b.compare("lt", interval, i32(11)), up, down)
-        frac = b.convert(b.bit_and(fraction, b.constant(0x3FF, "u32")), "i32")
+    def field(bit: int) -> Scalar:
+        return b.convert(b.convert(b.shift_right(packed, b.constant(bit, "i64")), "i16"), "i32")
 
-        def entry(k: int) -> Scalar:
-            return b.convert(b.load(table, b.add_index(base, k)), "i32")
-
-        value = b.shift_right(b.mul(entry(2), frac), i32(5))
-        value = b.add(value, b.shift_left(entry(1), i32(5)))
-        value = b.mul(value, frac)
-        value = b.shift_right(b.add(value, i32(1 << 14)), i32(15))
-        return [b.add(value, entry(0))]
-
-    (result,) = b.if_else(b.compare("le", x, b.constant(2, "u32")), small, interpolated)
+    value = b.shift_right(b.mul(field(32), frac), i32(5))
+    value = b.add(value, b.shift_left(field(16), i32(5)))
+    value = b.mul(value, frac)
+    value = b.shift_right(b.add(value, i32(1 << 14)), i32(15))
+    result = b.add(value, field(0))
     # i16 result, then `as u32` (sign-extending), then widened for the u64 product.
     as_i16 = b.convert(b.convert(result, "i16"), "i32")
     return b.convert(b.convert(as_i16, "u32"), "u64")

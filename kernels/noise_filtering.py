@@ -9,7 +9,7 @@ old estimate by 2^14 where TFLM's micro frontend uses 2^14 - smoothing, so the e
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 from rune.ir.kernel_builder import Buffer, KernelBuilder, Scalar
@@ -130,10 +130,25 @@ class NoiseFiltering(ProcBlock):
             b.store(_shrink(b, b.convert(snr, "u32")), energies, i)
         # The log2s in a loop of their own: no table loads in it, so LLVM vectorises libm's
         # algorithm (f64x2; f32x4 when relaxed), bit for bit the same.
-        with b.loop(signal.count) as i:
+        def log_of(i: SSAValue) -> None:
             shifted = b.add(b.convert(b.load(energies, i), real), b.constant(1.0, real))
             b.store(log2_relaxed(b, shifted) if relaxed else log2(b, shifted), logs, i)
-        _scale_to_i8(b, logs, result)
+
+        _two_streams(b, signal.count, log_of)
+        low, high = nonnegative_bounds(b, logs, logs.count)
+        _scale_to_i8(b, logs, low, high, result)
+
+
+def _two_streams(b: KernelBuilder, count: int, body: Callable[[SSAValue], None]) -> None:
+    """body(i) for every i < count, as two independent halves side by side in one loop: libm's
+    log2 is one long dependent chain per value (its division in the middle), and two vectors
+    of it per iteration keep more of them in flight (noise_filtering 30.3 -> 29.7 µs)."""
+    half = count // 2
+    with b.loop(half) as i:
+        body(i)
+        body(b.add_index(i, half))
+    if count % 2:
+        body(b.index(count - 1))
 
 
 def _reduce_noise(b: KernelBuilder, x: Scalar, estimate: Buffer, i: SSAValue, smoothing_bits: int,
@@ -228,12 +243,15 @@ def _shrink(b: KernelBuilder, snr: Scalar) -> Scalar:
     return b.select(b.compare("lt", snr, b.constant(2 << PCAN_SNR_BITS, "u32")), squared, linear)
 
 
-def _scale_to_i8(b: KernelBuilder, logs: Buffer, result: Buffer) -> None:
-    """i8(trunc(255 (e - min) / (max - min) - 128)), saturating; all-equal input gives 0."""
+def _scale_to_i8(b: KernelBuilder, logs: Buffer, low: Scalar, high: Scalar,
+                 result: Buffer) -> None:
+    """i8(trunc(255 (e - low) / (high - low) - 128)), saturating; all-equal input gives 0. The
+    saturation as an i32 one (trunc_sat, then clamped; NaN gives 0 either way): LLVM vectorises
+    that, not a saturating conversion straight to i8."""
     real = logs.element
-    # log2 of values >= 1: never NaN, never below +0.
-    low, high = nonnegative_bounds(b, logs, logs.count)
     span = b.sub(high, low)
     with b.loop(logs.count) as i:
         scaled = b.div(b.mul(b.constant(255.0, real), b.sub(b.load(logs, i), low)), span)
-        b.store(b.convert(b.sub(scaled, b.constant(128.0, real)), "i8"), result, i)
+        wide = b.convert(b.sub(scaled, b.constant(128.0, real)), "i32")
+        clamped = b.maximum(b.minimum(wide, b.constant(127, "i32")), b.constant(-128, "i32"))
+        b.store(b.convert(clamped, "i8"), result, i)

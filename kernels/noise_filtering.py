@@ -110,7 +110,9 @@ class NoiseFiltering(ProcBlock):
         same_gain = all(np.float32(a) == np.float32(d)
                         for a, d in zip(gain_args, DEFAULT_GAIN, strict=True))
         table_bits = DEFAULT_SMOOTHING_BITS if same_gain else smoothing_bits
-        rows = b.table("gain_rows", gain_rows(gain_table(*gain_args, table_bits)), "i64")
+        y0_values, slope_values = gain_rows(gain_table(*gain_args, table_bits))
+        y0 = b.table("gain_y0", y0_values, "i32")
+        slopes = b.table("gain_slopes", slope_values, "i32")
         estimate = b.state("estimate", signal.count, "u32")
         relaxed = args["precision"] == "relaxed"
         real = "f32" if relaxed else "f64"
@@ -121,34 +123,43 @@ class NoiseFiltering(ProcBlock):
         keep = scaled_u16(float(args["min_signal_remaining"]))  # type: ignore[arg-type]
         snr_shift = gain_args[2] - CORRECTION_BITS - PCAN_SNR_BITS
 
-        with b.loop(signal.count) as i:
+        def energy_of(i: SSAValue) -> None:
             x = b.load(signal, i)
             cleaned, noise = _reduce_noise(b, x, estimate, i, smoothing_bits, weights, keep)
-            gain = _wide_dynamic_function(b, noise, rows)
-            snr = b.shift_right(b.mul(b.convert(cleaned, "u64"), gain),
-                                b.constant(snr_shift, "u64"))
-            b.store(_shrink(b, b.convert(snr, "u32")), energies, i)
+            gain = _wide_dynamic_function(b, noise, y0, slopes)
+            b.store(_shrink(b, _gained(b, cleaned, gain, snr_shift)), energies, i)
+
+        _streams(b, signal.count, energy_of, ENERGY_STREAMS)
         # The log2s in a loop of their own: no table loads in it, so LLVM vectorises libm's
         # algorithm (f64x2; f32x4 when relaxed), bit for bit the same.
         def log_of(i: SSAValue) -> None:
             shifted = b.add(b.convert(b.load(energies, i), real), b.constant(1.0, real))
             b.store(log2_relaxed(b, shifted) if relaxed else log2(b, shifted), logs, i)
 
-        _two_streams(b, signal.count, log_of)
+        _streams(b, signal.count, log_of, LOG_STREAMS)
         low, high = nonnegative_bounds(b, logs, logs.count)
         _scale_to_i8(b, logs, low, high, result)
 
 
-def _two_streams(b: KernelBuilder, count: int, body: Callable[[SSAValue], None]) -> None:
-    """body(i) for every i < count, as two independent halves side by side in one loop: libm's
-    log2 is one long dependent chain per value (its division in the middle), and two vectors
-    of it per iteration keep more of them in flight (noise_filtering 30.3 -> 29.7 µs)."""
-    half = count // 2
-    with b.loop(half) as i:
+#: Independent parts of one loop's range computed side by side, each a chain of dependent
+#: operations (measured side by side, microspeech, µs: energy loop 1 -> 2 -> 4 streams with
+#: the log2 loop at 2, 31.4 -> 29.6 -> 28.5 as `runec --models=compiled` builds it, 31.3 ->
+#: 29.3 -> 28.4 with the model on its handler; log2 loop 1 -> 2: 30.3 -> 29.7, 3 or 4 no
+#: better).
+ENERGY_STREAMS = 4
+LOG_STREAMS = 2
+
+
+def _streams(b: KernelBuilder, count: int, body: Callable[[SSAValue], None],
+             streams: int) -> None:
+    """body(i) for every i < count: `streams` contiguous parts side by side in one loop (LLVM
+    vectorises each, and the out-of-order core overlaps their chains), then the remainder."""
+    part = count // streams
+    with b.loop(part) as i:
+        for k in range(streams):
+            body(b.add_index(i, k * part))
+    with b.loop(count, lower=part * streams) as i:
         body(i)
-        body(b.add_index(i, half))
-    if count % 2:
-        body(b.index(count - 1))
 
 
 def _reduce_noise(b: KernelBuilder, x: Scalar, estimate: Buffer, i: SSAValue, smoothing_bits: int,
@@ -185,53 +196,78 @@ def _times_fraction(b: KernelBuilder, x: Scalar, weight: Scalar) -> Scalar:
     return b.add(high, b.shift_right(low, bits))
 
 
-#: Rows of gain_rows: one per most significant bit position of a u32 noise estimate x, row r
-#: holding the interval r's (y0, a1, a2) (rows 0 and 1: table[x], 0, 0).
+#: Rows of the gain tables: one per most significant bit position of a u32 noise estimate x
+#: (row r: x's bit length), holding interval r's (y0, a1, a2); rows 0 and 1: table[x], 0, 0.
 GAIN_ROWS = 33
 
 
-def gain_rows(table: np.ndarray) -> np.ndarray:
-    """The gain table regrouped for one load per value: row r (x's f64 exponent - 1022, clamped
-    at 0) packs y0, a1, a2 as i16 fields of an i64 (bits 0, 16, 32). Rows 0 and 1 (x = 0, 1)
-    hold table[x] with a1 = a2 = 0; x = 2 (row 2, fraction 0) gives row 2's y0 = table[2];
-    every x >= 3 its interval's three entries, as the original's lookup reads them."""
-    entries = table.astype(np.int64) & 0xFFFF
-    packed = np.zeros(GAIN_ROWS, dtype=np.uint64)
-    packed[0], packed[1] = entries[0], entries[1]
+def gain_rows(table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The gain table regrouped by row for two loads per value: y0 as i32, and a1, a2 packed
+    as the high and low i16 halves of an i32. Rows 0 and 1 (x = 0, 1) hold table[x] with
+    a1 = a2 = 0; x = 2 (row 2, fraction 0) gives row 2's y0 = table[2]; every x >= 3 its
+    interval's three entries, as the original's lookup reads them."""
+    entries = table.astype(np.int64)
+    y0 = np.zeros(GAIN_ROWS, dtype=np.int64)
+    slopes = np.zeros(GAIN_ROWS, dtype=np.int64)
+    y0[:2] = entries[:2]
     for r in range(2, GAIN_ROWS):
-        y0, a1, a2 = entries[4 * r - 6: 4 * r - 3]
-        packed[r] = y0 | a1 << 16 | a2 << 32
-    return packed.view(np.int64)
+        y0[r], a1, a2 = entries[4 * r - 6: 4 * r - 3]
+        slopes[r] = (a1 & 0xFFFF) << 16 | (a2 & 0xFFFF)
+    return y0.astype(np.int32), slopes.astype(np.uint32).view(np.int32)
 
 
-def _wide_dynamic_function(b: KernelBuilder, x: Scalar, rows: Buffer) -> Scalar:
-    """The PCAN gain for noise estimate x (u32), as the original's i16 sign-extended to u64.
+def _wide_dynamic_function(b: KernelBuilder, x: Scalar, y0: Buffer, slopes: Buffer) -> Scalar:
+    """The PCAN gain for noise estimate x (u32): the original's i16 result, as i32.
 
-    No branch (LLVM vectorises the loop, the row loads as lane loads): x as an exact f64 gives
-    both the interval (its exponent, as the original computes it) and the fraction (the 10
-    bits below x's leading one: the original's x << (11 - interval) or x >> (interval - 11),
-    masked, are the top 10 bits of the mantissa). x <= 2 reads rows 0-2 with fraction 0, where
-    the interpolation below is y0 + 0: the original's table[x]."""
+    No branch and no 64-bit lane (LLVM vectorises the loop four values wide, the table loads
+    as lane loads): the row (x's bit length, as the original's interval) and the fraction
+    (the 10 bits below x's leading one: the original's x << (11 - interval) or
+    x >> (interval - 11), masked) are the exponent and the top 10 mantissa bits of x as an
+    f32, exact once x >= 2^24 is shifted right by 8 first (the bits it drops are below the
+    fraction's). x <= 2 reads rows 0-2 with fraction 0, where the interpolation below is
+    y0 + 0: the original's table[x]."""
     def i32(value: int) -> Scalar:
         return b.constant(value, "i32")
 
-    key = b.convert(b.shift_right(b.bitcast(b.convert(x, "f64"), "u64"),
-                                  b.constant(42, "u64")), "i32")  # exponent << 10 | fraction
-    row = b.sub(b.maximum(b.shift_right(key, i32(10)), i32(1022)), i32(1022))
-    frac = b.bit_and(key, i32(0x3FF))
-    packed = b.load(rows, b.to_index(row))
-
-    def field(bit: int) -> Scalar:
-        return b.convert(b.convert(b.shift_right(packed, b.constant(bit, "i64")), "i16"), "i32")
-
-    value = b.shift_right(b.mul(field(32), frac), i32(5))
-    value = b.add(value, b.shift_left(field(16), i32(5)))
+    big = b.compare("ge", x, b.constant(1 << 24, "u32"))
+    exact = b.convert(b.select(big, b.shift_right(x, b.constant(8, "u32")), x), "i32")
+    bits = b.bitcast(b.convert(exact, "f32"), "i32")  # x < 2^24: a signed conversion is exact
+    exponent = b.add(b.shift_right(bits, i32(23)), b.select(big, i32(8), i32(0)))
+    row = b.to_index(b.maximum(b.sub(exponent, i32(126)), i32(0)))
+    frac = b.bit_and(b.shift_right(bits, i32(13)), i32(0x3FF))
+    slope = b.load(slopes, row)
+    a1 = b.shift_right(slope, i32(16))
+    a2 = b.shift_right(b.shift_left(slope, i32(16)), i32(16))
+    value = b.shift_right(b.mul(a2, frac), i32(5))
+    value = b.add(value, b.shift_left(a1, i32(5)))
     value = b.mul(value, frac)
     value = b.shift_right(b.add(value, i32(1 << 14)), i32(15))
-    result = b.add(value, field(0))
-    # i16 result, then `as u32` (sign-extending), then widened for the u64 product.
-    as_i16 = b.convert(b.convert(result, "i16"), "i32")
-    return b.convert(b.convert(as_i16, "u32"), "u64")
+    result = b.add(value, b.load(y0, row))
+    return b.convert(b.convert(result, "i16"), "i32")
+
+
+def _gained(b: KernelBuilder, cleaned: Scalar, gain: Scalar, shift: int) -> Scalar:
+    """The original's u32((u64(cleaned) * u64(gain as u32)) >> shift) for an i16 gain (as i32)
+    and 0 <= shift < 32, in 32-bit lanes. With cleaned = h 2^16 + l, t = h * gain and
+    u = l * gain are exact in i32 (|gain| <= 2^15); floor(cleaned * gain / 2^shift) is
+    (t << (16 - shift)) + (u >> shift) up to shift 16, else (t + (u >> 16)) >> (shift - 16)
+    (arithmetic shifts: floors). A negative gain is 2^32 + gain as u32: cleaned << (32 - shift)
+    more. All modulo 2^32, as the original's truncation."""
+    def i32(value: int) -> Scalar:
+        return b.constant(value, "i32")
+
+    t = b.mul(b.convert(b.shift_right(cleaned, b.constant(16, "u32")), "i32"), gain)
+    u = b.mul(b.convert(b.bit_and(cleaned, b.constant(0xFFFF, "u32")), "i32"), gain)
+    if shift <= 16:
+        total = b.add(b.shift_left(t, i32(16 - shift)), b.shift_right(u, i32(shift)))
+    else:
+        total = b.shift_right(b.add(t, b.shift_right(u, i32(16))), i32(shift - 16))
+    total = b.convert(total, "u32")
+    if shift == 0:
+        return total
+    wrapped = b.shift_left(cleaned, b.constant(32 - shift, "u32"))
+    negative = b.compare("lt", gain, i32(0))
+    return b.add(total, b.select(negative, wrapped, b.constant(0, "u32")))
 
 
 def _shrink(b: KernelBuilder, snr: Scalar) -> Scalar:

@@ -242,7 +242,21 @@ def _load_frames(b: KernelBuilder, audio: Buffer, tables: FftTables, window: Buf
     def sample(start: SSAValue, i: SSAValue) -> Scalar:
         return b.convert(b.load(audio, b.add_index(start, i)), "f32")
 
-    with b.loop(b.to_index(shortest)) as i:
+    # Four samples of each frame at a time (i16x4 loads, converted and windowed as f32x4),
+    # transposed into four [lane] vectors, each one contiguous store (was one scalar store
+    # per sample).
+    blocks = b.to_index(b.shift_right(shortest, b.constant(2, "i32")))
+    with b.loop(blocks) as block:
+        i = b.mul_index(block, LANES)
+        weights = b.load_vector(window, i, LANES)
+        rows = [b.mul(b.convert(b.convert(b.load_vector(audio, b.add_index(start, i), LANES),
+                                          "i32"), "f32"), weights)
+                for start in first_samples]
+        for k, column in enumerate(_transpose(b, rows)):
+            at = b.add_index(i, k)
+            b.store_vector(column, re, b.mul_index(b.to_index(b.load(tables.reversal, at)),
+                                                   LANES))
+    with b.loop(b.to_index(shortest), lower=b.mul_index(blocks, LANES)) as i:
         for lane, start in enumerate(first_samples):
             put(i, lane, sample(start, i))
     with b.loop(LANES) as lane:
@@ -252,6 +266,14 @@ def _load_frames(b: KernelBuilder, audio: Buffer, tables: FftTables, window: Buf
             put(i, lane, sample(start, i))
         with b.loop(tables.size, lower=end) as i:
             put(i, lane, b.constant(0.0, "f32"))
+
+
+def _transpose(b: KernelBuilder, rows: list[Scalar]) -> list[Scalar]:
+    """The columns of a 4 x 4 matrix given as four row vectors (eight shuffles)."""
+    low = [b.shuffle(rows[r], [0, 4, 1, 5], rows[r + 1]) for r in (0, 2)]
+    high = [b.shuffle(rows[r], [2, 6, 3, 7], rows[r + 1]) for r in (0, 2)]
+    return [b.shuffle(pair[0], lanes, pair[1])
+            for pair in (low, high) for lanes in ([0, 1, 4, 5], [2, 3, 6, 7])]
 
 
 def _normalise(b: KernelBuilder, mels: Buffer, result: Buffer) -> None:

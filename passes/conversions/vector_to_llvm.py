@@ -17,7 +17,14 @@ from rune.ir.llvm_ext import VolatileLoadOp
 from rune.ir.simd import DotI16x8Op, ExtendOp, NarrowOp, OpaqueLoadOp, TruncateOp
 from rune.passes.conversions.memref_to_llvm import MemRefAccessToLLVM
 from xdsl.dialects import llvm, vector
-from xdsl.dialects.builtin import DenseArrayBase, IntegerType, MemRefType, VectorType, i32
+from xdsl.dialects.builtin import (
+    AnyFloat,
+    DenseArrayBase,
+    IntegerType,
+    MemRefType,
+    VectorType,
+    i32,
+)
 from xdsl.ir import Operation
 from xdsl.pattern_rewriter import PatternRewriter, RewritePattern
 
@@ -78,8 +85,8 @@ class VectorToLLVM(RewritePattern):
 
 def _element_bytes(buffer) -> int:
     typ = buffer.type
-    assert isinstance(typ, MemRefType) and isinstance(typ.element_type, IntegerType)
-    return typ.element_type.width.data // 8
+    assert isinstance(typ, MemRefType) and isinstance(typ.element_type, IntegerType | AnyFloat)
+    return typ.element_type.bitwidth // 8
 
 
 def _suffix(typ: VectorType) -> str:

@@ -29,28 +29,43 @@ builtin.module {
 // CHECK: "memref.global"() <{sym_name = "kernel.0.fft.powers.{{[0-9]+}}", type = memref<1024xf32>
 // CHECK: "memref.global"() <{sym_name = "kernel.0.fft.mels.{{[0-9]+}}", type = memref<2080xf64>
 
-// 13 groups; the four frames' starts and the shortest of their lengths; up to it, sample *
-// window of each frame into re[4 * reversal[i] + lane] (four stores, no branch); then frame by
-// frame its remaining samples and the padding (0 * window). Nothing is stored into im here (the
-// LLVM-level check is runefile/fft-exact-shortcuts.yml).
+// 13 groups; the four frames' starts and the shortest of their lengths; up to it, four samples
+// of each frame at a time: an i16x4 load, converted and times the window's four values in
+// f32x4, the four frames' vectors transposed (eight shuffles) into one [lane] vector per
+// sample, stored whole at re[4 * reversal[i]] (no branch); the samples left over singly, four
+// stores each; then frame by frame its remaining samples and the padding (0 * window).
+// Nothing is stored into im here (the LLVM-level check is runefile/fft-exact-shortcuts.yml).
 // CHECK:      %[[GROUPS:.*]] = arith.constant 13 : index
 // CHECK:      scf.for %[[GROUP:.*]] = %{{.*}} to %[[GROUPS]] step %{{.*}} {
 // CHECK:        %[[SHORT:.*]] = arith.minsi %{{.*}}, %{{.*}} : i32
 // CHECK:        %[[SHORT2:.*]] = arith.minsi %[[SHORT]], %{{.*}} : i32
 // CHECK:        %[[SHORT3:.*]] = arith.minsi %[[SHORT2]], %{{.*}} : i32
-// CHECK-NEXT:   %[[END:.*]] = arith.index_cast %[[SHORT3]] : i32 to index
-// CHECK:        scf.for %[[I:.*]] = %{{.*}} to %[[END]] step %{{.*}} {
-// CHECK:          %[[S0:.*]] = arith.sitofp %{{.*}} : i16 to f32
-// CHECK-NEXT:     %[[R:.*]] = memref.load %{{.*}}[%[[I]]] : memref<512xi32>
+// CHECK:        %[[BLOCKS:.*]] = arith.shrsi %[[SHORT3]], %{{.*}} : i32
+// CHECK-NEXT:   %[[NB:.*]] = arith.index_cast %[[BLOCKS]] : i32 to index
+// CHECK:        scf.for %[[B:.*]] = %{{.*}} to %[[NB]] step %{{.*}} {
+// CHECK:          %[[I:.*]] = arith.muli %[[B]], %{{.*}} : index
+// CHECK-NEXT:     %[[W:.*]] = vector.load %{{.*}}[%[[I]]] : memref<512xf32>, vector<4xf32>
+// CHECK-NEXT:     %[[AT0:.*]] = arith.addi %{{.*}}, %[[I]] : index
+// CHECK-NEXT:     %[[S0:.*]] = vector.load %{{.*}}[%[[AT0]]] : memref<16000xi16>, vector<4xi16>
+// CHECK-NEXT:     %[[E0:.*]] = simd.extend %[[S0]] : vector<4xi16> to vector<4xi32>
+// CHECK-NEXT:     %[[F0:.*]] = simd.to_float %[[E0]] : vector<4xi32> to vector<4xf32>
+// CHECK-NEXT:     %[[X0:.*]] = arith.mulf %[[F0]], %[[W]] : vector<4xf32>
+// CHECK-COUNT-3:  arith.mulf %{{.*}}, %[[W]] : vector<4xf32>
+// CHECK-NEXT:     %[[T0:.*]] = vector.shuffle %[[X0]], %{{.*}} [0, 4, 1, 5]
+// CHECK-COUNT-3:  vector.shuffle
+// CHECK-NEXT:     %[[C0:.*]] = vector.shuffle %[[T0]], %{{.*}} [0, 1, 4, 5]
+// CHECK-COUNT-3:  vector.shuffle
+// CHECK:          %[[R:.*]] = memref.load %{{.*}}[%{{.*}}] : memref<512xi32>
 // CHECK-NEXT:     %[[REV:.*]] = arith.index_cast %[[R]] : i32 to index
 // CHECK-NEXT:     %[[FOUR:.*]] = arith.constant 4 : index
 // CHECK-NEXT:     %[[AT:.*]] = arith.muli %[[REV]], %[[FOUR]] : index
-// CHECK-NEXT:     %[[W:.*]] = memref.load %{{.*}}[%[[I]]] : memref<512xf32>
-// CHECK-NEXT:     %[[V0:.*]] = arith.mulf %[[S0]], %[[W]] : f32
-// CHECK-NEXT:     %[[L0:.*]] = arith.constant 0 : index
-// CHECK-NEXT:     %[[SLOT0:.*]] = arith.addi %[[AT]], %[[L0]] : index
-// CHECK-NEXT:     memref.store %[[V0]], %[[RE:.*]][%[[SLOT0]]] : memref<2048xf32>
-// CHECK-COUNT-3:  memref.store %{{.*}}, %[[RE]][%{{.*}}] : memref<2048xf32>
+// CHECK-NEXT:     vector.store %[[C0]], %[[RE:.*]][%[[AT]]] : memref<2048xf32>, vector<4xf32>
+// CHECK-COUNT-3:  vector.store %{{.*}}, %[[RE]][%{{.*}}] : memref<2048xf32>, vector<4xf32>
+// CHECK-NEXT:   }
+// CHECK:        %[[END:.*]] = arith.index_cast %[[SHORT3]] : i32 to index
+// CHECK:        scf.for %{{.*}} = %{{.*}} to %[[END]] step %{{.*}} {
+// CHECK:          arith.sitofp %{{.*}} : i16 to f32
+// CHECK-COUNT-4:  memref.store %{{.*}}, %[[RE]][%{{.*}}] : memref<2048xf32>
 // CHECK-NEXT:   }
 // CHECK:        scf.for %[[LANE:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
 // CHECK:          memref.load %{{.*}}[%[[FRAME:.*]]] : memref<52xi32>

@@ -9,11 +9,12 @@ old estimate by 2^14 where TFLM's micro frontend uses 2^14 - smoothing, so the e
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from rune.ir.kernel_builder import Buffer, KernelBuilder, Scalar
 from rune.kernels._audio_libm import log2, log2_relaxed
+from rune.kernels._blocks import in_blocks
 from rune.kernels._bounds import nonnegative_bounds
 from rune.kernels.base import ArgSpec, ArgValue, ProcBlock, ProcBlockError, TensorSig
 from xdsl.ir import SSAValue
@@ -24,6 +25,13 @@ PCAN_OUTPUT_BITS = 6
 CORRECTION_BITS = -1
 DEFAULT_SMOOTHING_BITS = 10
 DEFAULT_GAIN = (0.95, 80.0, 21)  # strength, offset, gain_bits
+#: Contiguous blocks of the values each loop walks side by side (kernels/_blocks.py), each value
+#: a chain of dependent operations (measured side by side, microspeech, µs: energy loop 1 -> 2
+#: -> 4 blocks with the log2 loop at 2, 31.4 -> 29.6 -> 28.5 as `runec --models=compiled`
+#: builds it, 31.3 -> 29.3 -> 28.4 with the model on its handler; log2 loop 1 -> 2: 30.3 ->
+#: 29.7, 3 or 4 no better).
+ENERGY_BLOCKS = 4
+LOG_BLOCKS = 2
 
 
 def scaled_u16(value: float) -> int:
@@ -129,37 +137,16 @@ class NoiseFiltering(ProcBlock):
             gain = _wide_dynamic_function(b, noise, y0, slopes)
             b.store(_shrink(b, _gained(b, cleaned, gain, snr_shift)), energies, i)
 
-        _streams(b, signal.count, energy_of, ENERGY_STREAMS)
+        in_blocks(b, signal.count, energy_of, ENERGY_BLOCKS)
         # The log2s in a loop of their own: no table loads in it, so LLVM vectorises libm's
         # algorithm (f64x2; f32x4 when relaxed), bit for bit the same.
         def log_of(i: SSAValue) -> None:
             shifted = b.add(b.convert(b.load(energies, i), real), b.constant(1.0, real))
             b.store(log2_relaxed(b, shifted) if relaxed else log2(b, shifted), logs, i)
 
-        _streams(b, signal.count, log_of, LOG_STREAMS)
+        in_blocks(b, signal.count, log_of, LOG_BLOCKS)
         low, high = nonnegative_bounds(b, logs, logs.count)
         _scale_to_i8(b, logs, low, high, result)
-
-
-#: Independent parts of one loop's range computed side by side, each a chain of dependent
-#: operations (measured side by side, microspeech, µs: energy loop 1 -> 2 -> 4 streams with
-#: the log2 loop at 2, 31.4 -> 29.6 -> 28.5 as `runec --models=compiled` builds it, 31.3 ->
-#: 29.3 -> 28.4 with the model on its handler; log2 loop 1 -> 2: 30.3 -> 29.7, 3 or 4 no
-#: better).
-ENERGY_STREAMS = 4
-LOG_STREAMS = 2
-
-
-def _streams(b: KernelBuilder, count: int, body: Callable[[SSAValue], None],
-             streams: int) -> None:
-    """body(i) for every i < count: `streams` contiguous parts side by side in one loop (LLVM
-    vectorises each, and the out-of-order core overlaps their chains), then the remainder."""
-    part = count // streams
-    with b.loop(part) as i:
-        for k in range(streams):
-            body(b.add_index(i, k * part))
-    with b.loop(count, lower=part * streams) as i:
-        body(i)
 
 
 def _reduce_noise(b: KernelBuilder, x: Scalar, estimate: Buffer, i: SSAValue, smoothing_bits: int,

@@ -244,7 +244,7 @@ def _load_frames(b: KernelBuilder, audio: Buffer, tables: FftTables, window: Buf
 
     # Four samples of each frame at a time (i16x4 loads, converted and windowed as f32x4),
     # transposed into four [lane] vectors, each one contiguous store (was one scalar store
-    # per sample).
+    # per sample). Generic vector IR: LLVM splits it into scalars for a target without SIMD128.
     blocks = b.to_index(b.shift_right(shortest, b.constant(2, "i32")))
     with b.loop(blocks) as block:
         i = b.mul_index(block, LANES)

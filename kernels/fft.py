@@ -195,7 +195,9 @@ class Fft(ProcBlock):
         # Samples are i16 times a window in [0, 1]: finite, so the exact-constant shortcuts
         # are bit-exact (see Shortcuts).
         shortcuts = Shortcuts(real_input=True, exact_twiddles=True, bins=used_bins, sink=power)
-        fused = _fused_cuts(p, int(args["bins"]))  # type: ignore[arg-type]
+        # Without SIMD128 (MCU targets) the vector code would be split into scalars: larger
+        # than the scalar loading it replaces.
+        fused = _fused_cuts(p, int(args["bins"])) if b.simd else None  # type: ignore[arg-type]
         with b.loop(groups) as group:
             if fused is not None:
                 _load_with_first_pass(b, audio, tables, window, (re, im), starts, group,
@@ -251,21 +253,23 @@ def _load_frames(b: KernelBuilder, audio: Buffer, tables: FftTables, window: Buf
     def sample(start: SSAValue, i: SSAValue) -> Scalar:
         return b.convert(b.load(audio, b.add_index(start, i)), "f32")
 
-    # Four samples of each frame at a time (i16x4 loads, converted and windowed as f32x4),
-    # transposed into four [lane] vectors, each one contiguous store (was one scalar store
-    # per sample). Generic vector IR: LLVM splits it into scalars for a target without SIMD128.
-    blocks = b.to_index(b.shift_right(shortest, b.constant(2, "i32")))
-    with b.loop(blocks) as block:
-        i = b.mul_index(block, LANES)
-        weights = b.load_vector(window, i, LANES)
-        rows = [b.mul(b.convert(b.convert(b.load_vector(audio, b.add_index(start, i), LANES),
-                                          "i32"), "f32"), weights)
+    # With SIMD128, four samples of each frame at a time (i16x4 loads, converted and windowed
+    # as f32x4), transposed into four [lane] vectors, each one contiguous store (was one
+    # scalar store per sample); the rest (all of it without SIMD128) sample by sample.
+    vectorised = b.index(0)
+    if b.simd:
+        blocks = b.to_index(b.shift_right(shortest, b.constant(2, "i32")))
+        with b.loop(blocks) as block:
+            i = b.mul_index(block, LANES)
+            weights = b.load_vector(window, i, LANES)
+            rows = [b.mul(b.convert(b.convert(
+                b.load_vector(audio, b.add_index(start, i), LANES), "i32"), "f32"), weights)
                 for start in first_samples]
-        for k, column in enumerate(_transpose(b, rows)):
-            at = b.add_index(i, k)
-            b.store_vector(column, re, b.mul_index(b.to_index(b.load(tables.reversal, at)),
-                                                   LANES))
-    with b.loop(b.to_index(shortest), lower=b.mul_index(blocks, LANES)) as i:
+            for k, column in enumerate(_transpose(b, rows)):
+                target = b.to_index(b.load(tables.reversal, b.add_index(i, k)))
+                b.store_vector(column, re, b.mul_index(target, LANES))
+        vectorised = b.mul_index(blocks, LANES)
+    with b.loop(b.to_index(shortest), lower=vectorised) as i:
         for lane, start in enumerate(first_samples):
             put(i, lane, sample(start, i))
     with b.loop(LANES) as lane:

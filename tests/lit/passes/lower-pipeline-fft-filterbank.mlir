@@ -10,7 +10,7 @@
 // then for each of the 40 filters one loop carries the four frames' f64 sums, each adding
 // weight * f64(power) in the filter's row order exactly as a single frame did. Every lane's
 // arithmetic equals the single frame's, so the golden vectors still match bit for bit.
-// RUN: rune-opt %s --passes=lower-pipeline | filecheck %s
+// RUN: rune-opt %s --passes="lower-pipeline{simd=true}" | filecheck %s
 
 builtin.module {
   rune.pipeline @demo image "runicos/base" {
@@ -29,7 +29,8 @@ builtin.module {
 // CHECK: "memref.global"() <{sym_name = "kernel.0.fft.powers.{{[0-9]+}}", type = memref<1024xf32>
 // CHECK: "memref.global"() <{sym_name = "kernel.0.fft.mels.{{[0-9]+}}", type = memref<2080xf64>
 
-// 13 groups; every frame is 480 samples long here, so the windowing is fused with the first
+// 13 groups; every frame is 480 samples long here (and the target has SIMD128: simd=true, as
+// runec sets it for wasm32), so the windowing is fused with the first
 // pass (stages 1 and 2), which reads the bit-reversed points 4g .. 4g + 3: samples s + 0,
 // + 256, + 128, + 384 with s = rev(g). For four consecutive s at a time (24 iterations while
 // s + 384 < 480, then 8 where that point is padding: a known zero), each point's four samples of

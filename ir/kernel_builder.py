@@ -377,6 +377,9 @@ class KernelBuilder:
         target = scalar_type(dst)
         if isinstance(value.value.type, VectorType):  # integer lanes (simd's casts)
             target = VectorType(target, value.value.type.get_shape())
+            if dst in FLOAT_TYPES and not value.is_float:
+                to_float = simd.ToFloatOp(value.value, target, value.is_unsigned)
+                return Scalar(self.emit(to_float).results[0], dst)
             if element_bytes(dst) > element_bytes(src):
                 cast: Operation = simd.ExtendOp(value.value, target, value.is_unsigned)
             elif element_bytes(dst) < element_bytes(src):

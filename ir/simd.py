@@ -14,14 +14,22 @@ not reliably find, as ops on `vector` types (like MLIR's `x86vector` and `arm_ne
 
 Kernels emit them only when the target has SIMD128 (`KernelBuilder.simd`).
 
-`simd.extend` and `simd.truncate` are lane-wise integer casts, the vector forms of
-arith.extsi/extui/trunci (xDSL's arith takes scalars only there); they lower to LLVM's
-sext/zext/trunc and work on any target.
+`simd.extend`, `simd.truncate` and `simd.to_float` are lane-wise casts, the vector forms of
+arith.extsi/extui/trunci/sitofp/uitofp (xDSL's arith takes scalars only there); they lower to
+LLVM's sext/zext/trunc/sitofp/uitofp and work on any target.
 """
 
 from __future__ import annotations
 
-from xdsl.dialects.builtin import IndexType, IntegerType, MemRefType, UnitAttr, VectorType
+from xdsl.dialects.builtin import (
+    Float32Type,
+    Float64Type,
+    IndexType,
+    IntegerType,
+    MemRefType,
+    UnitAttr,
+    VectorType,
+)
 from xdsl.ir import Dialect, SSAValue
 from xdsl.irdl import (
     IRDLOperation,
@@ -146,6 +154,33 @@ class TruncateOp(_LaneCast):
 
 
 @irdl_op_definition
+class ToFloatOp(IRDLOperation):
+    """Each integer lane (unsigned with `unsigned`) converted to a float lane, rounded to
+    nearest (exact for lanes narrower than the float's mantissa)."""
+
+    name = "simd.to_float"
+
+    arg = operand_def()
+    unsigned = opt_prop_def(UnitAttr)
+    result = result_def()
+
+    assembly_format = "$arg (`unsigned` $unsigned^)? attr-dict `:` type($arg) `to` type($result)"
+
+    def __init__(self, arg: SSAValue, result_type: VectorType, unsigned: bool = False) -> None:
+        super().__init__(operands=[arg], result_types=[result_type],
+                         properties={"unsigned": UnitAttr()} if unsigned else {})
+
+    def verify_(self) -> None:
+        source, target = self.arg.type, self.result.type
+        if not (isinstance(source, VectorType) and isinstance(target, VectorType)
+                and isinstance(source.element_type, IntegerType)
+                and isinstance(target.element_type, Float32Type | Float64Type)
+                and source.get_shape() == target.get_shape()):
+            raise VerifyException(f"simd.to_float converts an integer vector to a float vector "
+                                  f"of one shape, got {source} to {target}")
+
+
+@irdl_op_definition
 class OpaqueLoadOp(IRDLOperation):
     """base[indices...] as a vector of `result`'s lanes, read at run time even from a constant
     table: the optimiser may not fold the value (nor merge or move the load)."""
@@ -171,4 +206,5 @@ class OpaqueLoadOp(IRDLOperation):
             raise VerifyException(f"simd.opaque_load takes one index per dimension of {base}")
 
 
-Simd = Dialect("simd", [DotI16x8Op, NarrowOp, ExtendOp, TruncateOp, OpaqueLoadOp], [])
+Simd = Dialect("simd", [DotI16x8Op, NarrowOp, ExtendOp, TruncateOp, ToFloatOp, OpaqueLoadOp],
+               [])

@@ -140,7 +140,8 @@ class Shortcuts:
 
 
 def fft_in_place_lanes(b: KernelBuilder, tables: FftTables, re: Buffer, im: Buffer,
-                       lanes: int, shortcuts: Shortcuts = Shortcuts()) -> None:
+                       lanes: int, shortcuts: Shortcuts = Shortcuts(),
+                       first_pass_done: bool = False) -> None:
     """`lanes` (a power of two) transforms at once, interleaved (element i of transform l at
     i * lanes + l). Each pass's butterflies for all lanes are one loop over
     j = offset * lanes + lane: every data access is contiguous in j and the twiddles are those
@@ -150,7 +151,8 @@ def fft_in_place_lanes(b: KernelBuilder, tables: FftTables, re: Buffer, im: Buff
     Each lane's arithmetic is exactly the single transform's: every butterfly is the same
     operations on the same values, only independent butterflies are reordered."""
     sinking = shortcuts.sink is not None and shortcuts.bins is not None
-    for first, stages in _passes(tables.size, sinking):
+    passes = _passes(tables.size, sinking)
+    for first, stages in passes[1:] if first_pass_done else passes:
         _pass(b, tables, re, im, lanes, first, stages, shortcuts,
               last=first + stages == len(butterfly_indices(tables.size)))
 
@@ -199,20 +201,8 @@ def _pass(b: KernelBuilder, tables: FftTables, re: Buffer, im: Buffer, lanes: in
                 (b.load(re, a), None if shortcuts.real_input and first == 0 else b.load(im, a))
                 if m in needed[0] else (None, None) for m, a in enumerate(at)]
             offset = b.add_index(twiddle_base, _lane_shift(b, j, lanes))
-            for t in range(stages):
-                segment, step = 2 * half << t, 1 << t
-                for m in range(points):
-                    if m & step or not {m, m + step} & needed[t + 1]:
-                        continue
-                    position = m * half
-                    butterfly = (position // segment) * (segment // 2) + position % segment
-                    slot = (first + t) * (size // 2) + butterfly
-                    twiddle = _Twiddle(b, tables, b.add_index(offset, slot),
-                                       _slot_indices(size, group, half, slot)
-                                       if shortcuts.exact_twiddles else None)
-                    values[m], values[m + step] = _butterfly_values(
-                        b, twiddle, values[m], values[m + step],
-                        m + step in needed[t + 1])
+            values = stages_in_registers(b, tables, values, offset, first, stages, shortcuts,
+                                         needed)
             for m, (a, value) in enumerate(zip(at, values, strict=True)):
                 if sink is not None:
                     if m in needed[stages]:
@@ -220,6 +210,33 @@ def _pass(b: KernelBuilder, tables: FftTables, re: Buffer, im: Buffer, lanes: in
                     continue
                 b.store(_materialise(b, value[0]), re, a)
                 b.store(_materialise(b, value[1]), im, a)
+
+
+def stages_in_registers(b: KernelBuilder, tables: FftTables, values: list[Complex],
+                        offset: SSAValue, first: int, stages: int, shortcuts: Shortcuts,
+                        needed: list[set[int]] | None = None,
+                        splat: int | None = None) -> list[Complex]:
+    """Stages first .. first + stages - 1 on one group's 2^stages points (held in registers),
+    twiddle of slot k at offset + k; `splat`: the points are vectors of that many transforms
+    and each twiddle part is loaded once and repeated across their lanes."""
+    size, half = tables.size, 1 << first
+    group, points = half << stages, 1 << stages
+    needed = needed or [set(range(points))] * (stages + 1)
+    values = list(values)
+    for t in range(stages):
+        segment, step = 2 * half << t, 1 << t
+        for m in range(points):
+            if m & step or not {m, m + step} & needed[t + 1]:
+                continue
+            position = m * half
+            butterfly = (position // segment) * (segment // 2) + position % segment
+            slot = (first + t) * (size // 2) + butterfly
+            twiddle = _Twiddle(b, tables, b.add_index(offset, slot),
+                               _slot_indices(size, group, half, slot)
+                               if shortcuts.exact_twiddles else None, splat)
+            values[m], values[m + step] = _butterfly_values(
+                b, twiddle, values[m], values[m + step], m + step in needed[t + 1])
+    return values
 
 
 def _needed_points(points: int, stages: int, half: int, bins: int | None) -> list[set[int]]:
@@ -250,8 +267,8 @@ class _Twiddle:
     the same exact 0, 1 or -1 in a part, that constant (indices given), known at compile time."""
 
     def __init__(self, b: KernelBuilder, tables: FftTables, index: SSAValue,
-                 indices: np.ndarray | None) -> None:
-        self.b, self.tables, self.index = b, tables, index
+                 indices: np.ndarray | None, splat: int | None = None) -> None:
+        self.b, self.tables, self.index, self.splat = b, tables, index, splat
         self.cos = _exact_constant(tables.cos_values, indices)
         self.sin = _exact_constant(tables.sin_values, indices)
 
@@ -265,7 +282,10 @@ class _Twiddle:
         if constant == -1.0:
             return self.b.negate(x)
         table = self.tables.cos if part == "cos" else self.tables.sin
-        return self.b.mul(self.b.load(table, self.index), x)
+        if self.splat is None:
+            return self.b.mul(self.b.load(table, self.index), x)
+        factor = self.b.shuffle(self.b.load_vector(table, self.index, 1), [0] * self.splat)
+        return self.b.mul(factor, x)
 
 
 def _exact_constant(values: np.ndarray, indices: np.ndarray | None) -> float | None:

@@ -18,12 +18,15 @@ from dataclasses import dataclass
 import numpy as np
 from rune.ir.kernel_builder import Buffer, KernelBuilder, Scalar
 from rune.kernels._audio_fft import (
+    STAGES_PER_PASS,
     Complex,
     FftTables,
     Shortcuts,
+    bit_reversal,
     fft_in_place_lanes,
     fft_tables,
     sink_extent,
+    stages_in_registers,
 )
 from rune.kernels._audio_libm import cosf, sinf
 from rune.kernels._bounds import nonnegative_bounds
@@ -165,9 +168,17 @@ class Fft(ProcBlock):
         # Samples are i16 times a window in [0, 1]: finite, so the exact-constant shortcuts
         # are bit-exact (see Shortcuts).
         shortcuts = Shortcuts(real_input=True, exact_twiddles=True, bins=used_bins, sink=power)
+        # Without SIMD128 (MCU targets) the vector code would be split into scalars: larger
+        # than the scalar loading it replaces.
+        fused = _fused_cuts(p, int(args["bins"])) if b.simd else None  # type: ignore[arg-type]
         with b.loop(groups) as group:
-            _load_frames(b, audio, tables, window, re, starts, lengths, group)
-            fft_in_place_lanes(b, tables, re, im, LANES, shortcuts)
+            if fused is not None:
+                _load_with_first_pass(b, audio, tables, window, (re, im), starts, group,
+                                      (fused, int(args["bins"])), shortcuts)  # type: ignore[arg-type]
+            else:
+                _load_frames(b, audio, tables, window, re, starts, lengths, group)
+            fft_in_place_lanes(b, tables, re, im, LANES, shortcuts,
+                               first_pass_done=fused is not None)
             _filterbank(b, powers, group, filter_bins, filter_weights, filter_offsets, mels, real)
         _normalise(b, mels, result)
 
@@ -215,7 +226,23 @@ def _load_frames(b: KernelBuilder, audio: Buffer, tables: FftTables, window: Buf
     def sample(start: SSAValue, i: SSAValue) -> Scalar:
         return b.convert(b.load(audio, b.add_index(start, i)), "f32")
 
-    with b.loop(b.to_index(shortest)) as i:
+    # With SIMD128, four samples of each frame at a time (i16x4 loads, converted and windowed
+    # as f32x4), transposed into four [lane] vectors, each one contiguous store (was one
+    # scalar store per sample); the rest (all of it without SIMD128) sample by sample.
+    vectorised = b.index(0)
+    if b.simd:
+        blocks = b.to_index(b.shift_right(shortest, b.constant(2, "i32")))
+        with b.loop(blocks) as block:
+            i = b.mul_index(block, LANES)
+            weights = b.load_vector(window, i, LANES)
+            rows = [b.mul(b.convert(b.convert(
+                b.load_vector(audio, b.add_index(start, i), LANES), "i32"), "f32"), weights)
+                for start in first_samples]
+            for k, column in enumerate(_transpose(b, rows)):
+                target = b.to_index(b.load(tables.reversal, b.add_index(i, k)))
+                b.store_vector(column, re, b.mul_index(target, LANES))
+        vectorised = b.mul_index(blocks, LANES)
+    with b.loop(b.to_index(shortest), lower=vectorised) as i:
         for lane, start in enumerate(first_samples):
             put(i, lane, sample(start, i))
     with b.loop(LANES) as lane:
@@ -225,6 +252,82 @@ def _load_frames(b: KernelBuilder, audio: Buffer, tables: FftTables, window: Buf
             put(i, lane, sample(start, i))
         with b.loop(tables.size, lower=end) as i:
             put(i, lane, b.constant(0.0, "f32"))
+
+
+def _fused_cuts(p: Plan, bins: int) -> list[tuple[int, int]] | None:
+    """Where _load_with_first_pass applies: every frame `bins` samples long (no frame runs
+    past the input) and a transform of at least 16 points; then the ranges of s (see there)
+    within which each of the four points is all samples or all padding, each a multiple of
+    four long. None where it does not apply."""
+    size = p.fft_size
+    if size < 16 or not (p.frame_lengths == bins).all():
+        return None
+    quarter = size // 4
+    cuts = sorted({0, quarter, *(min(max(bins - o, 0), quarter) for o in _point_offsets(size))})
+    if any(c % LANES for c in cuts):
+        return None
+    return [(low, high) for low, high in zip(cuts, cuts[1:], strict=False) if high > low]
+
+
+def _point_offsets(size: int) -> list[int]:
+    """The samples behind group g's four points of the first pass: bit-reversing 4g + m puts
+    m's two bits, reversed, on top: sample rev(g) + offset[m]."""
+    return [int(r) * (size // 4) for r in bit_reversal(4)]
+
+
+def _load_with_first_pass(b: KernelBuilder, audio: Buffer, tables: FftTables, window: Buffer,
+                          data: tuple[Buffer, Buffer], starts: Buffer, group: SSAValue,
+                          framing: tuple[list[tuple[int, int]], int],
+                          shortcuts: Shortcuts) -> None:
+    """The frames' windowing fused with the FFT's first pass (stages 1 and 2), which reads the
+    bit-reversed points 4g .. 4g + 3: the samples s + offset[m], s = rev(g). For four
+    consecutive s at a time, each point's four samples of each frame are one i16x4 load,
+    windowed in f32x4 and transposed into [lane] vectors; each group's four points then go
+    through the first pass in registers (the same operations as the pass, stages_in_registers)
+    and are stored once into re and im: nothing is stored before the pass and loaded again.
+    Points wholly in the zero padding are known zeros (the original's 0 * window is +0, and
+    the shortcuts' exactness argument covers known zeros)."""
+    (re, im), (cuts, bins) = data, framing
+    frames = [b.add_index(b.mul_index(group, LANES), lane) for lane in range(LANES)]
+    first_samples = [b.to_index(b.load(starts, frame)) for frame in frames]
+    offsets = _point_offsets(tables.size)
+    zero = b.reinterpret(b.splat(0, "i32", LANES), "f32", LANES)
+
+    def materialise(x: Scalar | None) -> Scalar:
+        return zero if x is None else x
+
+    for low, high in cuts:
+        padding = [low + o >= bins for o in offsets]
+        with b.loop((high - low) // LANES) as block:
+            s = b.add_index(b.mul_index(block, LANES), low)
+            columns: list[list[Scalar | None]] = []
+            for o, pad in zip(offsets, padding, strict=True):
+                if pad:
+                    columns.append([None] * LANES)
+                    continue
+                at = b.add_index(s, o)
+                weights = b.load_vector(window, at, LANES)
+                columns.append(_transpose(b, [b.mul(b.convert(b.convert(
+                    b.load_vector(audio, b.add_index(start, at), LANES), "i32"), "f32"), weights)
+                    for start in first_samples]))
+            for k in range(LANES):
+                reversed_ = b.load(tables.reversal, b.add_index(s, k))
+                g = b.to_index(b.shift_right(reversed_, b.constant(2, "i32")))
+                points: list[Complex] = [(column[k], None) for column in columns]
+                points = stages_in_registers(b, tables, points, b.mul_index(g, 2), 0,
+                                             STAGES_PER_PASS, shortcuts, splat=LANES)
+                for m, (xr, xi) in enumerate(points):
+                    at = b.add_index(b.mul_index(g, 4 * LANES), m * LANES)
+                    b.store_vector(materialise(xr), re, at)
+                    b.store_vector(materialise(xi), im, at)
+
+
+def _transpose(b: KernelBuilder, rows: list[Scalar]) -> list[Scalar]:
+    """The columns of a 4 x 4 matrix given as four row vectors (eight shuffles)."""
+    low = [b.shuffle(rows[r], [0, 4, 1, 5], rows[r + 1]) for r in (0, 2)]
+    high = [b.shuffle(rows[r], [2, 6, 3, 7], rows[r + 1]) for r in (0, 2)]
+    return [b.shuffle(pair[0], lanes, pair[1])
+            for pair in (low, high) for lanes in ([0, 1, 4, 5], [2, 3, 6, 7])]
 
 
 def _normalise(b: KernelBuilder, mels: Buffer, result: Buffer) -> None:

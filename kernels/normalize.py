@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 
 from rune.ir.kernel_builder import Buffer, KernelBuilder, Scalar
+from rune.kernels._blocks import in_blocks
 from rune.kernels._numeric_checks import (
     NUMERIC_TYPES,
     expect_arity,
@@ -57,17 +58,10 @@ BLOCKS = 4  # contiguous streams one loop walks in step
 
 
 def _in_blocks(builder: KernelBuilder, count: int, body: Callable[[SSAValue], None]) -> None:
-    """body(i) for every i < count, as BLOCKS contiguous blocks walked side by side (element
-    i of each block in the same iteration) and then the few left over. Each access stays
-    contiguous in the loop, so LLVM vectorises it with BLOCKS vectors per iteration: the
-    loop overhead (wasmtime adds an interrupt check per iteration) is paid a quarter as often
-    and the four divisions overlap. LLVM does not interleave loops for wasm by itself."""
-    block = count // BLOCKS
-    with builder.loop(block) as i:
-        for k in range(BLOCKS):
-            body(builder.add_index(i, k * block))
-    with builder.loop(count, lower=block * BLOCKS) as i:
-        body(i)
+    """body(i) for every i < count, as BLOCKS contiguous blocks walked side by side
+    (kernels/_blocks.py): LLVM vectorises the fit with BLOCKS vectors per iteration, the loop
+    overhead is paid a quarter as often and the four divisions overlap."""
+    in_blocks(builder, count, body, BLOCKS)
 
 
 def _min_max(builder: KernelBuilder, source: Buffer) -> tuple[Scalar, Scalar]:

@@ -105,13 +105,15 @@ class LowerPipelinePass(ModulePass):
 
     name = "lower-pipeline"
 
+    simd: bool = False  # the target has wasm SIMD128: kernels may use explicit vectors
+
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         pipelines = [p for p in op.ops if isinstance(p, rd.PipelineOp)]
         if len(pipelines) != 1:
             raise StageError("<module>", f"lower-pipeline needs exactly one rune.pipeline in the "
                              f"module, found {len(pipelines)}")
         pipeline = pipelines[0]
-        lowered, manifest, data = _lower(pipeline)
+        lowered, manifest, data = _lower(pipeline, self.simd)
         op.body.block.erase_op(pipeline)
         for new_op in lowered:
             op.body.block.add_op(new_op)
@@ -120,7 +122,8 @@ class LowerPipelinePass(ModulePass):
             op.attributes[DATA_ATTR] = DictionaryAttr(data)
 
 
-def _lower(pipeline: rd.PipelineOp) -> tuple[list, ManifestAttr, dict[str, DictionaryAttr]]:
+def _lower(pipeline: rd.PipelineOp, simd: bool = False
+           ) -> tuple[list, ManifestAttr, dict[str, DictionaryAttr]]:
     values = tensors_of(pipeline)
     tensors = {value: tid for tid, value in enumerate(values)}
     memory = plan_of(pipeline)
@@ -206,7 +209,7 @@ def _lower(pipeline: rd.PipelineOp) -> tuple[list, ManifestAttr, dict[str, Dicti
             kind = "kernel"
         else:
             assert isinstance(stage, rd.ProcBlockOp)
-            kernel, kernel_globals = _kernel(stage, len(kernels))
+            kernel, kernel_globals = _kernel(stage, len(kernels), simd)
             data.update(_data_argument(stage, kernel.sym_name.data))
             kernels.append(kernel)
             globals_.extend(kernel_globals)
@@ -236,7 +239,8 @@ def _args(attr) -> dict:
     return from_attr(attr)  # type: ignore[return-value]
 
 
-def _kernel(stage: rd.ProcBlockOp, number: int) -> tuple[func.FuncOp, list[memref.GlobalOp]]:
+def _kernel(stage: rd.ProcBlockOp, number: int,
+            simd: bool = False) -> tuple[func.FuncOp, list[memref.GlobalOp]]:
     block = _library_block(stage.stage_name, stage.kernel.data)
     args = _typed_args(block, stage.stage_name, _args(stage.args))
     n_in = len(stage.inputs)
@@ -251,8 +255,9 @@ def _kernel(stage: rd.ProcBlockOp, number: int) -> tuple[func.FuncOp, list[memre
     units = kernel_units.active()
     description = None if units is None else _description(block, args, sigs, chains)
     if units is None or description is None:
-        return kernel_function(name, sigs, build, steps)
-    units.take(name, description, lambda symbol: kernel_function(symbol, sigs, build, steps))
+        return kernel_function(name, sigs, build, steps, simd)
+    units.take(name, description,
+               lambda symbol: kernel_function(symbol, sigs, build, steps, simd))
     return func.FuncOp.external(name, kernel_arg_types(sigs, steps), []), []
 
 

@@ -107,13 +107,15 @@ def default_pipeline(opt_level: str, models: str = "handler", profile: bool = Fa
     `models` is how models without a `run` argument run (handler or compiled); `profile`
     (runec --profile) adds the stage probes right after the lowering, and
     `precision="relaxed"` (runec --precision=relaxed) starts with relax-precision; `simd`: the
-    target has wasm SIMD128, so compiled models' kernels may use it explicitly."""
+    target has wasm SIMD128, so compiled models' and proc blocks' kernels may use it
+    explicitly."""
     # needed at every level: they define meaning
     checks = ("convert-models", "infer-quantization", "check-types",
               f"import-models{{models={models}}}")
     if precision == "relaxed":
         checks = ("relax-precision", *checks)
-    lowering = (*LOWERING, "insert-stage-probes") if profile else LOWERING
+    lowering = ("lower-pipeline{simd=true}",) if simd else LOWERING
+    lowering = (*lowering, "insert-stage-probes") if profile else lowering
     to_loops = ("lower-tfl-to-loops{simd=true}",) if simd else TO_LOOPS
     if opt_level == "0":
         return ",".join((*checks, *to_loops, *lowering, *TO_LLVM))

@@ -4,20 +4,27 @@
 load/store aligned to one element (kernels read vectors at any element offset), `simd.opaque_load`
 the same with a volatile load (`llvmx.load_volatile`); `vector.shuffle`
 becomes `shufflevector`; `simd.dot_i16x8` becomes the `llvm.wasm.dot` intrinsic and
-`simd.narrow` `llvm.wasm.narrow.{signed,unsigned}`, `simd.extend`/`simd.truncate` sext, zext
-and trunc. Arithmetic
-on vectors goes through arith → llvm like scalars.
+`simd.narrow` `llvm.wasm.narrow.{signed,unsigned}`, `simd.extend`/`simd.truncate`/
+`simd.to_float` sext, zext, trunc, sitofp and uitofp. Arithmetic on vectors goes through
+arith → llvm like scalars.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rune.ir.llvm_ext import VolatileLoadOp
-from rune.ir.simd import DotI16x8Op, ExtendOp, NarrowOp, OpaqueLoadOp, TruncateOp
+from rune.ir.llvm_ext import UIToFPOp, VolatileLoadOp
+from rune.ir.simd import DotI16x8Op, ExtendOp, NarrowOp, OpaqueLoadOp, ToFloatOp, TruncateOp
 from rune.passes.conversions.memref_to_llvm import MemRefAccessToLLVM
 from xdsl.dialects import llvm, vector
-from xdsl.dialects.builtin import DenseArrayBase, IntegerType, MemRefType, VectorType, i32
+from xdsl.dialects.builtin import (
+    AnyFloat,
+    DenseArrayBase,
+    IntegerType,
+    MemRefType,
+    VectorType,
+    i32,
+)
 from xdsl.ir import Operation
 from xdsl.pattern_rewriter import PatternRewriter, RewritePattern
 
@@ -67,6 +74,9 @@ class VectorToLLVM(RewritePattern):
                 rewriter.replace(op, cast(op.arg, op.result.type))
             case TruncateOp():
                 rewriter.replace(op, llvm.TruncOp(op.arg, op.result.type))
+            case ToFloatOp():
+                cast = UIToFPOp if op.unsigned is not None else llvm.SIToFPOp
+                rewriter.replace(op, cast(op.arg, op.result.type))
             case NarrowOp():
                 sign = "unsigned" if op.unsigned is not None else "signed"
                 name = f"llvm.wasm.narrow.{sign}.{_suffix(op.result.type)}.{_suffix(op.lhs.type)}"
@@ -78,8 +88,8 @@ class VectorToLLVM(RewritePattern):
 
 def _element_bytes(buffer) -> int:
     typ = buffer.type
-    assert isinstance(typ, MemRefType) and isinstance(typ.element_type, IntegerType)
-    return typ.element_type.width.data // 8
+    assert isinstance(typ, MemRefType) and isinstance(typ.element_type, IntegerType | AnyFloat)
+    return typ.element_type.bitwidth // 8
 
 
 def _suffix(typ: VectorType) -> str:

@@ -16,7 +16,7 @@ from rune.ir.kernel_builder import KernelBuilder, Scalar
 from rune.kernels import LIBRARY
 from rune.kernels._audio_libm import log2
 from rune.kernels.base import ElementwiseProcBlock
-from rune.kernels.noise_filtering import gain_table
+from rune.kernels.noise_filtering import _gained, _wide_dynamic_function, gain_rows, gain_table
 from rune.tools.compiler import CompileOptions, run_passes
 
 from tests.kernels.harness import compile_kernel, compile_pipeline, pipeline_module, run_kernel
@@ -264,6 +264,56 @@ def test_log2_port_is_within_one_ulp_and_exact_on_powers_of_two():
     ulps = np.abs(got.view(np.int64) - np.log2(values).view(np.int64))
     assert ulps.max() <= 1
     np.testing.assert_array_equal(got[4096:4096 + 33], np.arange(0, 33))
+
+
+# --- the 32-bit lane arithmetic against the original's 64-bit one --------------------------------
+def _edge_values(rng: np.random.Generator) -> np.ndarray:
+    """u32s around every power of two, the interval and 2^24 edges included, and random ones."""
+    powers = (1 << np.arange(32, dtype=np.int64))[:, None] + np.arange(-2, 3)[None, :]
+    values = np.concatenate([np.arange(0, 4100), powers.ravel(),
+                             rng.integers(0, 2**32, 6000, dtype=np.int64)])
+    return (values[(values >= 0) & (values < 2**32)]).astype(np.uint32)
+
+
+class _Pcan(ElementwiseProcBlock):
+    """`_wide_dynamic_function` (gain of x as an i16 in i32) or `_gained` (x times the i16 in
+    x's bits 7-22, shifted), one u32 in, one u32 out."""
+
+    element_types = ("u32",)
+    shift: int | None = None
+
+    def scalar(self, builder: KernelBuilder, value: Scalar, args) -> Scalar:
+        b = builder
+        if self.shift is None:
+            y0, slopes = (b.table(n, v, "i32") for n, v in zip(
+                ("y0", "slopes"), gain_rows(gain_table(0.95, 80.0, 21, 10)), strict=True))
+            return b.convert(_wide_dynamic_function(b, value, y0, slopes), "u32")
+        gain = b.convert(b.convert(b.shift_right(value, b.constant(7, "u32")), "i16"), "i32")
+        return _gained(b, value, gain, self.shift)
+
+
+def _compile_pcan(shift: int | None, size: int):
+    block = type("_PcanAt", (_Pcan,), {"name": f"test_pcan_{shift}", "summary": "test",
+                                        "shift": shift})()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(LIBRARY, block.name, block)
+        return compile_kernel(block.name, {}, "u32", [size])
+
+
+def test_branch_free_gain_lookup_matches_the_original_lookup():
+    x = _edge_values(np.random.default_rng(11))
+    got = run_kernel(_compile_pcan(None, x.size), x).view(np.int32)
+    np.testing.assert_array_equal(got, wide_dynamic_function(x, gain_table(0.95, 80.0, 21, 10)))
+
+
+@pytest.mark.parametrize("shift", [0, 10, 16, 19])
+def test_gain_product_in_u32_lanes_matches_the_u64_product(shift):
+    x = _edge_values(np.random.default_rng(shift))
+    gain = (x.astype(np.int64) >> 7).astype(np.uint16).astype(np.int16).astype(np.int64)
+    expected = (x.astype(object) * (gain & 0xFFFFFFFF).astype(object)) >> shift
+    expected = np.array([v & 0xFFFFFFFF for v in expected], dtype=np.uint32)
+    assert (gain < 0).sum() > 1000  # both signs of the gain are exercised
+    np.testing.assert_array_equal(run_kernel(_compile_pcan(shift, x.size), x), expected)
 
 
 # --- TFLM's micro frontend as an independent reference -------------------------------------------

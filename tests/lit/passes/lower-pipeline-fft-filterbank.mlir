@@ -1,7 +1,7 @@
 // fft works on four frames at once, interleaved ([element][lane]: element i of lane l at
 // 4i + l; 49 frames padded to 52, the spare lanes repeating frame 48): the four frames are
-// windowed side by side into re (im is known zero and never written before the FFT), then one
-// FFT runs over all four, each butterfly loop running over j = offset * 4 + lane so that every
+// windowed side by side straight into the FFT's first pass (im is known zero and never read
+// before it), then the FFT runs over all four, each butterfly loop running over j = offset * 4 + lane so that every
 // data access is contiguous in j (the twiddle is butterfly j >> 2's) and LLVM vectorises it
 // across frames, two stages per pass over the data (the ninth alone), with the exact-constant
 // shortcuts (multiplies by twiddle parts exactly +-1 and by the zero imaginary input dropped);
@@ -10,7 +10,7 @@
 // then for each of the 40 filters one loop carries the four frames' f64 sums, each adding
 // weight * f64(power) in the filter's row order exactly as a single frame did. Every lane's
 // arithmetic equals the single frame's, so the golden vectors still match bit for bit.
-// RUN: rune-opt %s --passes=lower-pipeline | filecheck %s
+// RUN: rune-opt %s --passes="lower-pipeline{simd=true}" | filecheck %s
 
 builtin.module {
   rune.pipeline @demo image "runicos/base" {
@@ -29,68 +29,73 @@ builtin.module {
 // CHECK: "memref.global"() <{sym_name = "kernel.0.fft.powers.{{[0-9]+}}", type = memref<1024xf32>
 // CHECK: "memref.global"() <{sym_name = "kernel.0.fft.mels.{{[0-9]+}}", type = memref<2080xf64>
 
-// 13 groups; the four frames' starts and the shortest of their lengths; up to it, sample *
-// window of each frame into re[4 * reversal[i] + lane] (four stores, no branch); then frame by
-// frame its remaining samples and the padding (0 * window). Nothing is stored into im here (the
-// LLVM-level check is runefile/fft-exact-shortcuts.yml).
+// 13 groups; every frame is 480 samples long here (and the target has SIMD128: simd=true, as
+// runec sets it for wasm32), so the windowing is fused with the first
+// pass (stages 1 and 2), which reads the bit-reversed points 4g .. 4g + 3: samples s + 0,
+// + 256, + 128, + 384 with s = rev(g). For four consecutive s at a time (24 iterations while
+// s + 384 < 480, then 8 where that point is padding: a known zero), each point's four samples of
+// each frame are an i16x4 load, converted and times the window's four values in f32x4, and
+// the four frames are transposed (eight shuffles) into one [lane] vector per sample.
 // CHECK:      %[[GROUPS:.*]] = arith.constant 13 : index
 // CHECK:      scf.for %[[GROUP:.*]] = %{{.*}} to %[[GROUPS]] step %{{.*}} {
-// CHECK:        %[[SHORT:.*]] = arith.minsi %{{.*}}, %{{.*}} : i32
-// CHECK:        %[[SHORT2:.*]] = arith.minsi %[[SHORT]], %{{.*}} : i32
-// CHECK:        %[[SHORT3:.*]] = arith.minsi %[[SHORT2]], %{{.*}} : i32
-// CHECK-NEXT:   %[[END:.*]] = arith.index_cast %[[SHORT3]] : i32 to index
-// CHECK:        scf.for %[[I:.*]] = %{{.*}} to %[[END]] step %{{.*}} {
-// CHECK:          %[[S0:.*]] = arith.sitofp %{{.*}} : i16 to f32
-// CHECK-NEXT:     %[[R:.*]] = memref.load %{{.*}}[%[[I]]] : memref<512xi32>
-// CHECK-NEXT:     %[[REV:.*]] = arith.index_cast %[[R]] : i32 to index
-// CHECK-NEXT:     %[[FOUR:.*]] = arith.constant 4 : index
-// CHECK-NEXT:     %[[AT:.*]] = arith.muli %[[REV]], %[[FOUR]] : index
-// CHECK-NEXT:     %[[W:.*]] = memref.load %{{.*}}[%[[I]]] : memref<512xf32>
-// CHECK-NEXT:     %[[V0:.*]] = arith.mulf %[[S0]], %[[W]] : f32
-// CHECK-NEXT:     %[[L0:.*]] = arith.constant 0 : index
-// CHECK-NEXT:     %[[SLOT0:.*]] = arith.addi %[[AT]], %[[L0]] : index
-// CHECK-NEXT:     memref.store %[[V0]], %[[RE:.*]][%[[SLOT0]]] : memref<2048xf32>
-// CHECK-COUNT-3:  memref.store %{{.*}}, %[[RE]][%{{.*}}] : memref<2048xf32>
-// CHECK-NEXT:   }
-// CHECK:        scf.for %[[LANE:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
-// CHECK:          memref.load %{{.*}}[%[[FRAME:.*]]] : memref<52xi32>
-// CHECK-NEXT:     arith.index_cast %{{.*}} : i32 to index
-// CHECK-NEXT:     %[[LENV:.*]] = memref.load %{{.*}}[%[[FRAME]]] : memref<52xi32>
-// CHECK-NEXT:     %[[LEN:.*]] = arith.index_cast %[[LENV]] : i32 to index
-// CHECK:          scf.for %{{.*}} = %{{.*}} to %[[LEN]] step %{{.*}} {
-// CHECK:            memref.store %{{.*}}, %[[RE]][%{{.*}}] : memref<2048xf32>
-// CHECK:          %[[SIZE:.*]] = arith.constant 512 : index
-// CHECK:          scf.for %{{.*}} = %[[LEN]] to %[[SIZE]] step %{{.*}} {
-// CHECK-NEXT:       %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
-// CHECK:            arith.mulf %[[ZERO]], %{{.*}} : f32
-// CHECK:            memref.store %{{.*}}, %[[RE]][%{{.*}}] : memref<2048xf32>
-
-// Stages 1 and 2 in one pass: 128 groups of 4 points x 4 lanes; j over 1 butterfly x 4 lanes;
-// the points o, o + 1, o + 2, o + 3 (x 4 lanes: +0, +4, +8, +12) are loaded once from re (im
-// is zero), go through stage 1's two butterflies and stage 2's two, and are stored once.
-// Stage 1's cosines are all exactly 1 and its input imaginary parts 0: X0 +- X1 and s * X1.
-// Stage 2's even cosines are exactly 1, its odd sines exactly -1: no multiplies by them.
-// CHECK:        %[[GROUPS:.*]] = arith.constant 128 : index
-// CHECK:        scf.for %[[G:.*]] = %{{.*}} to %[[GROUPS]] step %{{.*}} {
-// CHECK:          scf.for %[[J:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
-// CHECK:            %[[TWELVE:.*]] = arith.constant 12 : index
-// CHECK-NEXT:       %[[P3:.*]] = arith.addi %{{.*}}, %[[TWELVE]] : index
-// CHECK-NEXT:       %[[R0:.*]] = memref.load %[[RE]][%[[P0:.*]]] : memref<2048xf32>
-// CHECK-NEXT:       %[[R1:.*]] = memref.load %[[RE]][%{{.*}}] : memref<2048xf32>
-// CHECK-NEXT:       %[[R2:.*]] = memref.load %[[RE]][%{{.*}}] : memref<2048xf32>
-// CHECK-NEXT:       %[[R3:.*]] = memref.load %[[RE]][%[[P3]]] : memref<2048xf32>
-// CHECK:            %[[S:.*]] = memref.load %[[SIN:.*]][%{{.*}}] : memref<2304xf32>
-// CHECK-NEXT:       %[[I1:.*]] = arith.mulf %[[S]], %[[R1]] : f32
-// CHECK-NEXT:       %[[U0R:.*]] = arith.addf %[[R0]], %[[R1]] : f32
-// CHECK-NEXT:       %[[U1R:.*]] = arith.subf %[[R0]], %[[R1]] : f32
-// CHECK-NEXT:       %[[U1I:.*]] = arith.negf %[[I1]] : f32
-// CHECK:            %[[SECOND:.*]] = arith.constant 256 : index
-// CHECK-NEXT:       %[[TW2:.*]] = arith.addi %{{.*}}, %[[SECOND]] : index
-// CHECK-NEXT:       %[[S2:.*]] = memref.load %[[SIN]][%[[TW2]]] : memref<2304xf32>
-// CHECK:            %[[V0R:.*]] = arith.addf %[[U0R]], %{{.*}} : f32
-// CHECK:            memref.store %[[V0R]], %[[RE]][%[[P0]]] : memref<2048xf32>
-// CHECK-NEXT:       memref.store %{{.*}}, %[[IM:.*]][%[[P0]]] : memref<2048xf32>
-// CHECK:            memref.store %{{.*}}, %[[IM]][%[[P3]]] : memref<2048xf32>
+// CHECK:        %[[ZERO:.*]] = vector.bitcast %{{.*}} : vector<4xi32> to vector<4xf32>
+// CHECK:        %[[BLOCKS:.*]] = arith.constant 24 : index
+// CHECK:        scf.for %[[B:.*]] = %{{.*}} to %[[BLOCKS]] step %{{.*}} {
+// CHECK:          %[[S:.*]] = arith.addi %{{.*}}, %{{.*}} : index
+// CHECK:          %[[AT0:.*]] = arith.addi %[[S]], %{{.*}} : index
+// CHECK-NEXT:     %[[W:.*]] = vector.load %{{.*}}[%[[AT0]]] : memref<512xf32>, vector<4xf32>
+// CHECK-NEXT:     %[[A0:.*]] = arith.addi %{{.*}}, %[[AT0]] : index
+// CHECK-NEXT:     %[[S0:.*]] = vector.load %{{.*}}[%[[A0]]] : memref<16000xi16>, vector<4xi16>
+// CHECK-NEXT:     %[[E0:.*]] = simd.extend %[[S0]] : vector<4xi16> to vector<4xi32>
+// CHECK-NEXT:     %[[F0:.*]] = simd.to_float %[[E0]] : vector<4xi32> to vector<4xf32>
+// CHECK-NEXT:     %[[X0:.*]] = arith.mulf %[[F0]], %[[W]] : vector<4xf32>
+// CHECK-COUNT-3:  arith.mulf %{{.*}}, %[[W]] : vector<4xf32>
+// CHECK-NEXT:     %[[T0:.*]] = vector.shuffle %[[X0]], %{{.*}} [0, 4, 1, 5]
+// CHECK-COUNT-3:  vector.shuffle
+// CHECK-NEXT:     %[[P0:.*]] = vector.shuffle %[[T0]], %{{.*}} [0, 1, 4, 5]
+// CHECK:          %[[SECOND:.*]] = arith.constant 256 : index
+// CHECK-NEXT:     arith.addi %[[S]], %[[SECOND]] : index
+// CHECK-COUNT-4:  vector.load %{{.*}} : memref<16000xi16>, vector<4xi16>
+// CHECK-COUNT-8:  vector.shuffle
+// CHECK:          arith.constant 128 : index
+// CHECK:          arith.constant 384 : index
+// Each s's group g = rev(s) >> 2 (from the 512-point reversal table): the first pass on its
+// four points in registers, as the pass itself computes it. Stage 1's cosines are exactly 1
+// and the input imaginary parts 0: X0 +- X1 and s * X1 (the sine loaded once and repeated
+// across the four frames' lanes). Stage 2's even cosines are exactly 1, its odd sines exactly
+// -1: no multiplies by them. Each point stored once, into re and im.
+// CHECK:          %[[R:.*]] = memref.load %{{.*}}[%{{.*}}] : memref<512xi32>
+// CHECK-NEXT:     %[[TWO:.*]] = arith.constant 2 : i32
+// CHECK-NEXT:     %[[G:.*]] = arith.shrsi %[[R]], %[[TWO]] : i32
+// CHECK:          %[[SIN1:.*]] = vector.load %[[SIN:.*]][%{{.*}}] : memref<2304xf32>, vector<1xf32>
+// CHECK-NEXT:     %[[SPLAT:.*]] = vector.shuffle %[[SIN1]], %[[SIN1]] [0, 0, 0, 0]
+// CHECK-NEXT:     %[[I1:.*]] = arith.mulf %[[SPLAT]], %[[P1:.*]] : vector<4xf32>
+// CHECK-NEXT:     %[[U0R:.*]] = arith.addf %[[P0]], %[[P1]] : vector<4xf32>
+// CHECK-NEXT:     %[[U1R:.*]] = arith.subf %[[P0]], %[[P1]] : vector<4xf32>
+// CHECK-NEXT:     %[[U1I:.*]] = arith.negf %[[I1]] : vector<4xf32>
+// CHECK:          %[[V0R:.*]] = arith.addf %[[U0R]], %{{.*}} : vector<4xf32>
+// CHECK:          vector.store %[[V0R]], %[[RE:.*]][%[[AT:.*]]] : memref<2048xf32>, vector<4xf32>
+// CHECK-NEXT:     vector.store %{{.*}}, %[[IM:.*]][%[[AT]]] : memref<2048xf32>, vector<4xf32>
+// CHECK-COUNT-3:  vector.store %{{.*}}, %[[IM]][%{{.*}}] : memref<2048xf32>, vector<4xf32>
+// The last 8 values of s: the point at s + 384 is padding, a known zero (no load), stored as
+// the zero vector where it stays one.
+// CHECK:        }
+// CHECK-NEXT:   arith.constant 0 : index
+// CHECK-NEXT:   %[[REST:.*]] = arith.constant 8 : index
+// CHECK-NEXT:   %[[ONE:.*]] = arith.constant 1 : index
+// CHECK-NEXT:   scf.for %{{.*}} = %{{.*}} to %[[REST]] step %[[ONE]] {
+// CHECK-COUNT-12: vector.load %{{.*}} : memref<16000xi16>, vector<4xi16>
+// CHECK-NOT:      memref<16000xi16>
+// CHECK:          vector.store %{{.*}}, %[[RE]][%{{.*}}] : memref<2048xf32>, vector<4xf32>
+// The FFT's passes then start at stage 3: 32 groups of 16 points (no pass over 128 groups of
+// four points), its points loaded from re and im.
+// CHECK:        }
+// CHECK-NEXT:   arith.constant 0 : index
+// CHECK-NEXT:   %[[G34:.*]] = arith.constant 32 : index
+// CHECK-NEXT:   %[[ONE34:.*]] = arith.constant 1 : index
+// CHECK-NEXT:   scf.for %{{.*}} = %{{.*}} to %[[G34]] step %[[ONE34]] {
+// CHECK:          memref.load %[[RE]][%{{.*}}] : memref<2048xf32>
+// CHECK-NEXT:     memref.load %[[IM]][%{{.*}}] : memref<2048xf32>
 
 // Stages 7 to 9 in the last pass (the ninth would be alone; here it joins the pass before, as
 // only the bins used are computed): 8 points at o + 64 m; the ninth stage computes only the

@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint lit unit unit-O0 clean bench bench-models
+.PHONY: setup demo test lint lit unit unit-O0 units clean bench bench-models
 
 $(STAMP): pyproject.toml dist/runtime/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,7 +38,7 @@ lit: setup
 # Every suite at runec's default level (-O2), less the `loss` failure-injection campaign (3.5
 # minutes of fixed-length runs): `make test-forge-loss` runs it, and so does .ci/run.
 unit: setup
-	$(BIN)/python -m pytest -q -m "not loss"
+	$(call pytest_pass,-m "not loss")
 
 # The whole suite again with runec's default level at -O0: nothing may depend on optimisation.
 # Left out: slow suites that cannot depend on it (Forge's server, the web runtime, rune eval, the
@@ -47,10 +47,25 @@ unit: setup
 # emit and -O tests, which the `unit` pass runs); and the `loss` test (test-forge-loss).
 O0_SKIP := --ignore=tests/forge --ignore=tests/web --ignore=tests/eval --ignore=tests/studio
 unit-O0: setup
-	RUNE_OPT_LEVEL=0 $(BIN)/python -m pytest -q -p no:cacheprovider $(O0_SKIP) \
-		-m "not loss and not fixed_opt_level"
+	$(call pytest_pass,-p no:cacheprovider $(O0_SKIP) -m "not loss and not fixed_opt_level",RUNE_OPT_LEVEL=0)
 
-test: eval-deps pg-deps browser-deps web studio studio-unit lint lit unit-O0 unit
+# The two passes at once, one per core (each is mostly one process on one core); each prints
+# its output when it ends. Nothing they use is shared: each has its own pytest basetemp, runec's
+# compile cache is off in tests (tests/conftest.py), servers take free loopback ports and
+# PostgreSQL clusters live in the pass's basetemp.
+units: setup
+	$(MAKE) -j2 --output-sync=target --no-print-directory unit-O0 unit
+
+# pytest for one pass: $(1) its arguments, $(2) its environment; a basetemp of its own under
+# /tmp (short: PostgreSQL's socket path has a length limit), removed when the pass succeeds and
+# kept for a look when it fails. PYTEST_ARGS adds arguments to every pass (e.g. --durations=20).
+define pytest_pass
+	t=$$(mktemp -d /tmp/rune-$@.XXXXXX) && \
+	$(2) $(BIN)/python -m pytest -q --basetemp=$$t $(1) $(PYTEST_ARGS); \
+	rc=$$?; if [ $$rc = 0 ]; then rm -rf $$t; else echo "$@: its tmp files are in $$t"; fi; exit $$rc
+endef
+
+test: eval-deps pg-deps browser-deps web studio studio-unit lint lit units
 
 clean:
 	rm -rf build .pytest_cache

@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint lit unit unit-O0 units clean bench bench-models
+.PHONY: setup demo test lint lit unit unit-O0 units unit-O2-rest unit-O2-forge clean bench bench-models
 
 $(STAMP): pyproject.toml dist/runtime/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,12 +49,20 @@ O0_SKIP := --ignore=tests/forge --ignore=tests/web --ignore=tests/eval --ignore=
 unit-O0: setup
 	$(call pytest_pass,-p no:cacheprovider $(O0_SKIP) -m "not loss and not fixed_opt_level",RUNE_OPT_LEVEL=0)
 
-# The two passes at once, one per core (each is mostly one process on one core); each prints
-# its output when it ends. Nothing they use is shared: each has its own pytest basetemp, runec's
-# compile cache is off in tests (tests/conftest.py), servers take free loopback ports and
-# PostgreSQL clusters live in the pass's basetemp.
+# What `make test` runs: the two passes at once, on two cores (each pass alone keeps about one
+# core busy), the -O2 pass in two parts so that both cores finish together: its Forge suite
+# (about a third of it) runs after the -O0 pass, on the core that ran it. Each part prints its
+# output when it ends. Nothing they use is shared: each has its own pytest basetemp and no
+# .pytest_cache, runec's compile cache is off in tests (tests/conftest.py), servers, Ray and
+# PostgreSQL take free loopback ports, and PostgreSQL's clusters live in the basetemp.
 units: setup
-	$(MAKE) -j2 --output-sync=target --no-print-directory unit-O0 unit
+	$(MAKE) -j2 --output-sync=target --no-print-directory unit-O2-rest unit-O0 unit-O2-forge
+
+unit-O2-rest: setup
+	$(call pytest_pass,-p no:cacheprovider --ignore=tests/forge -m "not loss")
+
+unit-O2-forge: setup
+	$(call pytest_pass,-p no:cacheprovider -m "not loss" tests/forge)
 
 # pytest for one pass: $(1) its arguments, $(2) its environment; a basetemp of its own under
 # /tmp (short: PostgreSQL's socket path has a length limit), removed when the pass succeeds and

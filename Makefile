@@ -5,7 +5,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint lit unit unit-O0 clean bench bench-models
+.PHONY: setup demo test lint lit unit unit-O0 units unit-O2-rest unit-O2-forge clean bench
+.PHONY: bench-models
 
 $(STAMP): pyproject.toml dist/runtime/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,19 +39,46 @@ lit: setup
 # Every suite at runec's default level (-O2), less the `loss` failure-injection campaign (3.5
 # minutes of fixed-length runs): `make test-forge-loss` runs it, and so does .ci/run.
 unit: setup
-	$(BIN)/python -m pytest -q -m "not loss"
+	$(call pytest_pass,-m "not loss")
 
 # The whole suite again with runec's default level at -O0: nothing may depend on optimisation.
 # Left out: slow suites that cannot depend on it (Forge's server, the web runtime, rune eval, the
 # studio), which the `unit` pass runs; tests marked `fixed_opt_level` (every compile in them
-# names its -O level or pass pipeline, so $RUNE_OPT_LEVEL cannot change them: tests/e2e's
-# emit and -O tests, which the `unit` pass runs); and the `loss` test (test-forge-loss).
+# names its -O level or pass pipeline, or they compile nothing, so $RUNE_OPT_LEVEL cannot change
+# them: tests/e2e's emit and -O tests, the .tflite reader's, the fuzz corpus replay; the `unit`
+# pass runs them); and the `loss` test (test-forge-loss).
 O0_SKIP := --ignore=tests/forge --ignore=tests/web --ignore=tests/eval --ignore=tests/studio
 unit-O0: setup
-	RUNE_OPT_LEVEL=0 $(BIN)/python -m pytest -q -p no:cacheprovider $(O0_SKIP) \
-		-m "not loss and not fixed_opt_level"
+	$(call pytest_pass,-p no:cacheprovider $(O0_SKIP) -m "not loss and not fixed_opt_level",\
+		RUNE_OPT_LEVEL=0)
 
-test: eval-deps pg-deps browser-deps web studio studio-unit lint lit unit-O0 unit
+# What `make test` runs: the two passes at once, on two cores (each pass alone keeps about one
+# core busy), the -O2 pass in two parts so that both cores finish together: its Forge suite
+# (about a third of it) runs after the -O0 pass, on the core that ran it. Each part prints its
+# output when it ends, and a failing part does not stop the others. Nothing they use is
+# shared: each has its own pytest basetemp and no .pytest_cache, runec's compile cache is off
+# in tests (tests/conftest.py), servers, Ray and PostgreSQL take free loopback ports, and
+# PostgreSQL's clusters live in the basetemp.
+units: setup
+	$(MAKE) -j2 --keep-going --output-sync=target --no-print-directory \
+		unit-O2-rest unit-O0 unit-O2-forge
+
+unit-O2-rest: setup
+	$(call pytest_pass,-p no:cacheprovider --ignore=tests/forge -m "not loss")
+
+unit-O2-forge: setup
+	$(call pytest_pass,-p no:cacheprovider -m "not loss" tests/forge)
+
+# pytest for one pass: $(1) its arguments, $(2) its environment; a basetemp of its own under
+# /tmp (short: PostgreSQL's socket path has a length limit), removed when the pass succeeds and
+# kept for a look when it fails. PYTEST_ARGS adds arguments to every pass (e.g. --durations=20).
+define pytest_pass
+	t=$$(mktemp -d /tmp/rune-$@.XXXXXX) && \
+	$(2) $(BIN)/python -m pytest -q --basetemp=$$t $(1) $(PYTEST_ARGS); \
+	rc=$$?; if [ $$rc = 0 ]; then rm -rf $$t; else echo "$@: its tmp files are in $$t"; fi; exit $$rc
+endef
+
+test: eval-deps pg-deps browser-deps web studio studio-unit lint lit units
 
 clean:
 	rm -rf build .pytest_cache

@@ -7,22 +7,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rune.frontend.diagnostics import DiagnosticError
+from rune.ir.text_rules import rust_lines
 from rune.tools.compiler import CompileOptions, run_passes
 
 from tests.kernels.harness import compile_pipeline, pipeline_module, run_kernel
 
 N = 64
 SIGNATURE = [("u8", [N]), ("u32", [1]), ("u32", [1])]
-
-
-def rust_lines(text: str) -> list[str]:
-    """`str::lines` as in 2021: split on \\n, no empty last piece, one \\r stripped from each."""
-    if not text:
-        return []
-    pieces = text.split("\n")
-    if pieces[-1] == "":
-        pieces.pop()
-    return [p[:-1] if p.endswith("\r") else p for p in pieces]
 
 
 def reference(data: bytes, start: int, end: int) -> str:

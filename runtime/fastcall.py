@@ -40,8 +40,6 @@ import wasmtime
 PINNED_WASMTIME = "50.0.1"
 #: u32 words per raw value slot (`wasmtime_val_raw_t` is 16 bytes).
 ARG_STRIDE = 4
-#: Epoch ticks beyond the current one that count as "no deadline".
-NO_DEADLINE = 1 << 62
 _clock = time.perf_counter
 
 ImportBody = Callable[[Any, Any, Any, int], int]

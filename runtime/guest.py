@@ -27,7 +27,7 @@ from rune.abi.imports import IMPORT_MODULE, IMPORTS, IMPORTS_BY_NAME
 from . import compiled
 from .abi import CheckedImports, abi_import
 from .errors import LimitError, RuneError, RuneLoadError, RuneRunError
-from .fastcall import NO_DEADLINE, ArgViews, CallPath, ImportBody, Watchdog, arg_words
+from .fastcall import ArgViews, CallPath, ImportBody, Watchdog, arg_words
 from .handlers import DirectBuffers, ModelHandler
 from .limits import Limits
 from .manifest import Manifest
@@ -111,19 +111,19 @@ class Guest(CheckedImports):
         super().__init__(manifest, models, on_log, _START_REFUSAL)
         self._limits = limits
 
-        store = wasmtime.Store(compiled.engine())
+        ticks = limits.deadline_ticks
+        self._deadline = limits.deadline_s
+        # Without a deadline the module was compiled with no epoch checks (compiled.engine).
+        engine = compiled.engine(deadline=ticks is not None)
+        store = wasmtime.Store(engine)
         self._store = store
         if limits.memory_bytes is not None:
             store.set_limits(memory_size=limits.memory_bytes)
-        ticks = limits.deadline_ticks
-        self._deadline = limits.deadline_s
-        if limits.deadline_s is None or ticks is None:
-            store.set_epoch_deadline(NO_DEADLINE)
-            self._watchdog: Watchdog | None = None
-        else:
+        self._watchdog: Watchdog | None = None
+        if ticks is not None:
             self._watchdog = path.watchdog(store, limits.deadline_s, ticks)
             self._watchdog.arm()  # covers the start function
-        linker = wasmtime.Linker(compiled.engine())
+        linker = wasmtime.Linker(engine)
         bodies, self._bind = self._fast_bodies()
         if timings is not None:
             bodies = _timed(bodies, timings)

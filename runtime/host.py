@@ -77,12 +77,13 @@ class Rune(RuneHost):
         else:
             cache = None if cache_dir is None else Path(cache_dir)  # type: ignore[arg-type]
         try:
-            module, self.module_source = compiled.compile_module(container.wasm, cache)
+            module, self.module_source = compiled.compile_module(
+                container.wasm, cache, deadline=self._limits.deadline_ticks is not None)
         except wasmtime.WasmtimeError as exc:
             raise RuneLoadError(f"invalid wasm module: {trap_message(exc)}") from None
         self._path = call_path(fast_path)
-        if self._limits.deadline_s is not None:  # before instantiation: the start function runs
-            keep_ticking(compiled.engine(), self)  # then, and may be the process's first rune
+        if self._limits.deadline_ticks is not None:  # before instantiation: the start function
+            keep_ticking(compiled.engine(), self)  # runs then, and may be the process's first rune
         self._guest = Guest(
             module, self._manifest, self._models, self._path, self._guest_limits, on_log, timings,
             output_views,

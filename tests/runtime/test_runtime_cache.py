@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import struct
 from pathlib import Path
 
 import pytest
 from rune.runtime import compiled
 from rune.runtime.host import Rune
+from rune.runtime.limits import Limits
 from runekit import double_rune, sine_rune
 
 
@@ -28,7 +30,8 @@ def test_key_covers_the_code_and_the_engine(monkeypatch: pytest.MonkeyPatch) -> 
     a, b = Rune.load(double_rune()).container.wasm, Rune.load(sine_rune()).container.wasm
     assert compiled.cache_key(a) != compiled.cache_key(b)
     before = compiled.cache_key(a)
-    monkeypatch.setattr(compiled, "fingerprint", lambda: "wasmtime-99.0.0/Linux-x86_64/epoch")
+    monkeypatch.setattr(compiled, "fingerprint",
+                        lambda deadline=True: "wasmtime-99.0.0/Linux-x86_64/epoch")
     assert compiled.cache_key(a) != before
 
 
@@ -75,3 +78,21 @@ def test_cache_directory_from_the_environment(
     monkeypatch.delenv("RUNE_CACHE_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     assert compiled.default_cache_dir() == tmp_path / "rune" / "modules"
+
+
+def test_a_rune_without_a_deadline_is_compiled_without_epoch_checks(tmp_path: Path) -> None:
+    """`deadline_s=None` compiles the module on the engine with no epoch checks: another cache
+    entry, and the same outputs as the module with them."""
+    timed = Rune.load(double_rune(), cache_dir=tmp_path)
+    free = Rune.load(double_rune(), cache_dir=tmp_path, limits=Limits(deadline_s=None))
+    assert (timed.module_source, free.module_source) == ("compiled", "compiled")
+    wasm = timed.container.wasm
+    assert compiled.cache_key(wasm, deadline=False) != compiled.cache_key(wasm)
+    assert [e.name for e in entries(tmp_path)] == sorted(
+        compiled.cache_key(wasm, deadline) + ".cwasm" for deadline in (True, False))
+    values = struct.pack("<4i", 1, -2, 3, 1 << 30)
+    for rune in (timed, free):
+        assert rune.run({"input": values})[0].value.tolist() == [2, -4, 6, -(1 << 31)]
+    again = Rune.load(double_rune(), cache_dir=tmp_path, limits=Limits(deadline_s=None))
+    assert again.module_source == "cached"
+    assert again.run({"input": values})[0].value.tolist() == [2, -4, 6, -(1 << 31)]

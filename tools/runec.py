@@ -150,7 +150,7 @@ def _compile_confined(args: argparse.Namespace, engine: DiagnosticEngine,
     request = compile_cache.Request(args.emit, args.target, args.opt_level, args.passes,
                                     args.profile, args.precision, args.models)
     cache_dir = None if wants_instrumentation(args) else compile_cache.default_cache_dir()
-    key = runefile = None
+    key = code_key = runefile = None
     if cache_dir is not None and args.emit in compile_cache.CACHED_EMITS:
         from rune.frontend.parser import load_runefile
         from rune.frontend.semantics import check_runefile
@@ -163,7 +163,7 @@ def _compile_confined(args: argparse.Namespace, engine: DiagnosticEngine,
         timings["compile cache"] = time.perf_counter() - start
         if entry is not None:
             return entry.output, entry.manifest
-        code = _from_code_cache(cache_dir, runefile, request, timings)
+        code_key, code = _from_code_cache(cache_dir, runefile, request, timings)
         if code is not None:
             compile_cache.store(cache_dir, key, compile_cache.Entry(*code))
             cache_eviction.evict(cache_dir)
@@ -187,7 +187,7 @@ def _compile_confined(args: argparse.Namespace, engine: DiagnosticEngine,
         if options.code is not None and options.code.data:
             from rune.tools import code_cache
 
-            code_cache.store(cache_dir, code_cache.code_key(runefile, request), code_cache.Entry(
+            code_cache.store(cache_dir, code_key, code_cache.Entry(
                 options.code.obj, [(d.symbol, d.stage, d.kernel) for d in options.code.data],
                 options.code.manifest))
     cache_eviction.evict(options.kernel_cache)  # this compile may have added entries
@@ -195,21 +195,24 @@ def _compile_confined(args: argparse.Namespace, engine: DiagnosticEngine,
 
 
 def _from_code_cache(cache_dir: Path, runefile: Runefile, request: compile_cache.Request,
-                     timings: dict[str, float]) -> tuple[bytes, Manifest] | None:
-    """The output and manifest from a pipeline object compiled for a Runefile that differed
-    from this one only in data arguments (tools/code_cache.py), if the cache holds one."""
+                     timings: dict[str, float]
+                     ) -> tuple[str | None, tuple[bytes, Manifest] | None]:
+    """This compile's code-cache key (kept for storing after a miss: it hashes the named files
+    again) and the output and manifest from a pipeline object compiled for a Runefile that
+    differed from this one only in data arguments (tools/code_cache.py), if the cache holds one."""
     from rune.tools import code_cache  # here: a whole-output hit does without it
 
     start = time.perf_counter()
-    entry = code_cache.load(cache_dir, code_cache.code_key(runefile, request))
+    key = code_cache.code_key(runefile, request)
+    entry = code_cache.load(cache_dir, key)
     timings["code cache"] = time.perf_counter() - start
     if entry is None:
-        return None
+        return key, None
     try:
         target = resolve_target(request.target, request.opt_level)
     except ValueError:
-        return None  # the compiler reports the level
-    return code_cache.complete(entry, runefile, request.emit, target, timings)
+        return key, None  # the compiler reports the level
+    return key, code_cache.complete(entry, runefile, request.emit, target, timings)
 
 
 def _write(result: bytes | str, output: str | None, emit: str, runefile: str) -> int:

@@ -145,8 +145,7 @@ class NoiseFiltering(ProcBlock):
             b.store(log2_relaxed(b, shifted) if relaxed else log2(b, shifted), logs, i)
 
         in_blocks(b, signal.count, log_of, LOG_BLOCKS)
-        low, high = nonnegative_bounds(b, logs, logs.count)
-        _scale_to_i8(b, logs, low, high, result)
+        _scale_to_i8(b, logs, result)
 
 
 def _reduce_noise(b: KernelBuilder, x: Scalar, estimate: Buffer, i: SSAValue, smoothing_bits: int,
@@ -266,12 +265,13 @@ def _shrink(b: KernelBuilder, snr: Scalar) -> Scalar:
     return b.select(b.compare("lt", snr, b.constant(2 << PCAN_SNR_BITS, "u32")), squared, linear)
 
 
-def _scale_to_i8(b: KernelBuilder, logs: Buffer, low: Scalar, high: Scalar,
-                 result: Buffer) -> None:
-    """i8(trunc(255 (e - low) / (high - low) - 128)), saturating; all-equal input gives 0. The
+def _scale_to_i8(b: KernelBuilder, logs: Buffer, result: Buffer) -> None:
+    """i8(trunc(255 (e - min) / (max - min) - 128)), saturating; all-equal input gives 0. The
     saturation as an i32 one (trunc_sat, then clamped; NaN gives 0 either way): LLVM vectorises
     that, not a saturating conversion straight to i8."""
     real = logs.element
+    # log2 of values >= 1: never NaN, never below +0.
+    low, high = nonnegative_bounds(b, logs, logs.count)
     span = b.sub(high, low)
     with b.loop(logs.count) as i:
         scaled = b.div(b.mul(b.constant(255.0, real), b.sub(b.load(logs, i), low)), span)

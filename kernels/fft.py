@@ -30,7 +30,7 @@ from rune.kernels._audio_fft import (
 )
 from rune.kernels._audio_libm import cosf, sinf
 from rune.kernels._bounds import nonnegative_bounds
-from rune.kernels._frame_plan import FRAMES, ROWS, FramePlanError, frame_plan
+from rune.kernels._frame_plan import FRAMES, ROWS, FramePlan, FramePlanError, frame_plan
 from rune.kernels.base import ArgSpec, ArgValue, ProcBlock, ProcBlockError, TensorSig
 from xdsl.ir import SSAValue
 
@@ -49,13 +49,18 @@ class Plan:
     row_bins: np.ndarray       # FFT bin behind each of the 241 spectrogram rows
 
 
-def plan(samples: int, bins: int, overlap: float) -> Plan:
-    """Frame the input as the original did (kernels/_frame_plan.py), or say why its arguments
-    cannot work."""
+def _framed(samples: int, bins: int, overlap: float) -> FramePlan:
+    """Frame the input as the original did (kernels/_frame_plan.py, free of NumPy), or say why
+    its arguments cannot work."""
     try:
-        p = frame_plan(samples, bins, overlap)
+        return frame_plan(samples, bins, overlap)
     except FramePlanError as exc:
         raise ProcBlockError(str(exc)) from None
+
+
+def plan(samples: int, bins: int, overlap: float) -> Plan:
+    """The frame plan as the kernel's tables want it."""
+    p = _framed(samples, bins, overlap)
     return Plan(p.fft_size, np.array(p.frame_starts, dtype=np.int64),
                 np.array(p.frame_lengths, dtype=np.int64), np.array(p.row_bins, dtype=np.int64))
 
@@ -130,10 +135,8 @@ class Fft(ProcBlock):
         count = math.prod(source.shape)
         if count < 1:
             raise ProcBlockError("fft needs at least one audio sample")
-        try:  # without NumPy: a compile whose fft kernel is cached never imports it
-            frame_plan(count, int(args["bins"]), float(args["window_overlap"]))  # type: ignore[arg-type]
-        except FramePlanError as exc:
-            raise ProcBlockError(str(exc)) from None
+        # without NumPy: a compile whose fft kernel is cached never imports it
+        _framed(count, int(args["bins"]), float(args["window_overlap"]))  # type: ignore[arg-type]
 
     def build(self, builder: KernelBuilder, inputs: Sequence[Buffer], outputs: Sequence[Buffer],
               args: Mapping[str, ArgValue]) -> None:

@@ -17,15 +17,14 @@ from __future__ import annotations
 import argparse
 import io
 import os
-import resource
 import statistics
 import subprocess
 import sys
 import tarfile
 import tempfile
-import time
 from pathlib import Path
 
+import bench_compile_time
 from bench_compile_time import RUNEFILE, UNSEEN_BITS, new_runefile
 from common import ROOT
 
@@ -45,18 +44,11 @@ def export(ref: str, into: Path) -> Path:
 
 def cold_run(path: Path | None, side: str, runefile: Path, out: Path, cache: str,
              pycache: Path) -> tuple[float, float]:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPATH")}
-    env.update(RUNE_COMPILE_CACHE=cache, PYTHONPYCACHEPREFIX=str(pycache / side))
-    if path is not None:
-        env["PYTHONPATH"] = str(path)
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "rune.tools.runec", str(runefile), "-o", str(out)],
-                   env=env, capture_output=True, check=True)
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return wall, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    """bench_compile_time's whole-process timing (wall, CPU) of one side: REF's exported tree
+    (`path`) or this checkout (None), each with a bytecode folder of its own."""
+    wall, cpu, _ = bench_compile_time.cold_run(runefile, out, cache, pycache=pycache / side,
+                                               source=path)
+    return wall, cpu
 
 
 def main() -> int:

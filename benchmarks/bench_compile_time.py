@@ -41,19 +41,24 @@ UNSEEN_BITS = [bits for bits in range(31) if bits != 10]  # smoothing_bits but t
 PYCACHE = Path(tempfile.gettempdir()) / "rune-bench-pycache"
 
 
-def cold_run(runefile: Path, output: Path, cache: str, *extra: str) -> tuple[float, float, str]:
+def cold_run(runefile: Path, output: Path, cache: str, *extra: str, pycache: Path = PYCACHE,
+             source: Path | None = None) -> tuple[float, float, str]:
     """Wall seconds, CPU seconds (the process and its children, such as wasm-ld) and stderr.
 
-    Bytecode goes to a folder of its own (`PYCACHE`), written by the first run and read by the
+    Bytecode goes to a folder of its own (`pycache`), written by the first run and read by the
     rest, as an installed compiler's is: with PYTHONDONTWRITEBYTECODE set (as in this project's
-    shells), an editable checkout recompiles every one of its modules in every process."""
+    shells), an editable checkout recompiles every one of its modules in every process.
+    `source`: a folder holding another tree's `rune` package to run instead of this checkout
+    (put first on PYTHONPATH; ab_compile_time.py)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env.update(RUNE_COMPILE_CACHE=cache, PYTHONPYCACHEPREFIX=str(pycache))
+    if source is not None:
+        env["PYTHONPATH"] = str(source)
     done = subprocess.run(
         [sys.executable, "-m", "rune.tools.runec", str(runefile), "-o", str(output), *extra],
-        capture_output=True, text=True, check=True,
-        env={**env, "RUNE_COMPILE_CACHE": cache, "PYTHONPYCACHEPREFIX": str(PYCACHE)},
+        capture_output=True, text=True, check=True, env=env,
     )
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)

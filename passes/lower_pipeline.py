@@ -209,8 +209,10 @@ def _lower(pipeline: rd.PipelineOp, simd: bool = False
             kind = "kernel"
         else:
             assert isinstance(stage, rd.ProcBlockOp)
-            kernel, kernel_globals = _kernel(stage, len(kernels), simd)
-            data.update(_data_argument(stage, kernel.sym_name.data))
+            block = _library_block(stage.stage_name, stage.kernel.data)
+            args = _typed_args(block, stage.stage_name, _args(stage.args))
+            kernel, kernel_globals = _kernel(stage, block, args, len(kernels), simd)
+            data.update(_data_argument(stage, block, args, kernel.sym_name.data))
             kernels.append(kernel)
             globals_.extend(kernel_globals)
             operands = [buffer(v) for v in (*stage.inputs, *stage.outputs)]
@@ -239,10 +241,10 @@ def _args(attr) -> dict:
     return from_attr(attr)  # type: ignore[return-value]
 
 
-def _kernel(stage: rd.ProcBlockOp, number: int,
+def _kernel(stage: rd.ProcBlockOp, block: ProcBlock, args: dict, number: int,
             simd: bool = False) -> tuple[func.FuncOp, list[memref.GlobalOp]]:
-    block = _library_block(stage.stage_name, stage.kernel.data)
-    args = _typed_args(block, stage.stage_name, _args(stage.args))
+    """The stage's kernel function (`block` with its typed `args`), or a declaration of it
+    when kernel_units compiles it apart."""
     n_in = len(stage.inputs)
     chains = fused_chains(stage)
     sigs = input_sigs(stage) + [tensor_sig(v.type) for v in stage.outputs]
@@ -261,14 +263,14 @@ def _kernel(stage: rd.ProcBlockOp, number: int,
     return func.FuncOp.external(name, kernel_arg_types(sigs, steps), []), []
 
 
-def _data_argument(stage: rd.ProcBlockOp, symbol: str) -> dict[str, DictionaryAttr]:
+def _data_argument(stage: rd.ProcBlockOp, block: ProcBlock, args: dict,
+                   symbol: str) -> dict[str, DictionaryAttr]:
     """{symbol: what the backend needs to define the kernel's data tables} for a library
     kernel with a data argument (ir/data_args.py), else nothing."""
-    block = _library_block(stage.stage_name, stage.kernel.data)
     data = DATA_ARGS.get(block.name)
     if data is None or _library_id(block) is None:
         return {}
-    value = _typed_args(block, stage.stage_name, _args(stage.args))[data.arg]
+    value = args[data.arg]
     return {symbol: DictionaryAttr({"stage": StringAttr(stage.stage_name),
                                     "kernel": StringAttr(block.name),
                                     "value": StringAttr(str(value))})}
